@@ -1,0 +1,15 @@
+"""pyperf script for the ``process`` group: start/join cost per start method.
+
+    python bench/bench_process.py -o out.json [pyperf options] [mpbench options]
+
+An ordinary pyperf script, so every pyperf option works (``--fast``,
+``--rigorous``, ``--affinity``, ``--compare-to OTHER_PYTHON``...). Unlike
+``mpbench run`` it stops at the first failing benchmark, adds no machine
+metadata and keeps no samples. Nothing is imported above the guard: spawn and
+forkserver children re-import this file.
+"""
+
+if __name__ == "__main__":
+    from mpbench.suite import main
+
+    main(only=r"^process\.")

@@ -1,0 +1,1 @@
+"""Benchmark groups: what each benchmark is called, what it carries, how it is set up."""

@@ -1,0 +1,172 @@
+"""The benchmark catalogue: every benchmark, its parameters and how to set it up.
+
+A group module under :mod:`mpbench.benchmarks` exposes ``GROUP`` (its name),
+``OPTIONS`` (extra :class:`~mpbench.options.Option` s) and
+``benchmarks(options) -> list[BenchSpec]``. Building the catalogue is cheap
+and deterministic: the ``mpbench`` process and every pyperf worker build the
+same list from the same options and agree on names and order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import (Any, Callable, ContextManager, Dict, Iterator, List, Mapping,
+                    Optional, Sequence, Tuple, Union)
+
+from mpbench.errors import UsageError
+from mpbench.options import COMMON_OPTIONS, Option, Options
+
+MetadataValue = Union[int, float, str]
+TimeFunc = Callable[[int], float]
+
+GROUP_MODULES = ("mpbench.benchmarks.process",
+                 "mpbench.benchmarks.channels",
+                 "mpbench.benchmarks.sync")
+
+
+@dataclass
+class WorkerEnv:
+    """What a benchmark's setup may use inside a pyperf worker."""
+
+    options: Options
+    scratch_dir: str
+    child_timeout: float
+
+
+@dataclass
+class Prepared:
+    """A benchmark ready to time.
+
+    ``time_func(loops)`` returns seconds for ``loops`` rounds. ``metadata``
+    holds values measured during setup (e.g. the parent's RSS).
+    ``sample_calls`` receives one entry per ``time_func`` call when the
+    benchmark keeps per-operation samples: a mapping of series name to a
+    list of floats (seconds unless the series says otherwise), plus any
+    ``info`` the report needs; the warm-up calls are dropped before writing.
+    """
+
+    time_func: TimeFunc
+    metadata: Dict[str, MetadataValue] = field(default_factory=dict)
+    sample_calls: Optional[List[Dict[str, Any]]] = None
+
+
+Setup = Callable[[WorkerEnv], ContextManager[Prepared]]
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    """One benchmark of the catalogue.
+
+    ``metadata`` carries every parameter under ``mpbench_*`` keys so that no
+    consumer parses names. ``loops`` fixes the rounds per value (for time
+    functions that time only part of each round, where pyperf's calibration
+    would ask for thousands of rounds). ``weight`` scales the number of
+    pyperf worker processes (below 1 for slow benchmarks). ``cost`` is a
+    rough wall-clock estimate in seconds for one pyperf value, for progress.
+    """
+
+    name: str
+    metadata: Mapping[str, MetadataValue]
+    setup: Setup
+    inner_loops: Optional[int] = None
+    loops: Optional[int] = None
+    weight: float = 1.0
+    cost: float = 0.1
+
+    @property
+    def group(self) -> str:
+        return str(self.metadata["mpbench_group"])
+
+    @property
+    def floor(self) -> Optional[str]:
+        floor = self.metadata.get("mpbench_floor")
+        return None if floor is None else str(floor)
+
+    @property
+    def is_floor(self) -> bool:
+        return bool(self.metadata.get("mpbench_is_floor"))
+
+
+def bench_name(base: str, params: Sequence[Tuple[str, Any]]) -> str:
+    """``process.start_join`` + ``[("method", "spawn")]`` -> ``process.start_join[method=spawn]``.
+
+    Parameters at their default are left out by the caller, so the plain
+    case keeps the plain name.
+    """
+    if not params:
+        return base
+    return base + "[" + ",".join(f"{key}={val}" for key, val in params) + "]"
+
+
+@contextmanager
+def timed(time_func: TimeFunc, **metadata: MetadataValue) -> Iterator[Prepared]:
+    """Setup helper for benchmarks with nothing to set up or tear down."""
+    yield Prepared(time_func, dict(metadata))
+
+
+def group_modules() -> List[Any]:
+    """The group modules that exist in this installation, in catalogue order."""
+    modules = []
+    for name in GROUP_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
+def all_options() -> List[Option]:
+    """Common options, then each group's own, without duplicates."""
+    seen: Dict[str, Option] = {}
+    for option in list(COMMON_OPTIONS) + [opt for module in group_modules()
+                                          for opt in getattr(module, "OPTIONS", ())]:
+        seen.setdefault(option.dest, option)
+    return list(seen.values())
+
+
+def build(options: Options) -> List[BenchSpec]:
+    """Every benchmark for these options: floors first within each group."""
+    specs: List[BenchSpec] = []
+    for module in group_modules():
+        group_specs = module.benchmarks(options)
+        specs.extend(spec for spec in group_specs if spec.is_floor)
+        specs.extend(spec for spec in group_specs if not spec.is_floor)
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names):
+        raise RuntimeError("duplicate benchmark names in the catalogue")
+    return specs
+
+
+def compile_pattern(only: Optional[str]) -> Optional["re.Pattern[str]"]:
+    """The ``--only`` regular expression, checked."""
+    if only is None:
+        return None
+    try:
+        return re.compile(only)
+    except re.error as exc:
+        raise UsageError(f"bad --only pattern {only!r}: {exc}") from None
+
+
+def select(specs: Sequence[BenchSpec], only: Optional[str]) -> List[BenchSpec]:
+    """Benchmarks whose name matches ``only`` (``re.search``), plus the floors they
+    are compared with, so every figure keeps its floor."""
+    pattern = compile_pattern(only)
+    if pattern is None:
+        return list(specs)
+    chosen = {spec.name for spec in specs if pattern.search(spec.name)}
+    if not chosen:
+        raise UsageError(f"--only {only!r} matches no benchmark (see 'mpbench list')")
+    floors = {spec.floor for spec in specs if spec.name in chosen and spec.floor}
+    return [spec for spec in specs if spec.name in chosen or spec.name in floors]
+
+
+def find(specs: Sequence[BenchSpec], name: str) -> BenchSpec:
+    """The benchmark called ``name``."""
+    for spec in specs:
+        if spec.name == name:
+            return spec
+    raise UsageError(f"no benchmark named {name!r}")

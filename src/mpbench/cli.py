@@ -1,0 +1,98 @@
+"""The ``mpbench`` command line: ``list`` and ``run`` (more commands join later).
+
+Heavy modules (pyperf, the runner) are imported inside the commands: spawn
+children of anything started from here must not pay for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional, Sequence
+
+from mpbench import __version__
+from mpbench.arguments import OneLineParser, add_selection_arguments, fail, options_from_args
+from mpbench.errors import UsageError
+
+
+def _describe(spec) -> str:
+    params = " ".join(f"{key[len('mpbench_'):]}={val}" for key, val in spec.metadata.items()
+                      if key != "mpbench_group")
+    return f"{spec.name}  {params}"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the catalogue, one benchmark a line with its parameters."""
+    from mpbench import catalogue
+
+    specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
+    for spec in specs:
+        print(_describe(spec))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the selected benchmarks and write one pyperf results file."""
+    from mpbench import catalogue, runner
+
+    specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
+    if args.output is None:
+        output = runner.check_output(runner.default_output(), create_parent=True)
+    else:
+        output = runner.check_output(args.output)
+    mode = runner.MODES[args.mode]
+    plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv)
+    return runner.SuiteRun(plan).run()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="mpbench",
+                           description="What multiprocessing costs on this machine, and why.")
+    parser.add_argument("--version", action="version", version=f"mpbench {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    listing = commands.add_parser("list", help="print the benchmark catalogue")
+    add_selection_arguments(listing)
+    listing.set_defaults(func=cmd_list)
+
+    run = commands.add_parser("run", help="run benchmarks, write a pyperf results file")
+    add_selection_arguments(run)
+    modes = run.add_mutually_exclusive_group()
+    modes.add_argument("--fast", dest="mode", action="store_const", const="fast",
+                       help="rough answers quickly (pyperf --fast: 10 processes x 2 values)")
+    modes.add_argument("--rigorous", dest="mode", action="store_const", const="rigorous",
+                       help="more worker processes (pyperf --rigorous: 40 x 3)")
+    modes.add_argument("--debug-single-value", dest="mode", action="store_const",
+                       const="debug", help="one value per benchmark: smoke tests only, "
+                                           "the numbers mean nothing")
+    run.add_argument("-o", "--output", metavar="FILE",
+                     help="results file (default: results/<host>-py<ver>-<UTC time>.json)")
+    run.set_defaults(func=cmd_run, mode="default")
+    for sub in (listing, run):
+        sub.__class__ = OneLineParser
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``mpbench`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = argv[1:]
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`mpbench list | head`): not an error of ours
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Options that select and shape benchmarks, shared by ``mpbench`` and pyperf workers.
+
+Each option parses its text into a JSON-friendly value (or raises
+:class:`~mpbench.errors.UsageError`). Parsed values travel to pyperf worker
+processes as one JSON token on their command line: pyperf strips the
+environment of its workers, so nothing is configured through it.
+A value of ``None`` means "the group's default".
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional
+
+from mpbench.errors import UsageError
+from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
+
+KNOWN_START_METHODS = ("fork", "spawn", "forkserver")
+
+Options = Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``--flag VALUE`` option of ``mpbench list`` and ``mpbench run``."""
+
+    flag: str
+    parse: Callable[[str], Any]
+    help: str
+    metavar: str = "LIST"
+    hidden: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+def available_start_methods() -> List[str]:
+    """Start methods this platform offers, in the order fork, spawn, forkserver."""
+    offered = multiprocessing.get_all_start_methods()
+    return [method for method in KNOWN_START_METHODS if method in offered]
+
+
+def parse_start_method(text: str) -> str:
+    """A start method name this platform offers."""
+    if text not in KNOWN_START_METHODS:
+        raise UsageError(f"unknown start method {text!r} "
+                         f"(known: {', '.join(KNOWN_START_METHODS)})")
+    offered = available_start_methods()
+    if text not in offered:
+        raise UsageError(f"start method {text!r} is not available on this platform "
+                         f"(it offers: {', '.join(offered)})")
+    return text
+
+
+def parse_methods(text: str) -> List[str]:
+    return parse_list(text, parse_start_method, "start method")
+
+
+def parse_nprocs(text: str) -> List[int]:
+    return parse_list(text, lambda item: parse_positive_int(item, "process count", 256),
+                      "process count")
+
+
+def parse_timeout(text: str) -> float:
+    value = parse_non_negative_float(text, "timeout")
+    if value == 0:
+        raise UsageError(f"bad timeout {text!r}: must be more than 0 seconds")
+    return value
+
+
+def parse_fault(text: str) -> str:
+    if not text.replace("-", "").replace("_", "").isalnum():
+        raise UsageError(f"bad fault name {text!r}")
+    return text
+
+
+DEFAULT_CHILD_TIMEOUT = 30.0
+
+COMMON_OPTIONS = (
+    Option("--methods", parse_methods,
+           "start methods to measure, comma-separated (default: every one "
+           "this platform offers: " + ",".join(available_start_methods()) + ")"),
+    Option("--nprocs", parse_nprocs,
+           "process counts N, comma-separated (default: each group's own, "
+           "1,2,4,8 for process)"),
+    Option("--child-timeout", parse_timeout,
+           f"seconds a benchmark waits for its children before it fails "
+           f"(default: {DEFAULT_CHILD_TIMEOUT:g})", metavar="SECONDS"),
+    Option("--inject-fault", parse_fault, "test hook: make children misbehave",
+           metavar="FAULT", hidden=True),
+)
+
+
+def value(options: Options, dest: str, default: Any) -> Any:
+    """The option's value, or ``default`` when the user left it unset."""
+    found = options.get(dest)
+    return default if found is None else found
+
+
+def methods(options: Options) -> List[str]:
+    """Start methods asked for, or every available one."""
+    return value(options, "methods", available_start_methods())
+
+
+def child_timeout(options: Options) -> float:
+    return value(options, "child_timeout", DEFAULT_CHILD_TIMEOUT)
+
+
+def fault(options: Options) -> Optional[str]:
+    return options.get("inject_fault")

@@ -1,0 +1,292 @@
+"""``mpbench run``: one pyperf manager per benchmark, then one results file.
+
+Running each benchmark under its own pyperf manager (in its own session) is
+what lets a failing or hanging benchmark fail alone: pyperf stops a whole
+script at the first worker error. The per-benchmark JSON files are merged
+with pyperf's own API, the machine's metadata is added, and the results file
+is written atomically, so ``pyperf show|stats|compare_to`` read it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Dict, List, Optional, Sequence
+
+import pyperf
+
+import mpbench
+from mpbench import samples
+from mpbench.atomic import atomic_open, atomic_write_text
+from mpbench.catalogue import BenchSpec
+from mpbench.errors import UsageError
+from mpbench.machine import machine_metadata
+from mpbench.options import Options, child_timeout
+from mpbench.procgroup import live_members, start_session, stop_group
+from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
+from mpbench.units import format_clock, format_seconds
+
+WORKER_OVERHEAD = 0.2  # seconds to start one pyperf worker (python + pyperf import)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How hard pyperf works: worker processes, values per worker, minimum value time."""
+
+    name: str
+    processes: int
+    values: int
+    warmups: int = 1
+    min_time: float = 0.1
+
+    def processes_for(self, spec: BenchSpec) -> int:
+        return max(3, round(self.processes * spec.weight))
+
+    def pyperf_args(self, spec: BenchSpec) -> List[str]:
+        if self.name == "debug":
+            return ["--debug-single-value"]
+        args = ["-p", str(self.processes_for(spec)), "-n", str(self.values),
+                "-w", str(self.warmups), "--min-time", str(self.min_time)]
+        if spec.loops:
+            args += ["-l", str(spec.loops)]
+        return args
+
+    def estimate(self, spec: BenchSpec) -> float:
+        """Rough seconds the benchmark takes (for progress, and its time limit)."""
+        if self.name == "debug":
+            return 2 * WORKER_OVERHEAD + spec.cost
+        per_value = spec.cost if spec.loops else max(spec.cost, self.min_time)
+        workers = self.processes_for(spec)
+        total = workers * (WORKER_OVERHEAD + (self.warmups + self.values) * per_value)
+        if not spec.loops:
+            total += WORKER_OVERHEAD + 4 * per_value  # pyperf's loop calibration
+        return total
+
+
+# Worker processes and values follow pyperf's own defaults and its --fast and
+# --rigorous flags (20 x 3, 10 x 2, 40 x 3). Values last at least 50 ms
+# (25 ms with --fast) instead of pyperf's 100 ms outside --rigorous: these
+# benchmarks time micro- to milliseconds, far above the timer's resolution,
+# and the time is better spent on more worker processes, which is where the
+# variance lies.
+# "debug" is pyperf's --debug-single-value: one value, for smoke tests only.
+MODES = {
+    "fast": Mode("fast", processes=10, values=2, min_time=0.025),
+    "default": Mode("default", processes=20, values=3, min_time=0.05),
+    "rigorous": Mode("rigorous", processes=40, values=3, min_time=0.1),
+    "debug": Mode("debug", processes=1, values=1, warmups=0),
+}
+
+
+@dataclass
+class Outcome:
+    """What became of one benchmark."""
+
+    spec: BenchSpec
+    seconds: float
+    benchmark: Optional[pyperf.Benchmark] = None
+    error: Optional[str] = None
+
+
+@dataclass
+class RunPlan:
+    """Everything ``mpbench run`` decided before measuring anything."""
+
+    specs: Sequence[BenchSpec]
+    options: Options
+    mode: Mode
+    output: str
+    argv: Sequence[str] = field(default_factory=list)
+
+
+def default_output(directory: str = "results") -> str:
+    """``results/<host>-py<ver>-<UTC timestamp>.json``."""
+    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname()) or "host"
+    version = "{}.{}".format(*sys.version_info[:2])
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return os.path.join(directory, f"{host}-py{version}-{stamp}.json")
+
+
+def check_output(path: str, create_parent: bool = False) -> str:
+    """Refuse an output path we could not write (before running anything)."""
+    path = os.path.abspath(path)
+    parent = os.path.dirname(path)
+    if os.path.isdir(path):
+        raise UsageError(f"-o {path}: is a directory")
+    if os.path.exists(path) or os.path.lexists(path):
+        raise UsageError(f"-o {path}: already exists (pyperf never overwrites results)")
+    if create_parent:
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"-o {path}: cannot create {parent}: {exc.strerror}") from None
+    if not os.path.isdir(parent):
+        raise UsageError(f"-o {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"-o {path}: directory {parent} is not writable")
+    return path
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _bench_summary(bench: pyperf.Benchmark) -> str:
+    mean = bench.mean()
+    if bench.get_nvalue() >= 2:
+        return f"{format_seconds(mean)} +- {format_seconds(bench.stdev())}"
+    return format_seconds(mean)
+
+
+def _failure_message(log_path: str, returncode: int) -> str:
+    with open(log_path, errors="replace") as log:
+        lines = [line.rstrip() for line in log if line.strip()]
+    for line in lines:
+        if line.startswith(FAILED_PREFIX):
+            return line[len(FAILED_PREFIX):]
+    tail = lines[-1] if lines else "(no output)"
+    return f"pyperf exited with status {returncode}: {tail}"
+
+
+class SuiteRun:
+    """Runs a :class:`RunPlan` and writes its results file."""
+
+    def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
+        self.plan = plan
+        self.out = out
+        self.outcomes: List[Outcome] = []
+        self.means: Dict[str, float] = {}
+
+    def say(self, text: str = "", end: str = "\n") -> None:
+        print(text, end=end, file=self.out, flush=True)
+
+    def run(self) -> int:
+        """Run every benchmark; 0 if all passed, 1 if any failed, 130 if interrupted."""
+        plan = self.plan
+        workdir = tempfile.mkdtemp(prefix=".mpbench-run-", dir=os.path.dirname(plan.output))
+        previous = {sig: signal.signal(sig, _raise_interrupted)
+                    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            self._header()
+            started = time.monotonic()
+            for index, spec in enumerate(plan.specs):
+                self.outcomes.append(self._run_one(index, spec, workdir, started))
+            return self._finish(workdir, time.monotonic() - started)
+        except Interrupted as exc:
+            self.say(f"\ninterrupted ({exc}): stopped every child; no results written")
+            return 130
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _header(self) -> None:
+        plan = self.plan
+        md = machine_metadata()
+        total = sum(plan.mode.estimate(spec) for spec in plan.specs)
+        self.say(f"mpbench {mpbench.__version__} on {md['mpbench_python']}, "
+                 f"{md['mpbench_usable_cpus']} usable CPUs ({md['mpbench_virtualization']}), "
+                 f"default start method {md['mpbench_default_start_method']}")
+        self.say(f"{len(plan.specs)} benchmarks, mode {plan.mode.name}, "
+                 f"estimated {format_clock(total)}; results: {os.path.relpath(plan.output)}")
+
+    def _eta(self, index: int, elapsed: float) -> str:
+        specs, mode = self.plan.specs, self.plan.mode
+        done_est = sum(mode.estimate(spec) for spec in specs[:index])
+        left_est = sum(mode.estimate(spec) for spec in specs[index:])
+        scale = elapsed / done_est if done_est > 0 and elapsed > 0 else 1.0
+        return f"{format_clock(elapsed)} elapsed, ~{format_clock(left_est * scale)} left"
+
+    def _command(self, spec: BenchSpec, workdir: str, part: str) -> List[str]:
+        config = {"names": [spec.name], "options": self.plan.options,
+                  "scratch_dir": workdir, "samples_dir": workdir}
+        timeout = int(self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 60)
+        return [sys.executable, "-m", "mpbench.suite", CONFIG_FLAG, json.dumps(config),
+                "--quiet", "--timeout", str(timeout), "-o", part,
+                *self.plan.mode.pyperf_args(spec)]
+
+    def _run_one(self, index: int, spec: BenchSpec, workdir: str, started: float) -> Outcome:
+        total = len(self.plan.specs)
+        self.say(f"[{index + 1:>{len(str(total))}}/{total}] {spec.name} "
+                 f"({self._eta(index, time.monotonic() - started)})")
+        part = os.path.join(workdir, f"bench-{index}.json")
+        log_path = os.path.join(workdir, f"bench-{index}.log")
+        limit = self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 120
+        t0 = time.monotonic()
+        with open(log_path, "w") as log:
+            proc = start_session(self._command(spec, workdir, part), log)
+            try:
+                returncode = proc.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                returncode = None
+            except BaseException:
+                stop_group(proc.pid, proc)
+                raise
+            leftovers = live_members(proc.pid)
+            if returncode is None or leftovers:
+                stop_group(proc.pid, proc)
+        seconds = time.monotonic() - t0
+        if returncode is None:
+            outcome = Outcome(spec, seconds, error=f"timed out after {limit:.0f} s; stopped")
+        elif returncode != 0 or not os.path.exists(part):
+            outcome = Outcome(spec, seconds, error=_failure_message(log_path, returncode))
+        else:
+            bench = pyperf.BenchmarkSuite.load(part).get_benchmarks()[0]
+            outcome = Outcome(spec, seconds, benchmark=bench)
+            self.means[spec.name] = bench.mean()
+        if outcome.error:
+            self.say(f"    FAILED: {outcome.error}")
+        else:
+            note = f"    {_bench_summary(outcome.benchmark)}"
+            if spec.floor in self.means:
+                note += f"  = {self.means[spec.name] / self.means[spec.floor]:.2f}x floor {spec.floor}"
+            self.say(f"{note}  [{seconds:.1f} s]")
+        if leftovers and returncode is not None:
+            self.say(f"    warning: {len(leftovers)} process(es) outlived the benchmark; stopped")
+        return outcome
+
+    def _finish(self, workdir: str, elapsed: float) -> int:
+        plan = self.plan
+        passed = [o.benchmark for o in self.outcomes if o.benchmark is not None]
+        failed = [o for o in self.outcomes if o.error]
+        if passed:
+            write_results(plan, passed, workdir)
+            self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
+                     f"in {format_clock(elapsed)}")
+        else:
+            self.say("no benchmark succeeded: no results written")
+        if failed:
+            self.say(f"{len(failed)} benchmark(s) failed:")
+            for outcome in failed:
+                self.say(f"  {outcome.spec.name}: {outcome.error}")
+            return 1
+        return 0
+
+
+def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark], workdir: str) -> None:
+    """Merge per-benchmark results, add run and machine metadata, write atomically."""
+    run_md = {**machine_metadata(),
+              "mpbench_version": mpbench.__version__,
+              "mpbench_mode": plan.mode.name,
+              "mpbench_command": " ".join(["mpbench", "run", *plan.argv]) or "mpbench run"}
+    for bench in benchmarks:
+        bench.update_metadata(run_md)
+    suite = pyperf.BenchmarkSuite(benchmarks)
+    document = samples.merge_parts(workdir, os.path.basename(plan.output))
+    if document["benchmarks"]:
+        atomic_write_text(samples.samples_path(plan.output), json.dumps(document))
+    with atomic_open(plan.output) as handle:
+        suite.dump(handle)

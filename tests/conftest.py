@@ -1,0 +1,95 @@
+"""Shared fixtures: every test must leave no process behind.
+
+The test session makes itself a child subreaper (Linux): a grandchild
+orphaned by a dying ``mpbench`` is re-parented to pytest instead of init, so
+``psutil.Process().children(recursive=True)`` really sees anything left over.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import psutil
+import pytest
+
+PR_SET_CHILD_SUBREAPER = 36
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _become_subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+SUBREAPER = _become_subreaper()
+
+
+def _own_multiprocessing_helpers() -> set:
+    """Pids of the resource tracker and forkserver multiprocessing keeps for *this*
+    process (a test that runs workloads in-process starts them; they live on)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
+            getattr(resource_tracker._resource_tracker, "_pid", None)}
+    return {pid for pid in pids if pid}
+
+
+def leftover_processes(grace: float = 5.0) -> List[psutil.Process]:
+    """Descendants still alive after ``grace`` seconds (zombies are reaped)."""
+    me = psutil.Process()
+    helpers = _own_multiprocessing_helpers()
+    end = time.monotonic() + grace
+    while True:
+        alive = []
+        for child in me.children(recursive=True):
+            try:
+                if child.status() == psutil.STATUS_ZOMBIE:
+                    os.waitpid(child.pid, os.WNOHANG)
+                elif child.pid not in helpers:
+                    alive.append(child)
+            except (psutil.Error, ChildProcessError):
+                continue
+        if not alive or time.monotonic() > end:
+            return alive
+        time.sleep(0.1)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes():
+    """Fail a test that leaves a child process behind (and kill it)."""
+    yield
+    alive = leftover_processes()
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    assert not alive, f"processes left behind: {[(p.pid, p.name()) for p in alive]}"
+
+
+def run_mpbench(*args: str, cwd: Path | None = None, timeout: float = 100,
+                check: bool = False) -> subprocess.CompletedProcess:
+    """Run ``python -m mpbench ARGS`` and capture its output."""
+    proc = subprocess.run([sys.executable, "-m", "mpbench", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"mpbench {' '.join(args)} exited {proc.returncode}:\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def shm_entries() -> set:
+    """Names in /dev/shm that multiprocessing creates (semaphores, shared memory)."""
+    try:
+        names = os.listdir("/dev/shm")
+    except OSError:
+        return set()
+    return {name for name in names if name.startswith(("sem.mp-", "psm_", "mp-"))}

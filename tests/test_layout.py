@@ -1,0 +1,31 @@
+"""Guard rails of the layout: script folders that never shadow the stdlib."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("folder", ["bench", "trace"])
+def test_script_folders_are_not_packages(folder):
+    assert (ROOT / folder).is_dir()
+    assert not (ROOT / folder / "__init__.py").exists()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="sys.stdlib_module_names is 3.10+")
+@pytest.mark.parametrize("folder", ["bench", "trace"])
+def test_no_script_is_named_like_a_stdlib_module(folder):
+    for script in (ROOT / folder).glob("*.py"):
+        assert script.stem not in sys.stdlib_module_names, script
+
+
+def test_package_modules_do_not_shadow_stdlib_names():
+    """Module names that would shadow the stdlib if a folder reached sys.path."""
+    if sys.version_info < (3, 10):
+        pytest.skip("sys.stdlib_module_names is 3.10+")
+    for module in (ROOT / "src" / "mpbench").rglob("*.py"):
+        if module.stem not in ("__init__", "__main__"):
+            assert module.stem not in sys.stdlib_module_names, module
