@@ -12,7 +12,7 @@ from conftest import run_mpbench
 
 MACHINE_KEYS = ("mpbench_default_start_method", "mpbench_usable_cpus", "mpbench_mem_total",
                 "mpbench_kernel", "mpbench_virtualization", "mpbench_affinity",
-                "mpbench_version", "mpbench_mode")
+                "mpbench_version", "mpbench_mode", "mpbench_results_layout")
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ machine is a VM or a container, and the start methods the platform offers.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
@@ -127,7 +128,8 @@ def default_start_method() -> str:
     return multiprocessing.get_context().get_start_method()
 
 
-def machine_metadata() -> Dict[str, Value]:
+@functools.lru_cache(maxsize=None)
+def _machine_metadata() -> Dict[str, Value]:
     """``mpbench_*`` metadata describing this machine and platform."""
     quota = cgroup_cpu_quota()
     return {
@@ -144,3 +146,8 @@ def machine_metadata() -> Dict[str, Value]:
         "mpbench_virtualization": virtualization(),
         "mpbench_python": f"{platform.python_implementation()} {platform.python_version()}",
     }
+
+
+def machine_metadata() -> Dict[str, Value]:
+    """``mpbench_*`` metadata describing this machine and platform (read once)."""
+    return dict(_machine_metadata())

@@ -35,7 +35,10 @@ from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
 from mpbench.units import format_clock, format_seconds
 
-WORKER_OVERHEAD = 0.2  # seconds to start one pyperf worker (python + pyperf import)
+WORKER_OVERHEAD = 0.2
+# Bumped whenever the metadata a report relies on changes meaning, so a report
+# can refuse files it would misread.
+RESULTS_LAYOUT = 1  # seconds to start one pyperf worker (python + pyperf import)
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,7 @@ class SuiteRun:
 def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark], workdir: str) -> None:
     """Merge per-benchmark results, add run and machine metadata, write atomically."""
     run_md = {**machine_metadata(),
+              "mpbench_results_layout": RESULTS_LAYOUT,
               "mpbench_version": mpbench.__version__,
               "mpbench_mode": plan.mode.name,
               "mpbench_command": " ".join(["mpbench", "run", *plan.argv]) or "mpbench run"}
