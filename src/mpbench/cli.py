@@ -42,8 +42,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         output = runner.check_output(args.output)
     mode = runner.MODES[args.mode]
+    report_dir = None
+    if args.report is not None:
+        from mpbench.reporting.output import prepare_outdir
+
+        report_dir = prepare_outdir(args.report)
     plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv)
-    return runner.SuiteRun(plan).run()
+    status = runner.SuiteRun(plan).run()
+    if report_dir is not None and os.path.exists(output):
+        from mpbench.reporting.build import build_report
+
+        build_report(output, report_dir)
+    return status
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Figures, summary.md and index.html from one results file."""
+    from mpbench.reporting.build import build_report
+
+    build_report(args.results, args.output)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare results files: ratios, significance, overlaid figures, machine differences."""
+    from mpbench.reporting.compare_build import build_comparison
+
+    build_comparison(args.results, args.output)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,8 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
                                            "the numbers mean nothing")
     run.add_argument("-o", "--output", metavar="FILE",
                      help="results file (default: results/<host>-py<ver>-<UTC time>.json)")
+    run.add_argument("--report", metavar="DIR", nargs="?", const="reports",
+                     help="then build the report from the results into DIR (default: reports/)")
     run.set_defaults(func=cmd_run, mode="default")
-    for sub in (listing, run):
+
+    report = commands.add_parser("report", help="figures and tables from a results file")
+    report.add_argument("results", metavar="RESULTS.json")
+    report.add_argument("-o", "--output", metavar="DIR", default="reports",
+                        help="where index.html, summary.md and figures/ go (default: reports/)")
+    report.set_defaults(func=cmd_report)
+
+    compare = commands.add_parser("compare", help="compare results files (first = reference)")
+    compare.add_argument("results", metavar="RESULTS.json", nargs="+")
+    compare.add_argument("-o", "--output", metavar="DIR", default=os.path.join("reports", "compare"),
+                         help="where the comparison goes (default: reports/compare/)")
+    compare.set_defaults(func=cmd_compare)
+    for sub in (listing, run, report, compare):
         sub.__class__ = OneLineParser
     return parser
 

@@ -1,0 +1,77 @@
+"""Build a report from one results file, or a comparison of several."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable, List, Optional, Sequence
+
+from mpbench.reporting import data, output, page
+from mpbench.reporting.tables import Section, Table
+from mpbench.units import format_size
+
+# Each returns its section, or None when the results hold nothing of its group.
+SectionBuilder = Callable[[data.ResultSet, str], Optional[Section]]
+
+METHOD_NOTES = (
+    "Every figure is pyperf's mean over all values of all worker processes; error bars and "
+    "'std dev' are pyperf's standard deviation. Run 'python -m pyperf stats FILE' for medians, "
+    "percentiles and outliers.",
+    "A floor is measured in the same run on the same machine; 'x floor' is a benchmark's mean "
+    "over its floor's mean.",
+    "This report reads the results file (and its samples file) only: it never runs a benchmark.",
+    "What each benchmark includes and excludes is documented in mpbench's README.",
+)
+
+
+def section_builders() -> List[SectionBuilder]:
+    """Single-file sections, in page order (groups without results are skipped)."""
+    from mpbench.reporting import process_section
+
+    builders: List[SectionBuilder] = [process_section.section]
+    return builders
+
+
+def machine_value(key: str, value: object) -> str:
+    if key == "mpbench_mem_total" and isinstance(value, int):
+        return format_size(value // 2**20 * 2**20) if value >= 2**20 else str(value)
+    return str(value)
+
+
+def machine_table(sets: Sequence[data.ResultSet], only_differences: bool = False) -> Table:
+    """Machine and run metadata, one column per results file."""
+    keys = [k for k in data.MACHINE_KEYS if any(k in rs.machine for rs in sets)]
+    rows = []
+    for key in keys:
+        values = [machine_value(key, rs.machine.get(key, "-")) for rs in sets]
+        if only_differences and len(set(values)) == 1:
+            continue
+        rows.append([key.replace("mpbench_", "")] + values)
+    title = "What differs between the machines" if only_differences else "Machine and run"
+    columns = ["key"] + ([rs.label or os.path.basename(rs.path) for rs in sets])
+    note = "" if rows else "Nothing differs."
+    return Table(title, columns, rows, note)
+
+
+def build_report(path: str, outdir: str) -> str:
+    """Write ``index.html``, ``summary.md`` and figures for ``path`` into ``outdir``."""
+    started = time.monotonic()
+    rs = data.load(path)
+    outdir = output.prepare_outdir(outdir)
+    data.label_sets([rs])
+    with output.staged(outdir) as tmp:
+        sections = [s for s in (build(rs, tmp) for build in section_builders()) if s]
+        title = f"mpbench report: {rs.label}"
+        subtitle = (f"{os.path.basename(path)}: {len(rs.results)} benchmarks, mode "
+                    f"{rs.machine.get('mpbench_mode', '?')}, "
+                    f"{rs.machine.get('mpbench_usable_cpus', '?')} usable CPUs, "
+                    f"{rs.machine.get('mpbench_virtualization', '?')}")
+        machine = machine_table([rs])
+        with open(os.path.join(tmp, "summary.md"), "w") as md:
+            md.write(page.render_markdown(title, subtitle, sections, machine, METHOD_NOTES))
+        with open(os.path.join(tmp, "index.html"), "w") as index:
+            index.write(page.render_html(tmp, title, subtitle, sections, machine, METHOD_NOTES))
+    print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))} and summary.md "
+          f"({sum(len(s.figures) for s in sections)} figures) in "
+          f"{time.monotonic() - started:.1f} s")
+    return outdir

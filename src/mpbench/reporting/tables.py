@@ -1,0 +1,73 @@
+"""Tables and headline sentences, rendered to Markdown and to HTML from one model."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import List, Sequence
+
+from mpbench.reporting.plotting import Figure
+
+
+@dataclass
+class Table:
+    """A titled table of already formatted cells."""
+
+    title: str
+    columns: Sequence[str]
+    rows: List[Sequence[str]]
+    note: str = ""
+
+
+@dataclass
+class Headline:
+    """One number a person reads first, with the benchmarks it comes from."""
+
+    text: str
+    sources: Sequence[str] = ()
+
+
+@dataclass
+class Section:
+    """A part of a report: headlines, figures, tables."""
+
+    key: str
+    title: str
+    intro: str = ""
+    headlines: List[Headline] = field(default_factory=list)
+    figures: List[Figure] = field(default_factory=list)
+    tables: List[Table] = field(default_factory=list)
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def table_markdown(table: Table) -> str:
+    lines = [f"**{table.title}**", "",
+             "| " + " | ".join(_md_cell(c) for c in table.columns) + " |",
+             "|" + "|".join("---" for _ in table.columns) + "|"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    if table.note:
+        lines += ["", table.note]
+    return "\n".join(lines)
+
+
+def headline_markdown(headline: Headline) -> str:
+    sources = ", ".join(f"`{name}`" for name in headline.sources)
+    return f"- {headline.text}" + (f" ({sources})" if sources else "")
+
+
+def table_html(table: Table) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in table.rows)
+    note = f"<p class='note'>{html.escape(table.note)}</p>" if table.note else ""
+    return (f"<h3>{html.escape(table.title)}</h3><div class='scroll'><table><thead><tr>{head}"
+            f"</tr></thead><tbody>{body}</tbody></table></div>{note}")
+
+
+def headline_html(headline: Headline) -> str:
+    sources = ", ".join(f"<code>{html.escape(name)}</code>" for name in headline.sources)
+    return (f"<li>{html.escape(headline.text)}"
+            + (f" <span class='src'>({sources})</span>" if sources else "") + "</li>")
