@@ -1,0 +1,157 @@
+"""Reports and comparisons built from committed fixture results (real --fast runs)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyperf
+import pytest
+
+from conftest import ROOT, run_mpbench
+from mpbench.units import format_seconds
+
+DATA = ROOT / "tests" / "data"
+FIXTURES = sorted(p for p in DATA.glob("*.json") if not p.name.endswith(".samples.json"))
+
+
+def _metadata(bench):
+    return {**bench.get_runs()[0].get_metadata(), **bench.get_metadata()}
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    run_mpbench("report", str(FIXTURES[0]), "-o", str(out), check=True)
+    return out
+
+
+def test_fixtures_are_real_results():
+    assert len(FIXTURES) >= 2, "need at least two fixture results files"
+    for path in FIXTURES:
+        suite = pyperf.BenchmarkSuite.load(str(path))
+        assert all(_metadata(b).get("mpbench_results_layout") == 1 for b in suite)
+
+
+def test_report_writes_page_summary_and_every_figure_twice(report_dir):
+    index = (report_dir / "index.html").read_text()
+    summary = (report_dir / "summary.md").read_text()
+    pngs = sorted(p.stem for p in (report_dir / "figures").glob("*.png"))
+    svgs = sorted(p.stem for p in (report_dir / "figures").glob("*.svg"))
+    assert pngs and pngs == svgs
+    for stem in pngs:
+        assert f"figures/{stem}.svg" in index
+        assert f"figures/{stem}.png" in summary
+    assert "data:image/png;base64," in index
+    assert not re.search(r"""(src|href)=['"]https?://""", index), "page must work offline"
+    assert not list(report_dir.glob(".report-*")), "temporary folder left behind"
+
+
+def test_summary_numbers_are_the_fixtures_own(report_dir):
+    suite = pyperf.BenchmarkSuite.load(str(FIXTURES[0]))
+    by_name = {b.get_name(): b for b in suite}
+    summary = (report_dir / "summary.md").read_text()
+    plain = {}
+    for bench in suite:
+        md = _metadata(bench)
+        if (md.get("mpbench_metric") == "start_join" and md.get("mpbench_method")
+                and md.get("mpbench_nprocs") == 1 and not md.get("mpbench_parent_touched")
+                and md.get("mpbench_forkserver") != "cold"):
+            plain[md["mpbench_method"]] = bench
+    best = min(plain, key=lambda m: plain[m].mean())
+    assert (f"Cheapest start method: {best}, {format_seconds(plain[best].mean())}"
+            in summary)
+    for method, bench in plain.items():
+        floor = by_name[_metadata(bench)["mpbench_floor"]]
+        ratio = bench.mean() / floor.mean()
+        assert f"{method} costs {ratio:.2f}x its floor" in summary
+        assert f"`{bench.get_name()}`" in summary  # traceable to the benchmark
+
+
+def _pyperf_not_significant(a: Path, b: Path) -> set:
+    out = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(a), str(b)],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    hidden = set()
+    for line in out.splitlines():
+        if line.startswith("Benchmark hidden because not significant"):
+            hidden.update(line.split(": ", 1)[1].split(", "))
+    return hidden
+
+
+def test_compare_marks_what_pyperf_compare_to_marks(tmp_path):
+    a, b = FIXTURES[0], FIXTURES[1]
+    run_mpbench("compare", str(a), str(b), "-o", str(tmp_path), check=True)
+    summary = (tmp_path / "summary.md").read_text()
+    ours = set()
+    for line in summary.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and "not significant" in cells[2]:
+            ours.add(cells[0])
+    common = (set(pyperf.BenchmarkSuite.load(str(a)).get_benchmark_names())
+              & set(pyperf.BenchmarkSuite.load(str(b)).get_benchmark_names()))
+    assert ours == _pyperf_not_significant(a, b) & common
+    assert "What differs between the machines" in summary
+
+
+def test_compare_of_mismatched_sets_compares_what_is_common(tmp_path):
+    suite = pyperf.BenchmarkSuite.load(str(FIXTURES[1]))
+    names = suite.get_benchmark_names()
+    dropped = names[-1]
+    suite._convert_exclude_benchmark([dropped])
+    partial = tmp_path / "partial.json"
+    suite.dump(str(partial))
+    out = tmp_path / "cmp"
+    run_mpbench("compare", str(FIXTURES[0]), str(partial), "-o", str(out), check=True)
+    summary = (out / "summary.md").read_text()
+    assert "Left out: not in every file" in summary and dropped in summary
+
+
+def _bad_inputs(tmp_path: Path):
+    fixture = json.loads(FIXTURES[0].read_text())
+    old = json.loads(FIXTURES[0].read_text())
+    old.get("metadata", {}).pop("mpbench_results_layout", None)
+    for bench in old["benchmarks"]:
+        bench.get("metadata", {}).pop("mpbench_results_layout", None)
+        for run in bench["runs"]:
+            run.get("metadata", {}).pop("mpbench_results_layout", None)
+    other_pyperf = json.loads(FIXTURES[0].read_text())
+    for holder in [other_pyperf.get("metadata", {})] + [b.get("metadata", {})
+                                                         for b in other_pyperf["benchmarks"]]:
+        for key in [k for k in holder if k.startswith("mpbench_")]:
+            del holder[key]
+    cases = {
+        "missing.json": None,
+        "empty.json": "",
+        "garbage.json": "this is not json {",
+        "trace.json": json.dumps({"traceEvents": [], "displayTimeUnit": "ns"}),
+        "list.json": "[1, 2, 3]",
+        "not-mpbench.json": json.dumps(other_pyperf),
+        "old-layout.json": json.dumps(old),
+    }
+    assert fixture  # the fixture itself is fine
+    for name, text in cases.items():
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text)
+        yield path
+
+
+def test_bad_inputs_are_one_line_exit_2_and_write_nothing(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in _bad_inputs(inputs):
+        for args in (["report", str(path)], ["compare", str(FIXTURES[0]), str(path)]):
+            out = tmp_path / "out"
+            proc = run_mpbench(*args, "-o", str(out))
+            assert proc.returncode == 2, (path.name, proc.stdout, proc.stderr)
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and "Traceback" not in proc.stderr, (path.name, proc.stderr)
+            assert not out.exists(), path.name
+
+
+def test_compare_needs_two_files_with_something_in_common(tmp_path):
+    proc = run_mpbench("compare", str(FIXTURES[0]), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "at least two" in proc.stderr
