@@ -82,3 +82,14 @@ def test_members_are_pinned():
         pinned, free = crew.recv_all()
     assert pinned == [cpu]
     assert free == sorted(os.sched_getaffinity(0))
+
+
+def test_check_alive_notices_a_dead_member_without_waiting():
+    ctx = multiprocessing.get_context(METHODS[0])
+    with pytest.raises(BenchmarkFailed, match="member-1 ended with exit code 9"):
+        with Crew(ctx, echo, [(0,), (0,)], timeout=60, what="echo") as crew:
+            crew.recv_all()
+            crew.check_alive()  # everyone alive: nothing happens
+            crew.send(1, "exit")
+            crew.procs[1].join(10)
+            crew.check_alive()

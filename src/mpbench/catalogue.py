@@ -128,8 +128,17 @@ def all_options() -> List[Option]:
     return list(seen.values())
 
 
+def check_fault(options: Options) -> None:
+    """Refuse an ``--inject-fault`` that no group knows (each group ignores the others')."""
+    fault = options.get("inject_fault")
+    known = [name for module in group_modules() for name in getattr(module, "FAULTS", ())]
+    if fault is not None and fault not in known:
+        raise UsageError(f"unknown fault {fault!r} (known: {', '.join(known)})")
+
+
 def build(options: Options) -> List[BenchSpec]:
     """Every benchmark for these options: floors first within each group."""
+    check_fault(options)
     specs: List[BenchSpec] = []
     for module in group_modules():
         group_specs = module.benchmarks(options)

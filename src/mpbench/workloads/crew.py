@@ -155,6 +155,14 @@ class Crew:
                     raise self._died(index)
         return [answers[i] for i in indices]
 
+    def check_alive(self) -> None:
+        """Fail at once if a member has died (for a parent waiting on something else,
+        e.g. a semaphore its members should release)."""
+        ready = connection.wait([proc.sentinel for proc in self.procs], 0)
+        for index, proc in enumerate(self.procs):
+            if proc.sentinel in ready:
+                raise self._died(index)
+
     # -- end ------------------------------------------------------------------
 
     def stop(self) -> None:

@@ -1,0 +1,89 @@
+"""The sync group from the command line: catalogue, bad input, one real run with samples."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyperf
+import pytest
+
+from conftest import ROOT, run_mpbench
+from mpbench.benchmarks import sync as sync_group
+from mpbench.results import bench_metadata
+
+LOCK_2 = r"sync\.contended\[primitive=lock,nprocs=2\]$"
+
+
+def test_catalogue_carries_every_parameter_and_floor():
+    specs = sync_group.benchmarks({})
+    names = {spec.name for spec in specs}
+    for spec in specs:
+        md = spec.metadata
+        assert md["mpbench_group"] == "sync"
+        assert md["mpbench_metric"] in {"acquire", "wakeup", "handoff"}
+        assert isinstance(md["mpbench_nprocs"], int) and isinstance(md["mpbench_ops"], int)
+        assert md["mpbench_primitive"] in sync_group.KNOWN_PRIMITIVES + ("semaphore",)
+        if md["mpbench_metric"] == "acquire":
+            assert {"mpbench_slots", "mpbench_critical_us", "mpbench_think_us"} <= set(md)
+        assert spec.is_floor or spec.floor in names, spec.name
+        if spec.inner_loops:
+            assert spec.inner_loops == md["mpbench_ops"]
+    assert "sync.contended[primitive=lock,nprocs=16]" in names
+    assert "sync.contended[primitive=lock,nprocs=4,critical_us=0,think_us=0]" in names
+    assert "sync.contended[primitive=semaphore,slots=2,nprocs=4]" in names
+    assert "sync.wakeup[primitive=condition,notify=one,waiters=16]" in names
+    floor = sync_group.benchmarks({})[0]
+    assert floor.name == "sync.uncontended[primitive=lock]" and floor.is_floor
+
+
+def test_options_shape_the_catalogue():
+    specs = sync_group.benchmarks({"nprocs": [3], "primitives": ["rlock"], "critical_us": [5.0],
+                                   "methods": ["spawn"]})
+    names = [spec.name for spec in specs]
+    assert "sync.contended[primitive=rlock,nprocs=3,critical_us=5]" in names
+    assert not any("primitive=lock," in name or "wakeup" in name for name in names)
+    assert {spec.metadata.get("mpbench_method") for spec in specs} <= {"spawn", None}
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--primitives", "mutex"], "unknown primitive 'mutex'"),
+    (["--primitives", "lock,lock"], "duplicate"),
+    (["--critical-us", "-1"], "must be a finite number >= 0"),
+    (["--think-us", "ten"], "expected a number"),
+    (["--slots", "1"], "at least 2"),
+    (["--nprocs", "0"], "must be at least 1"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragment):
+    proc = run_mpbench("run", "--only", "sync", *args, "-o", str(tmp_path / "r.json"))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_writes_metadata_and_samples(tmp_path):
+    out = tmp_path / "r.json"
+    run_mpbench("run", "--only", LOCK_2, "--debug-single-value", "-o", str(out), check=True)
+    benches = {b.get_name(): bench_metadata(b) for b in pyperf.BenchmarkSuite.load(str(out))}
+    md = benches["sync.contended[primitive=lock,nprocs=2]"]
+    assert md["mpbench_floor"] == "sync.contended[primitive=threading_lock,nprocs=2]"
+    assert md["mpbench_floor"] in benches
+    assert md["mpbench_primitive"] == "lock" and md["mpbench_ops"] == 2
+    assert md["mpbench_oversubscribed"] in (0, 1) and md["mpbench_worker_cpus"] >= 1
+    samples = json.loads((tmp_path / "r.samples.json").read_text())["benchmarks"]
+    kept = samples["sync.contended[primitive=lock,nprocs=2]"]
+    assert set(kept["series"]) == {"wait", "handoff"}
+    assert {"shares", "jain", "wait_p99", "handoff_count"} <= set(kept["info"][0])
+
+
+def test_bench_script_runs_under_plain_pyperf(tmp_path):
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_sync.py"),
+                           "--debug-single-value", "--only", r"wakeup\[primitive=event,waiters=2\]",
+                           "-o", str(out)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names()
+    assert names == ["sync.semaphore_pingpong", "sync.wakeup[primitive=event,waiters=2]"]
