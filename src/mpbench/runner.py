@@ -33,7 +33,7 @@ from mpbench.machine import machine_metadata
 from mpbench.options import Options, child_timeout
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
-from mpbench.units import format_clock, format_seconds
+from mpbench.units import format_clock, format_seconds, format_size
 
 WORKER_OVERHEAD = 0.2
 # Bumped whenever the metadata a report relies on changes meaning, so a report
@@ -154,6 +154,13 @@ def _bench_summary(bench: pyperf.Benchmark) -> str:
     return format_seconds(mean)
 
 
+def _peak_rss(bench: pyperf.Benchmark) -> int:
+    """The largest ``mpbench_peak_rss`` a worker recorded (0: none)."""
+    found = [run.get_metadata().get("mpbench_peak_rss") for run in bench.get_runs()]
+    found.append(bench.get_metadata().get("mpbench_peak_rss"))
+    return max((value for value in found if isinstance(value, int)), default=0)
+
+
 def _failure_message(log_path: str, returncode: int) -> str:
     with open(log_path, errors="replace") as log:
         lines = [line.rstrip() for line in log if line.strip()]
@@ -256,6 +263,9 @@ class SuiteRun:
             note = f"    {_bench_summary(outcome.benchmark)}"
             if spec.floor in self.means:
                 note += f"  = {self.means[spec.name] / self.means[spec.floor]:.2f}x floor {spec.floor}"
+            peak = _peak_rss(outcome.benchmark)
+            if peak:  # all processes of the benchmark together, largest worker
+                note += f"  peak RSS {format_size(peak)}"
             self.say(f"{note}  [{seconds:.1f} s]")
         if leftovers and returncode is not None:
             self.say(f"    warning: {len(leftovers)} process(es) outlived the benchmark; stopped")

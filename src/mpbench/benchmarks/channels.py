@@ -1,0 +1,444 @@
+"""The ``channels`` group: Queue, SimpleQueue, JoinableQueue, Pipe and a Manager queue,
+throughput and latency against message size, beside the kernel floors.
+
+Names read ``channels.<transport>.<metric>[size=S,...]``; parameters at their
+default (``payload=bytes``, ``producers=1``, ``placement=free``) are left
+out. Every parameter is also metadata (``mpbench_transport``,
+``mpbench_size``, ``mpbench_payload``, ``mpbench_metric``,
+``mpbench_producers``, ``mpbench_placement``, ``mpbench_messages``...).
+
+The full cross product of transports, sizes, metrics, payloads and
+placements would take hours; what is crossed with what (see :class:`Grid`):
+
+- throughput of bytes: every transport and floor at every size, placement
+  free (the raw floors also same-cpu);
+- round trips (with one-way latency samples): every transport and raw floor
+  on a subset of sizes, both placements;
+- object payloads and N producers: a few sizes.
+
+``--sizes`` replaces every size list. Without it, ``--fast`` (run mode
+``fast``, also ``mpbench list --mode fast``) uses coarser default lists.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from mpbench import options as opt
+from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
+from mpbench.errors import UsageError
+from mpbench.units import format_size, parse_list, parse_size
+from mpbench.workloads import channel_floors as floors
+from mpbench.workloads import channels as work
+from mpbench.workloads.placement import (PLACEMENTS, cpus_for, peak_rss, pinned, reset_peak_rss,
+                                         rss)
+
+GROUP = "channels"
+MAX_SIZE = 2**30
+OBJECT_MAX_SIZE = 4 * 2**20  # a list of ints holds ~7x its pickled size in memory
+DEFAULT_NPROCS = (1, 2, 4)
+PRODUCER_TRANSPORTS = ("queue", "simplequeue")
+IN_PROCESS = ("memcpy", "pickle")
+REFERENCES = ("perf_sched_pipe", "os_pipe_minimal")
+ALL_TRANSPORTS = work.CHANNELS + work.RAW + IN_PROCESS + REFERENCES
+RUN_MODES = ("fast", "default", "rigorous", "debug")
+PERF_SIZE = 4  # perf bench sched pipe passes an int
+# --inject-fault (tests): every stream's consumer kills itself halfway through a call
+FAULTS = {"consumer-dies": work.DYING_CONSUMER}
+
+
+def _powers(base: int, top: int) -> Tuple[int, ...]:
+    sizes, size = [], 1
+    while size <= top:
+        sizes.append(size)
+        size *= base
+    return tuple(sizes)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Message sizes per family of benchmarks."""
+
+    throughput: Tuple[int, ...]  # every transport and floor, bytes, placement free
+    pinned: Tuple[int, ...]      # the raw floors' throughput again, placement same-cpu
+    round_trip: Tuple[int, ...]  # every transport and raw floor, both placements
+    objects: Tuple[int, ...]     # a list of ints instead of bytes
+    producers: Tuple[int, ...]   # N producers into one queue
+
+
+KiB, MiB = 2**10, 2**20
+GRIDS = {
+    # powers of 4 from 1 B to 64 MiB; the rest on powers of 16
+    "full": Grid(throughput=_powers(4, 64 * MiB), pinned=_powers(16, 64 * MiB),
+                 round_trip=_powers(16, MiB), objects=(64, 4 * KiB, 256 * KiB, 4 * MiB),
+                 producers=(64, 64 * KiB)),
+    # what `mpbench run --fast` fits in its time budget
+    "fast": Grid(throughput=(64, 4 * KiB, 64 * KiB, MiB, 64 * MiB), pinned=(64, 64 * KiB, 64 * MiB),
+                 round_trip=(1, 64 * KiB), objects=(64, 64 * KiB), producers=(64,)),
+}
+
+
+def grid_for(options: opt.Options) -> Grid:
+    """The size lists: ``--sizes`` everywhere if given, else the run mode's grid."""
+    sizes = options.get("sizes")
+    if sizes:
+        sizes = tuple(sorted(sizes))
+        return Grid(sizes, sizes, sizes, tuple(s for s in sizes if s <= OBJECT_MAX_SIZE), sizes)
+    return GRIDS["fast" if options.get("mode") in ("fast", "debug") else "full"]
+
+
+# -- options ----------------------------------------------------------------------
+
+def parse_message_size(text: str) -> int:
+    size = parse_size(text)
+    if size < 1:
+        raise UsageError(f"bad size {text!r}: a message has at least 1 byte")
+    if size > MAX_SIZE:
+        raise UsageError(f"bad size {text!r}: at most {format_size(MAX_SIZE)}")
+    return size
+
+
+def parse_sizes(text: str) -> List[int]:
+    return parse_list(text, parse_message_size, "size")
+
+
+def _one_of(known: Sequence[str], what: str):
+    def parse(text: str) -> str:
+        if text not in known:
+            raise UsageError(f"unknown {what} {text!r} (known: {', '.join(known)})")
+        return text
+    return parse
+
+
+def parse_placements(text: str) -> List[str]:
+    return parse_list(text, _one_of(PLACEMENTS, "placement"), "placement")
+
+
+def parse_transports(text: str) -> List[str]:
+    return parse_list(text, _one_of(ALL_TRANSPORTS, "transport"), "transport")
+
+
+def parse_mode(text: str) -> str:
+    return _one_of(RUN_MODES, "run mode")(text)
+
+
+def _sizes_text(sizes: Sequence[int]) -> str:
+    return ",".join(format_size(s) for s in sizes)
+
+
+OPTIONS = (
+    opt.Option("--sizes", parse_sizes,
+               "channel message sizes, e.g. 64B,4KiB,1MiB (1 B to 1 GiB; default: powers of 4 "
+               f"from 1B to 64MiB for throughput, {_sizes_text(GRIDS['full'].round_trip)} for "
+               f"round trips; with --fast {_sizes_text(GRIDS['fast'].throughput)} and "
+               f"{_sizes_text(GRIDS['fast'].round_trip)})"),
+    opt.Option("--placement", parse_placements,
+               "channel floors and round trips: same-cpu (all processes pinned to one CPU), "
+               "free, or both (default: same-cpu,free)"),
+    opt.Option("--transports", parse_transports,
+               "channel transports to measure (default: all: " + ", ".join(ALL_TRANSPORTS)
+               + "); the floors they are compared with come along"),
+    # Same dest as `mpbench run --fast/--rigorous`, so a run passes its mode to the
+    # catalogue (and on to pyperf workers) without saying it twice.
+    opt.Option("--mode", parse_mode,
+               "the catalogue of this run mode (fast: coarser channel size grid); "
+               "'mpbench run' takes it from --fast/--rigorous", metavar="MODE"),
+)
+
+
+# -- set-up -----------------------------------------------------------------------
+
+def _context(options: opt.Options) -> Any:
+    methods = options.get("methods")
+    return multiprocessing.get_context(methods[0] if methods
+                                       else multiprocessing.get_context().get_start_method())
+
+
+def _whole_mib(nbytes: int) -> int:
+    return -(-nbytes // MiB) * MiB
+
+
+def _memory_metadata(peaks: Dict[int, int], bases: Dict[int, int]) -> Dict[str, MetadataValue]:
+    """Peak memory of every process of the benchmark, summed (shared pages count once
+    per process: an upper bound), and what they held before any message moved."""
+    return {"mpbench_peak_rss": _whole_mib(sum(peaks.values())),
+            "mpbench_base_rss": _whole_mib(sum(bases.values())),
+            "mpbench_processes": len(peaks)}
+
+
+def clock_overhead_ns(calls: int = 2001) -> int:
+    """Median gap between two consecutive ``time.monotonic_ns()`` calls, in ns."""
+    now = time.monotonic_ns
+    stamps = [now() for _ in range(calls)]
+    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
+    return gaps[len(gaps) // 2]
+
+
+def _pickled_metadata(transport: str, size: int, payload: str) -> Dict[str, MetadataValue]:
+    if transport in work.RAW or (transport in work.PIPES and payload == "bytes"):
+        return {}
+    return {"mpbench_pickled_size": work.pickled_size(size, payload)}
+
+
+@contextmanager
+def _stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, producers: int,
+                  placement: str) -> Iterator[Prepared]:
+    md = _pickled_metadata(transport, size, payload)
+    cpus = cpus_for(placement)
+    consumer = FAULTS.get(opt.fault(env.options) or "", "consumer")
+    with work.StreamRun(_context(env.options), transport, size, payload, producers,
+                        cpus=cpus, timeout=env.child_timeout, consumer=consumer) as run:
+        run.stream(run.prime_count())
+        md.update(_memory_metadata(run.peak_rss(), run.base_rss))
+        if cpus:
+            md["mpbench_cpu"] = cpus[0]
+        yield Prepared(run.time, md)
+
+
+@contextmanager
+def _round_trip_setup(env: WorkerEnv, transport: str, size: int, payload: str,
+                      placement: str) -> Iterator[Prepared]:
+    md = _pickled_metadata(transport, size, payload)
+    cpus = cpus_for(placement)
+    with work.PingPongRun(_context(env.options), transport, size, payload,
+                          cpus=cpus, timeout=env.child_timeout) as run:
+        run.round_trips(3, keep=False)
+        md.update(_memory_metadata(run.peak_rss(), run.base_rss))
+        md["mpbench_clock_overhead_ns"] = clock_overhead_ns()
+        if cpus:
+            md["mpbench_cpu"] = cpus[0]
+        yield Prepared(run.time, md, sample_calls=run.sample_calls)
+
+
+@contextmanager
+def _memcpy_setup(env: WorkerEnv, size: int) -> Iterator[Prepared]:
+    base = {0: rss()}
+    reset_peak_rss()
+    src = bytearray(work.make_message(size))
+    dst = bytearray(size)
+    func = functools.partial(floors.time_memcpy, src=src, dst=dst)
+    func(1)
+    yield Prepared(func, _memory_metadata({0: peak_rss()}, base))
+
+
+@contextmanager
+def _pickle_setup(env: WorkerEnv, size: int, payload: str) -> Iterator[Prepared]:
+    md = _pickled_metadata("pickle", size, payload)
+    base = {0: rss()}
+    reset_peak_rss()
+    func = functools.partial(floors.time_pickle, message=work.make_message(size, payload))
+    func(1)
+    md.update(_memory_metadata({0: peak_rss()}, base))
+    yield Prepared(func, md)
+
+
+@contextmanager
+def _minimal_setup(env: WorkerEnv, size: int, placement: str) -> Iterator[Prepared]:
+    cpus = cpus_for(placement)
+    with pinned(cpus):
+        md: Dict[str, MetadataValue] = {"mpbench_cpu": cpus[0]} if cpus else {}
+        yield Prepared(functools.partial(floors.time_minimal_ping_pong, size=size,
+                                         timeout=env.child_timeout), md)
+
+
+@contextmanager
+def _perf_setup(env: WorkerEnv, perf: str, placement: str) -> Iterator[Prepared]:
+    cpus = cpus_for(placement)
+    with pinned(cpus):  # perf and its child inherit the placement
+        fixed = floors.perf_fixed_cost(perf, env.child_timeout)
+        md: Dict[str, MetadataValue] = {"mpbench_perf_fixed": fixed}
+        if cpus:
+            md["mpbench_cpu"] = cpus[0]
+        yield Prepared(functools.partial(floors.time_perf_sched_pipe, perf=perf, fixed=fixed,
+                                         timeout=env.child_timeout), md)
+
+
+# -- rough costs, for the progress estimate ------------------------------------------
+
+# (fixed seconds per message, bytes per second) of one message, roughly, on a small VM
+_SPEED = {
+    "os_pipe": (2e-6, 2e9), "socketpair": (3e-6, 2e9), "pipe_simplex": (3e-6, 0.8e9),
+    "pipe": (5e-6, 0.8e9), "simplequeue": (7e-6, 0.5e9), "queue": (7e-6, 0.5e9),
+    "joinablequeue": (9e-6, 0.5e9), "manager_queue": (60e-6, 0.15e9),
+    "memcpy": (0.2e-6, 6e9), "pickle": (1e-6, 3e9),
+}
+OBJECT_SECONDS_PER_BYTE = 1 / 0.1e9  # pickling and unpickling a list of ints
+
+
+def message_seconds(transport: str, size: int, payload: str = "bytes") -> float:
+    fixed, bandwidth = _SPEED.get(transport, (10e-6, 1e9))
+    seconds = fixed + size / bandwidth
+    if payload == "object":
+        seconds += size * OBJECT_SECONDS_PER_BYTE
+    return seconds
+
+
+def _cost(transport: str, size: int, payload: str = "bytes", round_trip: bool = False,
+          producers: int = 1) -> float:
+    one = message_seconds(transport, size, payload) * (2 if round_trip else 1)
+    # what a worker spends besides its values (its children, the priming call), spread
+    # over them; measured: about 2.9 s a benchmark in a default run, 1.6 s with --fast
+    setup = 0.045 + (size * 8 / 1e9 if transport not in IN_PROCESS else 0.0)
+    return one * producers + setup
+
+
+# -- the catalogue --------------------------------------------------------------------
+
+def _floor_transport(transport: str) -> str:
+    """The raw floor a channel is compared with: what it is built on."""
+    return "socketpair" if transport in ("pipe", "manager_queue") else "os_pipe"
+
+
+def benchmarks(options: opt.Options) -> List[BenchSpec]:
+    """The channels group for these options."""
+    grid = grid_for(options)
+    placements = opt.value(options, "placement", list(PLACEMENTS))
+    nprocs = [n for n in opt.value(options, "nprocs", DEFAULT_NPROCS) if n > 1]
+    method = _context(options).get_start_method()
+    perf = floors.find_perf()
+    specs: List[BenchSpec] = []
+
+    def add(transport: str, metric: str, size: int, setup, *, payload: str = "bytes",
+            producers: int = 1, placement: str = "free", floor: Optional[str] = None,
+            is_floor: bool = False, extra: Optional[Dict[str, MetadataValue]] = None,
+            cost: float = 0.05, weight: float = 0.2) -> str:
+        params: List[Tuple[str, Any]] = [("size", format_size(size))]
+        if payload != "bytes":
+            params.append(("payload", payload))
+        if producers != 1:
+            params.append(("producers", producers))
+        if placement == "same-cpu":
+            params.append(("placement", placement))
+        md: Dict[str, MetadataValue] = {
+            "mpbench_group": GROUP, "mpbench_transport": transport, "mpbench_metric": metric,
+            "mpbench_size": size, "mpbench_payload": payload, "mpbench_producers": producers,
+            "mpbench_messages": 2 if metric == "round_trip" else 1,
+            "mpbench_placement": placement}
+        if transport in work.TRANSPORTS:
+            md["mpbench_method"] = method
+        if transport in work.TRANSPORTS:
+            md["mpbench_api"] = work.api_of(transport, payload)
+            maxsize = work.queue_maxsize(transport, size)
+            if maxsize:
+                md["mpbench_queue_maxsize"] = maxsize
+        if is_floor:
+            md["mpbench_is_floor"] = 1
+        if floor:
+            md["mpbench_floor"] = floor
+        md.update(extra or {})
+        name = bench_name(f"{GROUP}.{transport}.{metric}", params)
+        loops = 1 if transport in work.CHANNELS and size >= 16 * MiB else None
+        specs.append(BenchSpec(name, md, setup, inner_loops=producers if producers > 1 else None,
+                               loops=loops, weight=weight, cost=cost))
+        return name
+
+    # References and floors, each before what is compared with it. The hand-written
+    # loop checks the harness's raw-pipe round trip at its smallest size.
+    perf_floor: Dict[str, str] = {}
+    minimal_floor: Dict[str, str] = {}
+    minimal_size = min(grid.round_trip) if grid.round_trip else 0
+    for placement in placements:
+        if perf:
+            perf_floor[placement] = add(
+                "perf_sched_pipe", "round_trip", PERF_SIZE,
+                functools.partial(_perf_setup, perf=perf, placement=placement),
+                placement=placement, is_floor=True, cost=0.02,
+                extra={"mpbench_api": "write/read (C)",
+                       "mpbench_perf_command": floors.perf_command(perf)})
+        if 0 < minimal_size <= floors.PIPE_BUF:
+            minimal_floor[placement] = add(
+                "os_pipe_minimal", "round_trip", minimal_size,
+                functools.partial(_minimal_setup, size=minimal_size, placement=placement),
+                placement=placement, is_floor=True, floor=perf_floor.get(placement), cost=0.02,
+                extra={"mpbench_api": "os.write/os.read"})
+    memcpy_floor = {size: add("memcpy", "throughput", size,
+                              functools.partial(_memcpy_setup, size=size),
+                              placement="in-process", is_floor=True,
+                              cost=_cost("memcpy", size), weight=0.3,
+                              extra={"mpbench_api": "bytearray slice copy"})
+                    for size in sorted(set(grid.throughput) | set(grid.pinned))}
+    pickle_floor: Dict[Tuple[int, str], str] = {}
+    for payload, sizes in (("bytes", grid.throughput), ("object", grid.objects)):
+        for size in sizes:
+            pickle_floor[size, payload] = add(
+                "pickle", "throughput", size,
+                functools.partial(_pickle_setup, size=size, payload=payload),
+                payload=payload, placement="in-process", is_floor=True,
+                cost=_cost("pickle", size, payload), weight=0.3,
+                extra={"mpbench_api": "ForkingPickler.dumps/loads"})
+    raw_floor: Dict[Tuple[str, str, int, str], str] = {}
+    for transport in work.RAW:
+        for placement in placements:
+            for size in (grid.pinned if placement == "same-cpu" else grid.throughput):
+                raw_floor[transport, "throughput", size, placement] = add(
+                    transport, "throughput", size,
+                    functools.partial(_stream_setup, transport=transport, size=size,
+                                      payload="bytes", producers=1, placement=placement),
+                    placement=placement, is_floor=True, floor=memcpy_floor.get(size),
+                    cost=_cost(transport, size))
+            for size in grid.round_trip:
+                floor = minimal_floor.get(placement) if (transport == "os_pipe"
+                                                         and size == minimal_size) else None
+                raw_floor[transport, "round_trip", size, placement] = add(
+                    transport, "round_trip", size,
+                    functools.partial(_round_trip_setup, transport=transport, size=size,
+                                      payload="bytes", placement=placement),
+                    placement=placement, is_floor=True, floor=floor,
+                    cost=_cost(transport, size, round_trip=True))
+
+    # The channels
+    throughput_placement = "free" if "free" in placements else placements[0]
+    for transport in work.CHANNELS:
+        raw = _floor_transport(transport)
+        for size in grid.throughput:
+            add(transport, "throughput", size,
+                functools.partial(_stream_setup, transport=transport, size=size,
+                                  payload="bytes", producers=1, placement=throughput_placement),
+                placement=throughput_placement,
+                floor=raw_floor.get((raw, "throughput", size, throughput_placement)),
+                cost=_cost(transport, size))
+        for size in grid.objects:
+            add(transport, "throughput", size,
+                functools.partial(_stream_setup, transport=transport, size=size,
+                                  payload="object", producers=1, placement=throughput_placement),
+                payload="object", placement=throughput_placement,
+                floor=pickle_floor.get((size, "object")), cost=_cost(transport, size, "object"))
+        if transport in PRODUCER_TRANSPORTS:
+            for producers in nprocs:
+                for size in grid.producers:
+                    add(transport, "throughput", size,
+                        functools.partial(_stream_setup, transport=transport, size=size,
+                                          payload="bytes", producers=producers,
+                                          placement=throughput_placement),
+                        producers=producers, placement=throughput_placement,
+                        floor=raw_floor.get((raw, "throughput", size, throughput_placement)),
+                        cost=_cost(transport, size, producers=producers))
+        for placement in placements:
+            for size in grid.round_trip:
+                add(transport, "round_trip", size,
+                    functools.partial(_round_trip_setup, transport=transport, size=size,
+                                      payload="bytes", placement=placement),
+                    placement=placement, floor=raw_floor.get((raw, "round_trip", size, placement)),
+                    cost=_cost(transport, size, round_trip=True))
+    return _only_transports(specs, options.get("transports"))
+
+
+def _only_transports(specs: List[BenchSpec], transports: Optional[Sequence[str]]
+                     ) -> List[BenchSpec]:
+    """The benchmarks of ``transports``, plus every floor they are compared with."""
+    if not transports:
+        return specs
+    by_name = {spec.name: spec for spec in specs}
+    keep = {spec.name for spec in specs if spec.metadata["mpbench_transport"] in transports}
+    todo = list(keep)
+    while todo:
+        floor = by_name[todo.pop()].floor
+        if floor and floor not in keep:
+            keep.add(floor)
+            todo.append(floor)
+    return [spec for spec in specs if spec.name in keep]

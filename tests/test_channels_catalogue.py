@@ -1,0 +1,121 @@
+"""The channels catalogue: metadata on every benchmark, size grids, options."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_mpbench
+from mpbench.benchmarks import channels as bench
+from mpbench.errors import UsageError
+from mpbench.workloads import channels as work
+
+KEYS = ("mpbench_transport", "mpbench_size", "mpbench_payload", "mpbench_metric",
+        "mpbench_producers", "mpbench_messages", "mpbench_placement", "mpbench_api")
+
+
+@pytest.fixture(scope="module")
+def full():
+    return bench.benchmarks({})
+
+
+def test_every_benchmark_says_what_it_is(full):
+    names = {spec.name for spec in full}
+    assert len(names) == len(full)
+    for spec in full:
+        md = spec.metadata
+        assert spec.name.startswith(f"channels.{md['mpbench_transport']}.{md['mpbench_metric']}[")
+        for key in KEYS:
+            assert md.get(key) not in (None, ""), (spec.name, key)
+        assert md["mpbench_transport"] in bench.ALL_TRANSPORTS
+        assert md["mpbench_metric"] in ("throughput", "round_trip")
+        assert md["mpbench_messages"] == (2 if md["mpbench_metric"] == "round_trip" else 1)
+        assert md["mpbench_placement"] in ("same-cpu", "free", "in-process")
+        if spec.floor:
+            assert spec.floor in names, spec.name
+        if not spec.is_floor and md["mpbench_payload"] == "bytes":
+            assert spec.floor, f"{spec.name} has no floor"
+
+
+def test_default_grid_covers_every_transport_at_every_size(full):
+    seen = {(s.metadata["mpbench_transport"], s.metadata["mpbench_size"]) for s in full
+            if s.metadata["mpbench_metric"] == "throughput"
+            and s.metadata["mpbench_payload"] == "bytes" and s.metadata["mpbench_producers"] == 1}
+    sizes = [4**k for k in range(14)]
+    assert sizes[0] == 1 and sizes[-1] == 64 * 2**20
+    for transport in work.TRANSPORTS + ("memcpy", "pickle"):
+        assert {size for t, size in seen if t == transport} == set(sizes), transport
+
+
+def test_round_trips_and_floors_run_in_both_placements(full):
+    names = {spec.name for spec in full}
+    pinned = [s for s in full if s.metadata["mpbench_placement"] == "same-cpu"]
+    assert {s.metadata["mpbench_transport"] for s in pinned} == set(
+        work.TRANSPORTS + bench.REFERENCES) - ({"perf_sched_pipe"} - {
+            s.metadata["mpbench_transport"] for s in full})
+    for spec in pinned:
+        assert spec.name.replace(",placement=same-cpu]", "]") in names, spec.name
+    for spec in full:
+        if spec.metadata["mpbench_metric"] == "round_trip" and spec.name.endswith("B]"):
+            assert spec.name[:-1] + ",placement=same-cpu]" in names, spec.name
+
+
+def test_fast_mode_uses_the_coarser_grid_and_sizes_replace_every_grid():
+    fast = bench.benchmarks({"mode": "fast"})
+    assert len(fast) < len(bench.benchmarks({})) / 2
+    assert {s.metadata["mpbench_size"] for s in fast
+            if s.metadata["mpbench_transport"] == "queue"
+            and s.metadata["mpbench_metric"] == "throughput"} == set(bench.GRIDS["fast"].throughput)
+    chosen = bench.benchmarks({"mode": "fast", "sizes": [4096, 64]})
+    assert {s.metadata["mpbench_size"] for s in chosen
+            if s.metadata["mpbench_transport"] not in bench.REFERENCES} == {64, 4096}
+
+
+def test_transports_option_keeps_the_floors_along():
+    specs = bench.benchmarks({"transports": ["pipe"], "sizes": [64], "placement": ["free"]})
+    transports = {s.metadata["mpbench_transport"] for s in specs}
+    assert transports >= {"pipe", "socketpair", "pickle"}
+    assert not transports & {"queue", "os_pipe", "simplequeue"}
+
+
+def test_object_payloads_stay_small_and_producers_only_queue():
+    specs = bench.benchmarks({"sizes": [64, 64 * 2**20]})
+    for spec in specs:
+        md = spec.metadata
+        if md["mpbench_payload"] == "object":
+            assert md["mpbench_size"] <= bench.OBJECT_MAX_SIZE
+        if md["mpbench_producers"] > 1:
+            assert md["mpbench_transport"] in bench.PRODUCER_TRANSPORTS
+            assert spec.inner_loops == md["mpbench_producers"]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("0", "at least 1 byte"), ("12XB", "bad size"), ("2GiB", "at most 1GiB"),
+    ("64B,64", "duplicate"), ("", "comma-separated"),
+])
+def test_bad_sizes_are_refused(text, fragment):
+    with pytest.raises(UsageError, match=fragment):
+        bench.parse_sizes(text)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--sizes", "0"], "at least 1 byte"),
+    (["--sizes", "12XB"], "bad size '12XB'"),
+    (["--sizes", "1025MiB"], "at most 1GiB"),
+    (["--placement", "same-core"], "unknown placement 'same-core'"),
+    (["--transports", "queue,carrier-pigeon"], "unknown transport 'carrier-pigeon'"),
+])
+def test_bad_channel_options_are_one_line_and_exit_2(tmp_path, args, fragment):
+    proc = run_mpbench("run", "--only", "channels", *args, "-o", str(tmp_path / "r.json"),
+                       cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_list_shows_the_catalogue_of_a_run_mode():
+    only = r"^channels\.queue\.throughput\[size=16MiB\]$"
+    assert "channels.queue.throughput[size=16MiB] " in run_mpbench("list", "--only", only,
+                                                                   check=True).stdout
+    proc = run_mpbench("list", "--only", only, "--mode", "fast")  # not in the coarser grid
+    assert proc.returncode == 2 and "matches no benchmark" in proc.stderr
