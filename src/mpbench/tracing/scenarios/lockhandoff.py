@@ -1,0 +1,49 @@
+"""Lock: N processes contend for one Lock, acquire -> critical section -> release -> think.
+
+The contenders run :func:`mpbench.workloads.sync.contender_member` (the
+contention benchmark's crew member, running ``contend``) with a
+:class:`~mpbench.tracing.proxies.TracedLock` around the ``Lock``: each
+hand-off is linked from the release in one process to the acquire in the
+next, and a counter shows who holds the lock. The benchmark's own check of
+mutual exclusion (a shared counter updated non-atomically inside the critical
+section) runs on every round.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from mpbench.tracing.proxies import TracedLock
+from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.workloads import busywork, sync
+
+NAME = "lock"
+DEFAULTS = {"acquisitions": 200, "nprocs": 4, "critical_us": 1, "think_us": 10, "warmup": 5}
+
+
+def body(run: ScenarioRun) -> None:
+    args = run.args
+    ctx = run.ctx
+    cal = busywork.calibrate()
+    critical, think = cal.iterations_for(args.critical_us), cal.iterations_for(args.think_us)
+    lock = TracedLock(sync.make_primitive(ctx, "lock"), ctx.RawArray("q", 2))
+    raw = sync.new_state(ctx)
+    state = sync.state_view(raw)
+    barrier = ctx.Barrier(args.nprocs) if args.nprocs > 1 else None
+    members = [(lock, raw, i, barrier, critical, think, 1, run.timeout, None)
+               for i in range(args.nprocs)]
+    names = [f"worker-{i}" for i in range(args.nprocs)]
+    with run.phase("start"):
+        crew = run.start_crew(sync.contender_member, members, names)
+        crew.recv_all()
+    contention = sync.Contention(sync.crew_driver(crew, state, "lock"), state, args.nprocs, 1,
+                                 f"{args.nprocs} processes on one lock")
+    for phase, count in (("warm-up", args.warmup), ("steady state", args.acquisitions)):
+        with run.phase(phase):
+            contention.time_func(count)  # checks mutual exclusion
+    with run.phase("shutdown"):
+        run.leave(crew)
+
+
+def main(argv: Sequence[str]) -> int:
+    return scenario_main(NAME, argv, __doc__.strip().splitlines()[0], DEFAULTS, body)

@@ -1,0 +1,12 @@
+"""Traced scenario: Pipe ping-pong between two children (``mpbench trace pipe``).
+
+Spawn and forkserver children re-import this script: it imports nothing at
+module level.
+"""
+
+if __name__ == "__main__":
+    import sys
+
+    from mpbench.tracing.scenarios.pingpong import main
+
+    sys.exit(main(sys.argv[1:]))
