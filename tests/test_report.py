@@ -15,7 +15,7 @@ from conftest import ROOT, run_mpbench
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"
-FIXTURES = sorted(p for p in DATA.glob("*.json") if not p.name.endswith(".samples.json"))
+FIXTURES = sorted(DATA.glob("dev-*.json"))  # the process group's fixtures
 
 
 def _metadata(bench):

@@ -107,9 +107,10 @@ def _headlines(sets, names, found) -> List[Headline]:
 
 def compare_builders() -> List[CompareBuilder]:
     """Per-group overlay sections, in page order."""
-    from mpbench.reporting import process_section
+    from mpbench.reporting import channels_section, process_section, sync_section
 
-    return [process_section.compare_section]
+    return [process_section.compare_section, channels_section.compare_section,
+            sync_section.compare_section]
 
 
 def build_comparison(paths: Sequence[str], outdir: str) -> str:

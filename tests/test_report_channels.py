@@ -1,0 +1,201 @@
+"""The channels part of reports, built from two committed real ``--fast`` runs of the group.
+
+    mpbench run --fast --only channels --sizes 64B,4KiB,1MiB --transports queue,pipe --nprocs 1,2
+
+once under CPython 3.11 (channels-py311.json) and once under 3.12 (channels-py312.json), each
+with its samples file. The numbers the summary states are recomputed here from the fixture
+itself, with pyperf and the samples JSON, not with the report's code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyperf
+import pytest
+
+from conftest import ROOT, run_mpbench
+from mpbench.reporting import channels_section as section
+from mpbench.reporting import data, plotting
+from mpbench.results import bench_metadata
+from mpbench.units import format_seconds, format_size
+
+DATA = ROOT / "tests" / "data"
+PY311 = DATA / "channels-py311.json"
+PY312 = DATA / "channels-py312.json"
+FIGURES = ("channels_throughput", "channels_latency", "channels_round_trip_placement",
+           "channels_objects", "channels_producers")
+
+
+class Fixture:
+    """A results file and its samples, read without the report's code."""
+
+    def __init__(self, path: Path) -> None:
+        self.benches = {b.get_name(): b for b in pyperf.BenchmarkSuite.load(str(path))}
+        self.md = {name: bench_metadata(b) for name, b in self.benches.items()}
+        samples = json.loads(path.with_name(path.stem + ".samples.json").read_text())
+        self.samples = samples["benchmarks"]
+
+    def one(self, **criteria) -> str:
+        found = [name for name, md in self.md.items()
+                 if all(md.get(f"mpbench_{k}") == v for k, v in criteria.items())]
+        assert len(found) == 1, (criteria, found)
+        return found[0]
+
+    def mean(self, name: str) -> float:
+        return self.benches[name].mean()
+
+
+@pytest.fixture(scope="module")
+def fixture():
+    return Fixture(PY311)
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    run_mpbench("report", str(PY311), "-o", str(out), check=True)
+    return out
+
+
+def _median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def test_fixtures_are_small_real_channel_runs():
+    for path in (PY311, PY312):
+        size = path.stat().st_size + path.with_name(path.stem + ".samples.json").stat().st_size
+        assert size < 300_000, f"{path.name} and its samples: {size} bytes"
+        suite = pyperf.BenchmarkSuite.load(str(path))
+        mds = [bench_metadata(b) for b in suite]
+        assert {md["mpbench_group"] for md in mds} == {"channels"}
+        assert {md["mpbench_mode"] for md in mds} == {"fast"}
+    versions = {bench_metadata(pyperf.BenchmarkSuite.load(str(p)).get_benchmarks()[0])
+                ["python_version"][:4] for p in (PY311, PY312)}
+    assert versions == {"3.11", "3.12"}
+
+
+def test_report_writes_every_channel_figure(summary):
+    index = (summary / "index.html").read_text()
+    text = (summary / "summary.md").read_text()
+    for stem in FIGURES:
+        assert (summary / "figures" / f"{stem}.png").stat().st_size > 10_000
+        assert (summary / "figures" / f"{stem}.svg").exists()
+        assert f"figures/{stem}.png" in text and f"figures/{stem}.svg" in index
+    assert "Fixed cost and bandwidth" in text and "One-way latency percentiles" in text
+
+
+def test_distance_from_the_floor_is_the_fixtures_own(fixture, summary):
+    text = (summary / "summary.md").read_text()
+    line = next(line for line in text.splitlines()
+                if line.startswith("- Distance from the kernel floor at 1MiB"))
+    for transport, shown in (("queue", "Queue"), ("pipe", "Pipe()")):
+        name = fixture.one(transport=transport, metric="throughput", size=2**20,
+                           payload="bytes", producers=1)
+        floor = fixture.md[name]["mpbench_floor"]
+        share = fixture.mean(floor) / fixture.mean(name)
+        assert f"{shown} {100 * share:.0f}% of the raw" in line
+        assert f"`{name}`" in line and f"`{floor}`" in line
+
+
+def test_fastest_channel_per_size_is_the_fixtures_own(fixture, summary):
+    text = (summary / "summary.md").read_text()
+    line = next(line for line in text.splitlines()
+                if line.startswith("- Fastest channel for streaming bytes"))
+    for size in (64, 4096, 2**20):
+        means = {t: fixture.mean(fixture.one(transport=t, metric="throughput", size=size,
+                                             payload="bytes", producers=1))
+                 for t in ("queue", "pipe")}
+        winner = min(means, key=means.get)
+        shown = {"queue": "Queue", "pipe": "Pipe()"}[winner]
+        at = re.findall(r"(Queue|Pipe\(\)) at (\S+?)(?: to (\S+?))?[ ;.(]", line)
+        assert any(w == shown and (format_size(size) in (first, last) or
+                                   _within(size, first, last)) for w, first, last in at), line
+
+
+def _within(size: int, first: str, last: str) -> bool:
+    sizes = {"64B": 64, "4KiB": 4096, "1MiB": 2**20}
+    return bool(last) and sizes[first] <= size <= sizes[last]
+
+
+def test_latency_medians_come_from_the_samples_file(fixture, summary):
+    text = (summary / "summary.md").read_text()
+    start = "- One-way latency of a 64B message, median (placement same-cpu)"
+    line = next(line for line in text.splitlines() if line.startswith(start))
+    for transport, shown in (("queue", "Queue"), ("pipe", "Pipe()"), ("os_pipe", "raw os.pipe")):
+        name = fixture.one(transport=transport, metric="round_trip", size=64,
+                           placement="same-cpu")
+        values = [v / 1e9 for v in fixture.samples[name]["series"]["one_way_ns"]]
+        assert f"{shown} {format_seconds(_median(values))} (p99" in line
+        assert f"`{name}`" in line
+
+
+def test_harness_check_compares_the_raw_pipe_with_the_hand_written_loop(fixture, summary):
+    text = (summary / "summary.md").read_text()
+    raw = fixture.one(transport="os_pipe", metric="round_trip", size=64, placement="same-cpu")
+    minimal = fixture.md[raw]["mpbench_floor"]
+    assert fixture.md[minimal]["mpbench_transport"] == "os_pipe_minimal"
+    ratio = fixture.mean(raw) / fixture.mean(minimal)
+    assert (f"Harness check, placement same-cpu: the raw-pipe round trip the harness reports "
+            f"({format_seconds(fixture.mean(raw))}) is {ratio:.2f}x") in text
+
+
+def test_every_source_named_in_the_summary_is_in_the_fixture(fixture, summary):
+    text = (summary / "summary.md").read_text()
+    named = set(re.findall(r"`(channels\.[^`]+)`", text))
+    assert named and named <= set(fixture.benches)
+
+
+def test_object_payload_headline(fixture, summary):
+    text = (summary / "summary.md").read_text()
+    obj = fixture.one(transport="queue", metric="throughput", size=2**20, payload="object")
+    raw = fixture.one(transport="queue", metric="throughput", size=2**20, payload="bytes",
+                      producers=1)
+    assert (f"Through Queue, a list of ints of 1MiB takes "
+            f"{fixture.mean(obj) / fixture.mean(raw):.1f}x as long as bytes") in text
+
+
+def test_every_channel_figure_states_its_placement(tmp_path, monkeypatch):
+    titles = {}
+    real_save = plotting.save
+
+    def capture(fig, outdir, stem, title, caption):
+        titles[stem] = " ".join(ax.get_title() for ax in fig.axes) + " " + caption
+        return real_save(fig, outdir, stem, title, caption)
+
+    monkeypatch.setattr(plotting, "save", capture)
+    rs = data.load(str(PY311))
+    data.label_sets([rs])
+    built = section.section(rs, str(tmp_path))
+    assert [f.stem for f in built.figures] == list(FIGURES)
+    for stem, text in titles.items():
+        assert "placement" in text, stem
+
+
+def test_fit_recovers_a_fixed_cost_and_a_bandwidth():
+    class Fake:  # a throughput result: one message per value
+        def __init__(self, size, seconds):
+            self.name, self.mean = f"x[size={size}]", seconds
+
+        def get(self, key, default=None):
+            return 1 if key == "messages" else default
+
+    points = {size: Fake(size, 5e-6 + size / 2e9) for size in (1, 64, 4096, 2**20, 2**26)}
+    fitted = section.fit(points)
+    assert fitted.fixed == pytest.approx(5e-6, rel=1e-6)
+    assert fitted.bandwidth == pytest.approx(2e9, rel=1e-6)
+    assert fitted.worst < 1e-6 and fitted.sources == [p.name for p in points.values()]
+    assert section.percentile([1, 2, 3, 4], 50) == 2.5 and section.percentile([7], 99.9) == 7
+
+
+def test_compare_overlays_the_two_python_versions(tmp_path):
+    run_mpbench("compare", str(PY311), str(PY312), "-o", str(tmp_path), check=True)
+    text = (tmp_path / "summary.md").read_text()
+    assert "Fixed cost and bandwidth per results file" in text
+    for stem in ("compare_channels_throughput", "compare_channels_latency",
+                 "compare_ratio_channels"):
+        assert (tmp_path / "figures" / f"{stem}.png").exists(), stem
