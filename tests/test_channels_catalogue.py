@@ -117,5 +117,5 @@ def test_list_shows_the_catalogue_of_a_run_mode():
     only = r"^channels\.queue\.throughput\[size=16MiB\]$"
     assert "channels.queue.throughput[size=16MiB] " in run_mpbench("list", "--only", only,
                                                                    check=True).stdout
-    proc = run_mpbench("list", "--only", only, "--mode", "fast")  # not in the coarser grid
+    proc = run_mpbench("list", "--only", only, "--fast")  # not in the coarser grid
     assert proc.returncode == 2 and "matches no benchmark" in proc.stderr

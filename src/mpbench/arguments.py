@@ -43,9 +43,35 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
                             help=argparse.SUPPRESS if option.hidden else option.help)
 
 
+def add_mode_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--fast | --rigorous | --debug-single-value``: how hard pyperf works, and which
+    catalogue a group offers for it (``--fast`` has a coarser channel size grid)."""
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--fast", dest="mode", action="store_const", const="fast",
+                       help="rough answers quickly (pyperf --fast: 10 processes x 2 values)")
+    modes.add_argument("--rigorous", dest="mode", action="store_const", const="rigorous",
+                       help="more worker processes (pyperf --rigorous: 40 x 3)")
+    modes.add_argument("--debug-single-value", dest="mode", action="store_const",
+                       const="debug", help="one value per benchmark: smoke tests only, "
+                                           "the numbers mean nothing")
+    parser.set_defaults(mode="default")
+
+
+def pyperf_mode(args: argparse.Namespace) -> str:
+    """The mode of a pyperf command line (a ``bench/`` script run by hand)."""
+    for flag, mode in (("fast", "fast"), ("rigorous", "rigorous"),
+                       ("debug_single_value", "debug")):
+        if getattr(args, flag, False):
+            return mode
+    return "default"
+
+
 def options_from_args(args: argparse.Namespace) -> Options:
-    """The catalogue options the user gave (absent ones are ``None``)."""
-    return {option.dest: getattr(args, option.dest, None) for option in catalogue.all_options()}
+    """The catalogue options the user gave (absent ones are ``None``), and the run mode."""
+    options = {option.dest: getattr(args, option.dest, None)
+               for option in catalogue.all_options()}
+    options["mode"] = getattr(args, "mode", None)
+    return options
 
 
 def fail(message: str, prog: str = "mpbench") -> NoReturn:

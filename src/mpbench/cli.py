@@ -12,7 +12,8 @@ import sys
 from typing import List, Optional, Sequence
 
 from mpbench import __version__
-from mpbench.arguments import OneLineParser, add_selection_arguments, fail, options_from_args
+from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments, fail,
+                               options_from_args)
 from mpbench.errors import UsageError
 
 
@@ -95,23 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="print the benchmark catalogue")
     add_selection_arguments(listing)
+    add_mode_arguments(listing)
     listing.set_defaults(func=cmd_list)
 
     run = commands.add_parser("run", help="run benchmarks, write a pyperf results file")
     add_selection_arguments(run)
-    modes = run.add_mutually_exclusive_group()
-    modes.add_argument("--fast", dest="mode", action="store_const", const="fast",
-                       help="rough answers quickly (pyperf --fast: 10 processes x 2 values)")
-    modes.add_argument("--rigorous", dest="mode", action="store_const", const="rigorous",
-                       help="more worker processes (pyperf --rigorous: 40 x 3)")
-    modes.add_argument("--debug-single-value", dest="mode", action="store_const",
-                       const="debug", help="one value per benchmark: smoke tests only, "
-                                           "the numbers mean nothing")
+    add_mode_arguments(run)
     run.add_argument("-o", "--output", metavar="FILE",
                      help="results file (default: results/<host>-py<ver>-<UTC time>.json)")
     run.add_argument("--report", metavar="DIR", nargs="?", const="reports",
                      help="then build the report from the results into DIR (default: reports/)")
-    run.set_defaults(func=cmd_run, mode="default")
+    run.set_defaults(func=cmd_run)
 
     report = commands.add_parser("report", help="figures and tables from a results file")
     report.add_argument("results", metavar="RESULTS.json")

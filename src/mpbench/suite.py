@@ -55,7 +55,7 @@ def main(argv: Optional[Sequence[str]] = None, only: Optional[str] = None) -> No
     import pyperf
 
     from mpbench import catalogue, options as opt, samples
-    from mpbench.arguments import add_selection_arguments, fail, options_from_args
+    from mpbench.arguments import add_selection_arguments, fail, options_from_args, pyperf_mode
     from mpbench.catalogue import WorkerEnv
     from mpbench.errors import BenchmarkFailed, UsageError
 
@@ -69,7 +69,8 @@ def main(argv: Optional[Sequence[str]] = None, only: Optional[str] = None) -> No
         if args.mpbench_config:
             config = json.loads(args.mpbench_config)
         else:
-            config = {"options": options_from_args(args), "only": args.only or only}
+            options = {**options_from_args(args), "mode": pyperf_mode(args)}
+            config = {"options": options, "only": args.only or only}
         specs = catalogue.build(config["options"])
         if "names" in config:
             specs = [catalogue.find(specs, name) for name in config["names"]]

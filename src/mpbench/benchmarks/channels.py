@@ -17,7 +17,7 @@ placements would take hours; what is crossed with what (see :class:`Grid`):
 - object payloads and N producers: a few sizes.
 
 ``--sizes`` replaces every size list. Without it, ``--fast`` (run mode
-``fast``, also ``mpbench list --mode fast``) uses coarser default lists.
+``fast``, also ``mpbench list --fast``) uses coarser default lists.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ PRODUCER_TRANSPORTS = ("queue", "simplequeue")
 IN_PROCESS = ("memcpy", "pickle")
 REFERENCES = ("perf_sched_pipe", "os_pipe_minimal")
 ALL_TRANSPORTS = work.CHANNELS + work.RAW + IN_PROCESS + REFERENCES
-RUN_MODES = ("fast", "default", "rigorous", "debug")
 PERF_SIZE = 4  # perf bench sched pipe passes an int
 # --inject-fault (tests): every stream's consumer kills itself halfway through a call
 FAULTS = {"consumer-dies": work.DYING_CONSUMER}
@@ -123,10 +122,6 @@ def parse_transports(text: str) -> List[str]:
     return parse_list(text, _one_of(ALL_TRANSPORTS, "transport"), "transport")
 
 
-def parse_mode(text: str) -> str:
-    return _one_of(RUN_MODES, "run mode")(text)
-
-
 def _sizes_text(sizes: Sequence[int]) -> str:
     return ",".join(format_size(s) for s in sizes)
 
@@ -143,11 +138,6 @@ OPTIONS = (
     opt.Option("--transports", parse_transports,
                "channel transports to measure (default: all: " + ", ".join(ALL_TRANSPORTS)
                + "); the floors they are compared with come along"),
-    # Same dest as `mpbench run --fast/--rigorous`, so a run passes its mode to the
-    # catalogue (and on to pyperf workers) without saying it twice.
-    opt.Option("--mode", parse_mode,
-               "the catalogue of this run mode (fast: coarser channel size grid); "
-               "'mpbench run' takes it from --fast/--rigorous", metavar="MODE"),
 )
 
 
