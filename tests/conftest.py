@@ -93,3 +93,23 @@ def shm_entries() -> set:
     except OSError:
         return set()
     return {name for name in names if name.startswith(("sem.mp-", "psm_", "mp-"))}
+
+
+FIXTURE_RESULTS = (ROOT / "tests" / "data" / "suite-py311.json",
+                   ROOT / "tests" / "data" / "suite-py312.json")
+
+
+@pytest.fixture(scope="session")
+def fixture_report(tmp_path_factory) -> Path:
+    """``mpbench report`` of the first committed fixture, built once for every report test."""
+    out = tmp_path_factory.mktemp("fixture-report")
+    run_mpbench("report", str(FIXTURE_RESULTS[0]), "-o", str(out), check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def fixture_comparison(tmp_path_factory) -> Path:
+    """``mpbench compare`` of the two committed fixtures (3.11 then 3.12), built once."""
+    out = tmp_path_factory.mktemp("fixture-comparison")
+    run_mpbench("compare", *map(str, FIXTURE_RESULTS), "-o", str(out), check=True)
+    return out

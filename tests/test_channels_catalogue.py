@@ -97,22 +97,6 @@ def test_bad_sizes_are_refused(text, fragment):
         bench.parse_sizes(text)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--sizes", "0"], "at least 1 byte"),
-    (["--sizes", "12XB"], "bad size '12XB'"),
-    (["--sizes", "1025MiB"], "at most 1GiB"),
-    (["--placement", "same-core"], "unknown placement 'same-core'"),
-    (["--transports", "queue,carrier-pigeon"], "unknown transport 'carrier-pigeon'"),
-])
-def test_bad_channel_options_are_one_line_and_exit_2(tmp_path, args, fragment):
-    proc = run_mpbench("run", "--only", "channels", *args, "-o", str(tmp_path / "r.json"),
-                       cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_list_shows_the_catalogue_of_a_run_mode():
     only = r"^channels\.queue\.throughput\[size=16MiB\]$"
     assert "channels.queue.throughput[size=16MiB] " in run_mpbench("list", "--only", only,

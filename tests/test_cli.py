@@ -44,6 +44,16 @@ def test_list_prints_one_line_per_benchmark_with_parameters():
     (["--child-timeout", "-1"], "must be a finite number >= 0"),
     (["--fast", "--rigorous"], "not allowed with"),
     (["--inject-fault", "nonsense"], "unknown fault"),
+    (["--sizes", "0"], "at least 1 byte"),
+    (["--sizes", "12XB"], "bad size '12XB'"),
+    (["--sizes", "1025MiB"], "at most 1GiB"),
+    (["--placement", "same-core"], "unknown placement 'same-core'"),
+    (["--transports", "queue,carrier-pigeon"], "unknown transport 'carrier-pigeon'"),
+    (["--primitives", "mutex"], "unknown primitive 'mutex'"),
+    (["--primitives", "lock,lock"], "duplicate"),
+    (["--critical-us", "-1"], "must be a finite number >= 0"),
+    (["--think-us", "ten"], "expected a number"),
+    (["--slots", "1"], "at least 2"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragment):
     out = tmp_path / "r.json"

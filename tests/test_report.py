@@ -11,11 +11,11 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from conftest import ROOT, run_mpbench
+from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"
-FIXTURES = sorted(DATA.glob("dev-*.json"))  # the process group's fixtures
+FIXTURES = FIXTURE_RESULTS
 
 
 def _metadata(bench):
@@ -23,17 +23,52 @@ def _metadata(bench):
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    run_mpbench("report", str(FIXTURES[0]), "-o", str(out), check=True)
-    return out
+def report_dir(fixture_report):
+    return fixture_report
 
 
-def test_fixtures_are_real_results():
-    assert len(FIXTURES) >= 2, "need at least two fixture results files"
+SECTION_TITLES = ("Starting and joining processes",
+                  "Channels: Queue, Pipe and friends against message size",
+                  "Locks, semaphores, events and conditions under contention")
+
+
+def test_index_renders_in_a_browser_with_every_section_and_figure(report_dir):
+    """The page as a person sees it: every section, every figure decoded, a screenshot kept."""
+    from browser import artifact, browser_page, require_browser, wait_for_text
+
+    require_browser()
+    with browser_page(viewport={"width": 1280, "height": 900}) as page:
+        page.goto((report_dir / "index.html").as_uri())
+        wait_for_text(page, "In short", *SECTION_TITLES, "Machine", "Method")
+        images = page.evaluate("() => Array.from(document.images).map("
+                               "i => [i.alt, i.complete && i.naturalWidth > 0])")
+        page.screenshot(path=artifact("report-index.png"))
+        page.screenshot(path=artifact("report-index-full.png"), full_page=True)
+    figures = list((report_dir / "figures").glob("*.png"))
+    assert len(images) == len(figures)
+    assert all(ok for _, ok in images), [alt for alt, ok in images if not ok]
+
+
+def test_fixtures_are_small_real_fast_runs_of_every_group_under_two_pythons():
+    """Made once with (then committed with their samples files):
+
+        mpbench run --fast --nprocs 1,2,4 --parent-mem 0,256MiB --sizes 64B,4KiB,1MiB \
+            --transports queue,pipe --primitives lock,semaphore,event,condition
+
+    under CPython 3.11 and 3.12.
+    """
+    versions = set()
     for path in FIXTURES:
+        samples = path.with_name(path.stem + ".samples.json")
+        assert path.stat().st_size + samples.stat().st_size < 600_000, path
         suite = pyperf.BenchmarkSuite.load(str(path))
-        assert all(_metadata(b).get("mpbench_results_layout") == 1 for b in suite)
+        mds = [_metadata(b) for b in suite]
+        assert all(md.get("mpbench_results_layout") == 1 for md in mds)
+        assert {md["mpbench_mode"] for md in mds} == {"fast"}
+        assert {md["mpbench_group"] for md in mds} == {"process", "channels", "sync"}
+        assert json.loads(samples.read_text())["benchmarks"]
+        versions.add(mds[0]["python_version"][:4])
+    assert versions == {"3.11", "3.12"}
 
 
 def test_report_writes_page_summary_and_every_figure_twice(report_dir):
@@ -81,10 +116,9 @@ def _pyperf_not_significant(a: Path, b: Path) -> set:
     return hidden
 
 
-def test_compare_marks_what_pyperf_compare_to_marks(tmp_path):
+def test_compare_marks_what_pyperf_compare_to_marks(fixture_comparison):
     a, b = FIXTURES[0], FIXTURES[1]
-    run_mpbench("compare", str(a), str(b), "-o", str(tmp_path), check=True)
-    summary = (tmp_path / "summary.md").read_text()
+    summary = (fixture_comparison / "summary.md").read_text()
     ours = set()
     for line in summary.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]

@@ -1,8 +1,8 @@
 """The channels part of reports, built from two committed real ``--fast`` runs of the group.
 
-    mpbench run --fast --only channels --sizes 64B,4KiB,1MiB --transports queue,pipe --nprocs 1,2
+    mpbench run --fast --sizes 64B,4KiB,1MiB --transports queue,pipe --nprocs 1,2,4 ...
 
-once under CPython 3.11 (channels-py311.json) and once under 3.12 (channels-py312.json), each
+once under CPython 3.11 and once under 3.12 (tests/data/suite-py3*.json, see test_report.py), each
 with its samples file. The numbers the summary states are recomputed here from the fixture
 itself, with pyperf and the samples JSON, not with the report's code.
 """
@@ -16,15 +16,14 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from conftest import ROOT, run_mpbench
+from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
 from mpbench.reporting import channels_section as section
 from mpbench.reporting import data, plotting
 from mpbench.results import bench_metadata
 from mpbench.units import format_seconds, format_size
 
 DATA = ROOT / "tests" / "data"
-PY311 = DATA / "channels-py311.json"
-PY312 = DATA / "channels-py312.json"
+PY311, PY312 = FIXTURE_RESULTS
 FIGURES = ("channels_throughput", "channels_latency", "channels_round_trip_placement",
            "channels_objects", "channels_producers")
 
@@ -54,10 +53,8 @@ def fixture():
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    run_mpbench("report", str(PY311), "-o", str(out), check=True)
-    return out
+def summary(fixture_report):
+    return fixture_report
 
 
 def _median(values):
@@ -65,18 +62,6 @@ def _median(values):
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
-
-def test_fixtures_are_small_real_channel_runs():
-    for path in (PY311, PY312):
-        size = path.stat().st_size + path.with_name(path.stem + ".samples.json").stat().st_size
-        assert size < 300_000, f"{path.name} and its samples: {size} bytes"
-        suite = pyperf.BenchmarkSuite.load(str(path))
-        mds = [bench_metadata(b) for b in suite]
-        assert {md["mpbench_group"] for md in mds} == {"channels"}
-        assert {md["mpbench_mode"] for md in mds} == {"fast"}
-    versions = {bench_metadata(pyperf.BenchmarkSuite.load(str(p)).get_benchmarks()[0])
-                ["python_version"][:4] for p in (PY311, PY312)}
-    assert versions == {"3.11", "3.12"}
 
 
 def test_report_writes_every_channel_figure(summary):
@@ -192,8 +177,8 @@ def test_fit_recovers_a_fixed_cost_and_a_bandwidth():
     assert section.percentile([1, 2, 3, 4], 50) == 2.5 and section.percentile([7], 99.9) == 7
 
 
-def test_compare_overlays_the_two_python_versions(tmp_path):
-    run_mpbench("compare", str(PY311), str(PY312), "-o", str(tmp_path), check=True)
+def test_compare_overlays_the_two_python_versions(fixture_comparison):
+    tmp_path = fixture_comparison
     text = (tmp_path / "summary.md").read_text()
     assert "Fixed cost and bandwidth per results file" in text
     for stem in ("compare_channels_throughput", "compare_channels_latency",

@@ -2,7 +2,7 @@
 
     mpbench run --only sync --fast --nprocs 1,2,4 --primitives lock,semaphore,event,condition
 
-once under CPython 3.11 (sync-py311.json) and once under 3.12 (sync-py312.json), each with its
+once under CPython 3.11 and once under 3.12 (tests/data/suite-py3*.json, see test_report.py), each with its
 samples file. Every number the summary states is recomputed here from the fixture itself.
 """
 
@@ -15,14 +15,13 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from conftest import ROOT, run_mpbench
+from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
 from mpbench.reporting import data, sync_section
 from mpbench.results import bench_metadata
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"
-PY311 = DATA / "sync-py311.json"
-PY312 = DATA / "sync-py312.json"
+PY311, PY312 = FIXTURE_RESULTS
 FIGURES = ("sync_throughput", "sync_wait", "sync_fairness", "sync_handoff", "sync_slots",
            "sync_wakeup")
 
@@ -57,9 +56,8 @@ def fixture() -> Fixture:
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp("sync-report")
-    run_mpbench("report", str(PY311), "-o", str(out), check=True)
+def summary(fixture_report) -> str:
+    out = fixture_report
     for stem in FIGURES:
         assert (out / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
         assert (out / "figures" / f"{stem}.svg").exists(), stem
@@ -67,16 +65,6 @@ def summary(tmp_path_factory) -> str:
     assert all(f"figures/{stem}.svg" in index for stem in FIGURES)
     return (out / "summary.md").read_text()
 
-
-def test_fixtures_are_small_real_sync_runs():
-    for path in (PY311, PY312):
-        size = path.stat().st_size + path.with_name(path.stem + ".samples.json").stat().st_size
-        assert size < 300_000, path
-        rs = data.load(str(path))
-        assert rs.groups() == ["sync"] and rs.samples["benchmarks"]
-    versions = {str(data.load(str(p)).machine["mpbench_python"]).split()[1][:4]
-                for p in (PY311, PY312)}
-    assert versions == {"3.11", "3.12"}
 
 
 def test_uncontended_and_floor_headlines(fixture, summary):
@@ -143,8 +131,8 @@ def test_tables_carry_the_fixture_values(fixture, summary):
     assert "| Semaphore(2) | 4 |" in summary
 
 
-def test_compare_overlays_both_files(tmp_path, fixture):
-    run_mpbench("compare", str(PY311), str(PY312), "-o", str(tmp_path), check=True)
+def test_compare_overlays_both_files(fixture_comparison, fixture):
+    tmp_path = fixture_comparison
     for stem in ("compare_sync_throughput", "compare_sync_wakeup"):
         assert (tmp_path / "figures" / f"{stem}.png").exists()
     summary = (tmp_path / "summary.md").read_text()
@@ -155,8 +143,11 @@ def test_compare_overlays_both_files(tmp_path, fixture):
             f"{format_seconds(other.mean(name))} ({ratio:.2f}x) |") in summary
 
 
-def test_no_section_without_sync_results():
-    process_only = DATA / "dev-a.json"
+def test_no_section_without_sync_results(tmp_path):
+    suite = pyperf.BenchmarkSuite.load(str(PY311))
+    process_only = tmp_path / "process-only.json"
+    pyperf.BenchmarkSuite([b for b in suite if b.get_name().startswith("process.")]).dump(
+        str(process_only))
     rs = data.load(str(process_only))
     assert "sync" not in rs.groups()
     assert sync_section.section(rs, "/nonexistent") is None

@@ -47,22 +47,6 @@ def test_options_shape_the_catalogue():
     assert {spec.metadata.get("mpbench_method") for spec in specs} <= {"spawn", None}
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--primitives", "mutex"], "unknown primitive 'mutex'"),
-    (["--primitives", "lock,lock"], "duplicate"),
-    (["--critical-us", "-1"], "must be a finite number >= 0"),
-    (["--think-us", "ten"], "expected a number"),
-    (["--slots", "1"], "at least 2"),
-    (["--nprocs", "0"], "must be at least 1"),
-])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragment):
-    proc = run_mpbench("run", "--only", "sync", *args, "-o", str(tmp_path / "r.json"))
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_a_run_writes_metadata_and_samples(tmp_path):
     out = tmp_path / "r.json"
     run_mpbench("run", "--only", LOCK_2, "--debug-single-value", "-o", str(out), check=True)

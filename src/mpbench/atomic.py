@@ -15,6 +15,7 @@ def atomic_open(path: str, mode: str = "w") -> Iterator[IO]:
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
     try:
+        os.fchmod(fd, _new_file_mode())  # mkstemp's 0600 would make results private
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
@@ -26,6 +27,13 @@ def atomic_open(path: str, mode: str = "w") -> Iterator[IO]:
         except FileNotFoundError:
             pass
         raise
+
+
+def _new_file_mode() -> int:
+    """The mode an ordinary new file gets under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def atomic_write_text(path: str, text: str) -> None:

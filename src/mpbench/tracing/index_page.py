@@ -164,12 +164,5 @@ def write_index(folder: str) -> str:
     text = render(folder)
     with atomic_open(path) as handle:
         handle.write(text)
-        os.fchmod(handle.fileno(), public_mode())
     return path
 
-
-def public_mode() -> int:
-    """The mode an ordinary new file gets (``atomic_open``'s temporary file is 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
