@@ -113,3 +113,29 @@ def fixture_comparison(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fixture-comparison")
     run_mpbench("compare", *map(str, FIXTURE_RESULTS), "-o", str(out), check=True)
     return out
+
+
+class FixtureFile:
+    """A results file and its samples, read with pyperf and json, not the report's code."""
+
+    def __init__(self, path: Path) -> None:
+        import json
+
+        import pyperf
+
+        from mpbench.results import bench_metadata
+
+        self.benches = {b.get_name(): b for b in pyperf.BenchmarkSuite.load(str(path))}
+        self.md = {name: bench_metadata(b) for name, b in self.benches.items()}
+        samples = json.loads(path.with_name(path.stem + ".samples.json").read_text())
+        self.samples = samples["benchmarks"]
+
+    def one(self, **criteria) -> str:
+        """The one benchmark whose ``mpbench_<key>`` metadata equals each value."""
+        found = [name for name, md in self.md.items()
+                 if all(md.get(f"mpbench_{k}") == v for k, v in criteria.items())]
+        assert len(found) == 1, (criteria, found)
+        return found[0]
+
+    def mean(self, name: str) -> float:
+        return self.benches[name].mean()

@@ -1,4 +1,4 @@
-"""bench/bench_process.py is an ordinary pyperf script."""
+"""The bench/ scripts are ordinary pyperf scripts, one per group."""
 
 from __future__ import annotations
 
@@ -6,17 +6,24 @@ import subprocess
 import sys
 
 import pyperf
+import pytest
 
 from conftest import ROOT
 
 
-def test_bench_script_runs_under_plain_pyperf(tmp_path):
+@pytest.mark.parametrize("script, args, names", [
+    ("bench_process.py", ["--only", r"start_join\[method=spawn\]$"],
+     ["process.interpreter_startup[mode=isolated]", "process.start_join[method=spawn]"]),
+    ("bench_channels.py", ["--sizes", "64B", "--only", r"channels\.pipe\.throughput\[size=64B\]$"],
+     ["channels.socketpair.throughput[size=64B]", "channels.pipe.throughput[size=64B]"]),
+    ("bench_sync.py", ["--only", r"wakeup\[primitive=event,waiters=2\]"],
+     ["sync.semaphore_pingpong", "sync.wakeup[primitive=event,waiters=2]"]),
+])
+def test_bench_script_runs_under_plain_pyperf(tmp_path, script, args, names):
+    """The benchmark asked for and the floor it is compared with, nothing else."""
     out = tmp_path / "out.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_process.py"),
-                           "--debug-single-value", "--only", r"start_join\[method=spawn\]$",
-                           "-o", str(out)], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / script),
+                           "--debug-single-value", *args, "-o", str(out)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    names = pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names()
-    assert names == ["process.interpreter_startup[mode=isolated]",
-                     "process.start_join[method=spawn]"]
+    assert pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names() == names

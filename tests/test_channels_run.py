@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pyperf
 
-from conftest import ROOT, run_mpbench
+from conftest import run_mpbench
 from mpbench import samples
 from mpbench.results import bench_metadata
 
@@ -52,15 +50,3 @@ def test_a_consumer_dying_mid_stream_fails_its_benchmark_and_the_run_goes_on(tmp
         assert "consumer ended with killed by SIGKILL before answering" in line
     names = pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names()
     assert names == ["channels.memcpy.throughput[size=64B]"]  # the run went on
-
-
-def test_bench_script_runs_the_group_under_plain_pyperf(tmp_path):
-    out = tmp_path / "out.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_channels.py"),
-                           "--debug-single-value", "--sizes", "64B", "--only",
-                           r"channels\.pipe\.throughput\[size=64B\]$", "-o", str(out)],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    names = pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names()
-    assert names == ["channels.socketpair.throughput[size=64B]",
-                     "channels.pipe.throughput[size=64B]"]

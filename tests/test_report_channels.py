@@ -9,42 +9,19 @@ itself, with pyperf and the samples JSON, not with the report's code.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
-import pyperf
 import pytest
 
-from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
+from conftest import FIXTURE_RESULTS, ROOT, FixtureFile as Fixture
 from mpbench.reporting import channels_section as section
 from mpbench.reporting import data, plotting
-from mpbench.results import bench_metadata
 from mpbench.units import format_seconds, format_size
 
 DATA = ROOT / "tests" / "data"
 PY311, PY312 = FIXTURE_RESULTS
 FIGURES = ("channels_throughput", "channels_latency", "channels_round_trip_placement",
            "channels_objects", "channels_producers")
-
-
-class Fixture:
-    """A results file and its samples, read without the report's code."""
-
-    def __init__(self, path: Path) -> None:
-        self.benches = {b.get_name(): b for b in pyperf.BenchmarkSuite.load(str(path))}
-        self.md = {name: bench_metadata(b) for name, b in self.benches.items()}
-        samples = json.loads(path.with_name(path.stem + ".samples.json").read_text())
-        self.samples = samples["benchmarks"]
-
-    def one(self, **criteria) -> str:
-        found = [name for name, md in self.md.items()
-                 if all(md.get(f"mpbench_{k}") == v for k, v in criteria.items())]
-        assert len(found) == 1, (criteria, found)
-        return found[0]
-
-    def mean(self, name: str) -> float:
-        return self.benches[name].mean()
 
 
 @pytest.fixture(scope="module")

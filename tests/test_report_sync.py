@@ -8,16 +8,13 @@ samples file. Every number the summary states is recomputed here from the fixtur
 
 from __future__ import annotations
 
-import json
 import statistics
-from pathlib import Path
 
 import pyperf
 import pytest
 
-from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
+from conftest import FIXTURE_RESULTS, ROOT, FixtureFile, run_mpbench
 from mpbench.reporting import data, sync_section
-from mpbench.results import bench_metadata
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"
@@ -26,18 +23,8 @@ FIGURES = ("sync_throughput", "sync_wait", "sync_fairness", "sync_handoff", "syn
            "sync_wakeup")
 
 
-class Fixture:
-    """A results file and its samples, read without the report's code."""
-
-    def __init__(self, path: Path) -> None:
-        self.benches = {b.get_name(): b for b in pyperf.BenchmarkSuite.load(str(path))}
-        self.md = {name: bench_metadata(b) for name, b in self.benches.items()}
-        samples = json.loads(path.with_name(path.stem + ".samples.json").read_text())
-        self.samples = samples["benchmarks"]
-
-    def mean(self, name: str) -> float:
-        return self.benches[name].mean()
-
+class Fixture(FixtureFile):
+    """The fixture, with the sync views these tests need."""
     def info_median(self, name: str, key: str) -> float:
         return statistics.median(i[key] for i in self.samples[name]["info"]
                                  if i.get(key) is not None)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pyperf
-import pytest
 
-from conftest import ROOT, run_mpbench
+from conftest import run_mpbench
 from mpbench.benchmarks import sync as sync_group
 from mpbench.results import bench_metadata
 
@@ -60,14 +57,3 @@ def test_a_run_writes_metadata_and_samples(tmp_path):
     kept = samples["sync.contended[primitive=lock,nprocs=2]"]
     assert set(kept["series"]) == {"wait", "handoff"}
     assert {"shares", "jain", "wait_p99", "handoff_count"} <= set(kept["info"][0])
-
-
-def test_bench_script_runs_under_plain_pyperf(tmp_path):
-    out = tmp_path / "out.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_sync.py"),
-                           "--debug-single-value", "--only", r"wakeup\[primitive=event,waiters=2\]",
-                           "-o", str(out)], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    names = pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names()
-    assert names == ["sync.semaphore_pingpong", "sync.wakeup[primitive=event,waiters=2]"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from mpbench import __version__
 from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments, fail,

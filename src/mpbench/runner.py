@@ -35,10 +35,10 @@ from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
 from mpbench.units import format_clock, format_seconds, format_size
 
-WORKER_OVERHEAD = 0.2
+WORKER_OVERHEAD = 0.2  # seconds to start one pyperf worker (python + pyperf import)
 # Bumped whenever the metadata a report relies on changes meaning, so a report
 # can refuse files it would misread.
-RESULTS_LAYOUT = 1  # seconds to start one pyperf worker (python + pyperf import)
+RESULTS_LAYOUT = 1
 
 
 @dataclass(frozen=True)
