@@ -17,7 +17,7 @@ from typing import (Any, Callable, ContextManager, Dict, Iterator, List, Mapping
                     Optional, Sequence, Tuple, Union)
 
 from mpbench.errors import UsageError
-from mpbench.options import COMMON_OPTIONS, Option, Options
+from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
 
 MetadataValue = Union[int, float, str]
 TimeFunc = Callable[[int], float]
@@ -89,6 +89,12 @@ class BenchSpec:
     def is_floor(self) -> bool:
         return bool(self.metadata.get("mpbench_is_floor"))
 
+    @property
+    def reference(self) -> Optional[str]:
+        """The minimal hand-written loop this benchmark is checked against, if any."""
+        reference = self.metadata.get("mpbench_reference")
+        return None if reference is None else str(reference)
+
 
 def bench_name(base: str, params: Sequence[Tuple[str, Any]]) -> str:
     """``process.start_join`` + ``[("method", "spawn")]`` -> ``process.start_join[method=spawn]``.
@@ -136,14 +142,35 @@ def check_fault(options: Options) -> None:
         raise UsageError(f"unknown fault {fault!r} (known: {', '.join(known)})")
 
 
+def _references_next_to_their_checks(specs: List[BenchSpec]) -> List[BenchSpec]:
+    """Move each reference just before the first benchmark it checks: the two are
+    measured seconds apart, not minutes (this VM's speed drifts over minutes, and
+    the ratio of the two is the harness check)."""
+    names = {spec.name for spec in specs}
+    moved = {spec.name: spec for spec in specs
+             if spec.metadata.get("mpbench_is_reference")
+             and any(other.reference == spec.name for other in specs)}
+    ordered: List[BenchSpec] = []
+    for spec in specs:
+        if spec.name in moved:
+            continue
+        reference = spec.reference
+        if reference in moved and reference in names:
+            ordered.append(moved.pop(reference))
+        ordered.append(spec)
+    return ordered
+
+
 def build(options: Options) -> List[BenchSpec]:
-    """Every benchmark for these options: floors first within each group."""
+    """Every benchmark for these options: floors first within each group, each
+    reference just before the first benchmark it checks."""
     check_fault(options)
     specs: List[BenchSpec] = []
     for module in group_modules():
         group_specs = module.benchmarks(options)
-        specs.extend(spec for spec in group_specs if spec.is_floor)
-        specs.extend(spec for spec in group_specs if not spec.is_floor)
+        specs.extend(_references_next_to_their_checks(
+            [spec for spec in group_specs if spec.is_floor]
+            + [spec for spec in group_specs if not spec.is_floor]))
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         raise RuntimeError("duplicate benchmark names in the catalogue")
@@ -161,16 +188,23 @@ def compile_pattern(only: Optional[str]) -> Optional["re.Pattern[str]"]:
 
 
 def select(specs: Sequence[BenchSpec], only: Optional[str]) -> List[BenchSpec]:
-    """Benchmarks whose name matches ``only`` (``re.search``), plus the floors they
-    are compared with, so every figure keeps its floor."""
+    """Benchmarks whose name matches ``only`` (``re.search``), plus the floors and
+    references they are compared with, so every figure keeps its floor and its
+    harness check."""
     pattern = compile_pattern(only)
     if pattern is None:
         return list(specs)
     chosen = {spec.name for spec in specs if pattern.search(spec.name)}
     if not chosen:
         raise UsageError(f"--only {only!r} matches no benchmark (see 'mpbench list')")
-    floors = {spec.floor for spec in specs if spec.name in chosen and spec.floor}
-    return [spec for spec in specs if spec.name in chosen or spec.name in floors]
+    along = {other for spec in specs if spec.name in chosen
+             for other in (spec.floor, spec.reference) if other}
+    return [spec for spec in specs if spec.name in chosen or spec.name in along]
+
+
+def notes(options: Options) -> List[str]:
+    """Lines to say before a run or a listing: what the catalogue left out, and why."""
+    return placement_notes(options)
 
 
 def find(specs: Sequence[BenchSpec], name: str) -> BenchSpec:

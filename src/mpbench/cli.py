@@ -28,6 +28,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from mpbench import catalogue
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
+    for note in catalogue.notes(options_from_args(args)):
+        print(f"note: {note}", file=sys.stderr)
     for spec in specs:
         print(_describe(spec))
     return 0
@@ -38,6 +40,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mpbench import catalogue, runner
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
+    for note in catalogue.notes(options_from_args(args)):
+        print(f"note: {note}")
     if args.output is None:
         output = runner.check_output(runner.default_output(), create_parent=True)
     else:

@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from mpbench.errors import UsageError
 from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
+from mpbench.workloads.placement import (DEFAULT_PLACEMENTS, PLACEMENTS,
+                                         cross_cpu_unavailable)
 
 KNOWN_START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -76,6 +78,14 @@ def parse_fault(text: str) -> str:
     return text
 
 
+def parse_placements(text: str) -> List[str]:
+    def one(item: str) -> str:
+        if item not in PLACEMENTS:
+            raise UsageError(f"unknown placement {item!r} (known: {', '.join(PLACEMENTS)})")
+        return item
+    return parse_list(text, one, "placement")
+
+
 DEFAULT_CHILD_TIMEOUT = 30.0
 
 COMMON_OPTIONS = (
@@ -88,6 +98,11 @@ COMMON_OPTIONS = (
     Option("--child-timeout", parse_timeout,
            f"seconds a benchmark waits for its children before it fails "
            f"(default: {DEFAULT_CHILD_TIMEOUT:g})", metavar="SECONDS"),
+    Option("--placement", parse_placements,
+           "where the two ends of round trips, their floors, the semaphore ping-pong and "
+           "the wake-ups run: same-cpu (pinned to one CPU), cross-cpu (pinned to two "
+           "different CPUs), free (the scheduler places them: scheduler-dependent), "
+           "comma-separated (default: " + ",".join(DEFAULT_PLACEMENTS) + ")"),
     Option("--inject-fault", parse_fault, "test hook: make children misbehave",
            metavar="FAULT", hidden=True),
 )
@@ -106,6 +121,23 @@ def methods(options: Options) -> List[str]:
 
 def child_timeout(options: Options) -> float:
     return value(options, "child_timeout", DEFAULT_CHILD_TIMEOUT)
+
+
+def placements(options: Options) -> List[str]:
+    """The placements asked for (default: same-cpu,cross-cpu) that can run here:
+    ``cross-cpu`` is dropped where this process may use one CPU only."""
+    asked = value(options, "placement", list(DEFAULT_PLACEMENTS))
+    return [p for p in asked if p != "cross-cpu" or cross_cpu_unavailable() is None]
+
+
+def placement_notes(options: Options) -> List[str]:
+    """Why a placement asked for is skipped (empty when none is)."""
+    asked = value(options, "placement", list(DEFAULT_PLACEMENTS))
+    why = cross_cpu_unavailable()
+    if "cross-cpu" in asked and why:
+        return [f"placement cross-cpu skipped: {why}; its benchmarks and harness checks "
+                "are left out"]
+    return []
 
 
 def fault(options: Options) -> Optional[str]:
