@@ -30,7 +30,12 @@ def test_catalogue_carries_every_parameter_and_floor():
     assert "sync.contended[primitive=lock,nprocs=16]" in names
     assert "sync.contended[primitive=lock,nprocs=4,critical_us=0,think_us=0]" in names
     assert "sync.contended[primitive=semaphore,slots=2,nprocs=4]" in names
-    assert "sync.wakeup[primitive=condition,notify=one,waiters=16]" in names
+    assert "sync.wakeup[primitive=condition,notify=one,waiters=16,placement=same-cpu]" in names
+    for spec in specs:
+        if spec.reference:
+            assert spec.reference in names and "_minimal" in spec.reference
+    assert {spec.reference for spec in specs if spec.reference} >= {
+        "sync.lock_minimal[nprocs=2]", "sync.event_minimal[placement=same-cpu]"}
     floor = sync_group.benchmarks({})[0]
     assert floor.name == "sync.uncontended[primitive=lock]" and floor.is_floor
 
@@ -50,10 +55,13 @@ def test_a_run_writes_metadata_and_samples(tmp_path):
     benches = {b.get_name(): bench_metadata(b) for b in pyperf.BenchmarkSuite.load(str(out))}
     md = benches["sync.contended[primitive=lock,nprocs=2]"]
     assert md["mpbench_floor"] == "sync.contended[primitive=threading_lock,nprocs=2]"
+    assert md["mpbench_placement"] == "spread" and md["mpbench_critical_us_measured"] > 0
     assert md["mpbench_floor"] in benches
     assert md["mpbench_primitive"] == "lock" and md["mpbench_ops"] == 2
     assert md["mpbench_oversubscribed"] in (0, 1) and md["mpbench_worker_cpus"] >= 1
     samples = json.loads((tmp_path / "r.samples.json").read_text())["benchmarks"]
     kept = samples["sync.contended[primitive=lock,nprocs=2]"]
     assert set(kept["series"]) == {"wait", "handoff"}
-    assert {"shares", "jain", "wait_p99", "handoff_count"} <= set(kept["info"][0])
+    assert {"shares", "jain", "wait_p99", "handoff_count", "critical_us_measured",
+            "clean_elapsed"} <= set(kept["info"][0])
+    assert {info["pass"] for info in kept["info"]} == {"instrumented"}

@@ -6,6 +6,16 @@ wake 1 or N waiters. Floors, measured in the same run: an uncontended
 acquire+release in one process, a bare semaphore ping-pong between two
 processes (the hand-off floor), and ``threading.Lock`` contended by N threads
 of one process running the same loop (what crossing processes adds).
+References (the harness checks): the bare contended Lock loop at each N
+(``sync.lock_minimal``) and a bare Event set -> wait-return ping
+(``sync.event_minimal``), measured in the same run.
+
+Every contention benchmark times a clean pass (nothing in the loop but the
+primitive and the busy work) and takes its distributions and the
+mutual-exclusion check from an instrumented pass of the same configuration
+(:mod:`mpbench.workloads.contention`). The semaphore ping-pong, the wake-ups
+and the Event reference run in every ``--placement`` (default same-cpu and
+cross-cpu).
 
 The contenders use one start method (the platform's default, unless
 ``--methods`` leaves it out): once the processes run, the start method does
@@ -15,20 +25,19 @@ not change what a lock costs.
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
-import os
+import statistics
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from mpbench import options as opt
-from mpbench.atomic import atomic_write_text
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
 from mpbench.machine import default_start_method, usable_cpus
 from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
-from mpbench.workloads import busywork, sync as work, wakeup
+from mpbench.workloads import contention, minimal, sync as work, wakeup
 from mpbench.workloads.crew import Crew
+from mpbench.workloads.placement import cpus_for, end_cpus, pinned, spread_cpus
 
 GROUP = "sync"
 DEFAULT_NPROCS = (1, 2, 4, 8, 16)
@@ -42,12 +51,17 @@ DEFAULT_THINK_US = 10.0
 DEFAULT_WORK_POINTS = ((DEFAULT_CRITICAL_US, DEFAULT_THINK_US), (0.0, 0.0))
 DEFAULT_SLOTS = (2, 4)
 MAX_MICROSECONDS = 1e6
-FAULTS = (work.FAULT_DIE_HOLDING, work.FAULT_SLOW_START)
+FAULTS = (contention.FAULT_DIE_HOLDING, contention.FAULT_SLOW_START)
 # pyperf worker processes relative to the mode's (each starts N contenders and merges
 # their stamps after every value): 4 with --fast, 8 by default.
 CONTENTION_WEIGHT = 0.4
-CALIBRATION_FILE = "sync-busywork-calibration.json"
-PLACEMENTS = ("free", "same-cpu")
+# Wake-up rounds per value (fixed: pyperf would calibrate on the latencies alone, not
+# on the rounds' real length, WAKE_GAP and the settling included).
+WAKEUP_ROUNDS = 32
+
+
+def wakeup_rounds(waiters: int) -> int:
+    return max(8, WAKEUP_ROUNDS // waiters)
 
 
 def parse_primitives(text: str) -> List[str]:
@@ -121,72 +135,73 @@ def _fault(options: opt.Options) -> Optional[str]:
     return fault if fault in FAULTS else None
 
 
-def _occupancy(nprocs: int) -> Dict[str, Any]:
+def _occupancy(nprocs: int, cpus: Optional[int] = None) -> Dict[str, Any]:
     """What the pyperf worker (and so its children) may run on: oversubscribed or not."""
-    cpus = usable_cpus()
+    cpus = usable_cpus() if cpus is None else cpus
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(nprocs > cpus)}
 
 
-def _calibration(env: WorkerEnv) -> busywork.Calibration:
-    """The busy loop's calibration, shared by every benchmark of one ``mpbench run``.
-
-    The first worker to need it calibrates and leaves it in the run's scratch
-    folder; the others read it, so "1 us" is the same loop in every benchmark
-    of the run (calibrating in each worker varied by 10-20 % here).
-    """
-    path = os.path.join(env.scratch_dir, CALIBRATION_FILE) if env.scratch_dir else None
-    if path and os.path.exists(path):
-        with open(path) as handle:
-            saved = json.load(handle)
-        return busywork.Calibration(saved["call_ns"], saved["iteration_ns"])
-    cal = busywork.calibrate()
-    if path:
-        atomic_write_text(path, json.dumps({"call_ns": cal.call_ns,
-                                            "iteration_ns": cal.iteration_ns}))
-    return cal
+def _busy_metadata(calibrations: List[Dict[str, Any]], call: Any) -> Dict[str, Any]:
+    """The busy loop behind ``critical_us`` and ``think_us`` (medians over the
+    processes that spin, each calibrated in itself) and what it measured in the
+    set-up's instrumented pass."""
+    def mid(key: str) -> float:
+        return statistics.median(c[key] for c in calibrations)
+    return {"mpbench_critical_iters": round(mid("critical_iters")),
+            "mpbench_think_iters": round(mid("think_iters")),
+            "mpbench_spin_call_ns": round(mid("call_ns"), 1),
+            "mpbench_spin_iteration_ns": round(mid("iteration_ns"), 3),
+            "mpbench_critical_us_measured": round(call.critical_us_measured, 4),
+            "mpbench_think_us_measured": round(call.think_us_measured, 4)}
 
 
-def _busy_metadata(cal: busywork.Calibration, critical: int, think: int) -> Dict[str, Any]:
-    """The busy loop behind ``critical_us`` and ``think_us``: iterations and calibration."""
-    return {"mpbench_critical_iters": critical, "mpbench_think_iters": think,
-            "mpbench_spin_call_ns": round(cal.call_ns, 1),
-            "mpbench_spin_iteration_ns": round(cal.iteration_ns, 3)}
+# Acquisitions of the set-up's instrumented pass (checks exclusion once before any
+# value, and measures the busy work for the metadata; not in the samples file).
+PROBE_ACQUISITIONS = 2000
 
 
 @contextmanager
 def _contended(env: WorkerEnv, primitive: str, nprocs: int, slots: int, critical_us: float,
                think_us: float, method: str, fault: Optional[str]) -> Iterator[Prepared]:
-    """Start N contenders (outside the timed region) and hand out the time function."""
+    """Start N contenders (outside the timed region), each calibrating its own busy
+    work, probe them once with an instrumented pass, hand out the time function."""
     ctx = multiprocessing.get_context(method)
-    cal = _calibration(env)
-    critical, think = cal.iterations_for(critical_us), cal.iterations_for(think_us)
     lock = work.make_primitive(ctx, primitive, slots)
     raw = work.new_state(ctx)
     state = work.state_view(raw)
     barrier = ctx.Barrier(nprocs) if nprocs > 1 else None
     what = f"{nprocs} processes on one {primitive}" + (f"({slots})" if slots > 1 else "")
-    args = [(lock, raw, i, barrier, critical, think, slots, env.child_timeout, fault)
-            for i in range(nprocs)]
-    with Crew(ctx, work.contender_member, args, timeout=env.child_timeout, what=what,
-              names=[f"contender-{i}" for i in range(nprocs)]) as crew:
-        crew.recv_all()  # every contender runs: start-up is behind us
-        run = work.Contention(work.crew_driver(crew, state, primitive), state, nprocs, slots,
-                              what)
+    args = [(lock, raw, i, barrier, 0, 0, slots, env.child_timeout, fault,
+             (critical_us, think_us)) for i in range(nprocs)]
+    with Crew(ctx, contention.contender_member, args, timeout=env.child_timeout, what=what,
+              names=[f"contender-{i}" for i in range(nprocs)],
+              cpus=spread_cpus(nprocs)) as crew:
+        calibrations = crew.recv_all()  # every contender runs: start-up is behind us
+        run = contention.Contention(contention.crew_driver(crew, state, primitive), state,
+                                    nprocs, slots, what)
+        probe = run.instrumented(_probe_size(nprocs, slots), keep=False)
         yield Prepared(run.time_func, {**_occupancy(nprocs),
-                                       **_busy_metadata(cal, critical, think)}, run.sample_calls)
+                                       **_busy_metadata(calibrations, probe)}, run.sample_calls)
+
+
+def _probe_size(nprocs: int, slots: int) -> int:
+    return PROBE_ACQUISITIONS if slots == 1 else max(1, PROBE_ACQUISITIONS // nprocs)
 
 
 @contextmanager
 def _threaded(env: WorkerEnv, nthreads: int, critical_us: float,
               think_us: float) -> Iterator[Prepared]:
     """threading.Lock contended by N threads of the worker, the same loop."""
-    cal = _calibration(env)
-    critical, think = cal.iterations_for(critical_us), cal.iterations_for(think_us)
+    busy = contention.Work(critical_us=critical_us, think_us=think_us).calibrate()
     lock = work.make_primitive(None, work.THREAD_PRIMITIVE)
     state = work.state_view(work.new_state())
-    driver = work.thread_driver(lock, state, nthreads, 1, critical, think, env.child_timeout)
-    run = work.Contention(driver, state, nthreads, 1, f"{nthreads} threads on one threading.Lock")
-    yield Prepared(run.time_func, {**_occupancy(nthreads), **_busy_metadata(cal, critical, think)},
+    driver = contention.thread_driver(lock, state, nthreads, 1, busy, env.child_timeout,
+                                      spread_cpus(nthreads))
+    run = contention.Contention(driver, state, nthreads, 1,
+                                f"{nthreads} threads on one threading.Lock")
+    probe = run.instrumented(PROBE_ACQUISITIONS, keep=False)
+    yield Prepared(run.time_func, {**_occupancy(nthreads),
+                                   **_busy_metadata([busy.describe()], probe)},
                    run.sample_calls)
 
 
@@ -197,34 +212,37 @@ def _uncontended(env: WorkerEnv, primitive: str, method: str) -> Iterator[Prepar
     yield Prepared(functools.partial(work.time_uncontended, lock=lock))
 
 
+def _placement_metadata(placement: str, processes: int) -> Dict[str, Any]:
+    """Occupancy of a placed benchmark: the CPUs its processes may use."""
+    cpus = cpus_for(placement)
+    md = _occupancy(processes - 1, len(cpus) if cpus else None)
+    if cpus:
+        md["mpbench_cpus"] = ",".join(map(str, cpus))
+    return md
+
+
 @contextmanager
 def _pingpong(env: WorkerEnv, method: str, placement: str) -> Iterator[Prepared]:
-    """Two processes handing two semaphores back and forth: ``free`` (the scheduler
-    places them) or ``same-cpu`` (both pinned to the highest usable CPU, as the
-    channels group pins its floors)."""
+    """Two processes handing two semaphores back and forth, this worker (end 0)
+    and an echo child (end 1), placed as asked."""
     ctx = multiprocessing.get_context(method)
     ping, pong = ctx.Semaphore(0), ctx.Semaphore(0)
-    before = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    cpu = before[-1:] if before and placement == "same-cpu" else None
-    occupancy = _occupancy(1 if cpu else 2)  # before pinning: what the worker was given
-    try:
-        if cpu:
-            os.sched_setaffinity(0, cpu)
+    mine, theirs = end_cpus(placement, 2)
+    occupancy = _placement_metadata(placement, 2)
+    with pinned(mine):
         with Crew(ctx, work.pingpong_member, [(ping, pong)], timeout=env.child_timeout,
-                  what="semaphore ping-pong", names=["echo"], cpus=[cpu]) as crew:
+                  what="semaphore ping-pong", names=["echo"], cpus=[theirs]) as crew:
             crew.recv_all()
             yield Prepared(functools.partial(work.time_pingpong, crew=crew, ping=ping,
                                              pong=pong, timeout=env.child_timeout),
                            occupancy)
-    finally:
-        if cpu:
-            os.sched_setaffinity(0, before)
 
 
 @contextmanager
 def _wakeup(env: WorkerEnv, primitive: str, waiters: int, notify: Optional[int],
-            method: str) -> Iterator[Prepared]:
-    """Start W waiters (outside the timed region); the worker is the waker."""
+            method: str, placement: str) -> Iterator[Prepared]:
+    """Start W waiters (outside the timed region, ends 1..W); the worker is the waker
+    (end 0)."""
     ctx = multiprocessing.get_context(method)
     raw = work.new_state(ctx)
     state = work.state_view(raw)
@@ -232,13 +250,33 @@ def _wakeup(env: WorkerEnv, primitive: str, waiters: int, notify: Optional[int],
                   else ctx.Condition(ctx.Lock()))
     ack = ctx.Semaphore(0)
     what = f"{primitive} waking {waiters} waiter(s)"
-    with Crew(ctx, wakeup.waiter_member, [(primitive, prims, raw, ack)] * waiters,
-              timeout=env.child_timeout, what=what,
-              names=[f"waiter-{i}" for i in range(waiters)]) as crew:
-        crew.recv_all()
-        run = wakeup.Wakeups(crew, primitive, prims, state, ack, waiters, notify,
-                             env.child_timeout)
-        yield Prepared(run.time_func, _occupancy(waiters), run.sample_calls)
+    cpus = end_cpus(placement, waiters + 1)
+    occupancy = _placement_metadata(placement, waiters + 1)
+    with pinned(cpus[0]):
+        with Crew(ctx, wakeup.waiter_member, [(primitive, prims, raw, ack)] * waiters,
+                  timeout=env.child_timeout, what=what, cpus=cpus[1:],
+                  names=[f"waiter-{i}" for i in range(waiters)]) as crew:
+            crew.recv_all()
+            run = wakeup.Wakeups(crew, primitive, prims, state, ack, waiters, notify,
+                                 env.child_timeout)
+            yield Prepared(run.time_func, occupancy, run.sample_calls)
+
+
+@contextmanager
+def _minimal_lock(env: WorkerEnv, nprocs: int, method: str) -> Iterator[Prepared]:
+    ctx = multiprocessing.get_context(method)
+    yield Prepared(functools.partial(minimal.time_minimal_lock, ctx=ctx, nprocs=nprocs,
+                                     timeout=env.child_timeout, cpus=spread_cpus(nprocs)),
+                   _occupancy(nprocs))
+
+
+@contextmanager
+def _minimal_event(env: WorkerEnv, method: str, placement: str) -> Iterator[Prepared]:
+    ctx = multiprocessing.get_context(method)
+    mine, theirs = end_cpus(placement, 2)
+    md = _placement_metadata(placement, 2)
+    with pinned(mine), minimal.EventPing(ctx, env.child_timeout, theirs) as ping:
+        yield Prepared(ping.time_func, md)
 
 
 def _us(value: float) -> str:
@@ -251,6 +289,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     primitives = opt.value(options, "primitives", DEFAULT_PRIMITIVES)
     points = work_points(options)
     slots_list = opt.value(options, "slots", DEFAULT_SLOTS)
+    placements = opt.placements(options)
     method = start_method(options)
     fault = _fault(options)
     mutexes = [p for p in work.MUTEX_PRIMITIVES if p in primitives]
@@ -259,7 +298,9 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
 
     def add(base: str, params, metadata, setup, **spec_kwargs) -> BenchSpec:
         spec = BenchSpec(bench_name(f"{GROUP}.{base}", params),
-                         {"mpbench_group": GROUP, **metadata}, setup, **spec_kwargs)
+                         {"mpbench_group": GROUP,
+                          **{k: v for k, v in metadata.items() if v is not None}},
+                         setup, **spec_kwargs)
         specs.append(spec)
         return spec
 
@@ -271,20 +312,24 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
             params.append(("think_us", _us(think)))
         return params
 
+    def placement_param(placement: str):
+        return [("placement", placement)] if placement != "free" else []
+
     def acquire_md(primitive: str, nprocs: int, slots: int, critical: float, think: float):
         return {"mpbench_metric": "acquire", "mpbench_operation": "contended",
+                "mpbench_placement": "spread",
                 "mpbench_primitive": primitive,
                 "mpbench_nprocs": nprocs, "mpbench_slots": slots,
                 "mpbench_critical_us": critical, "mpbench_think_us": think,
                 "mpbench_ops": nprocs}
 
     def contention_cost(nprocs: int, critical: float, think: float) -> float:
-        # starting N contenders, the window (>= pyperf's min time) and merging their
-        # stamps, per value; an empty loop makes ~100k acquisitions to merge per value
+        # per value: the clean window (>= pyperf's min time), the instrumented pass
+        # (~10 ms at the clean rate, 1.5-3x slower) and merging its stamps
         busy = critical + think < 2
-        return (0.09 if busy else 0.045) + (0.001 if busy else 0.0005) * nprocs
+        return (0.06 if busy else 0.045) + 0.001 * nprocs
 
-    # Floors
+    # Floors and references (the minimal loops of the harness checks)
     thread_primitive = work.THREAD_PRIMITIVE
     for primitive in mutexes + [thread_primitive]:
         md = {"mpbench_metric": "acquire", "mpbench_primitive": primitive, "mpbench_nprocs": 1,
@@ -296,16 +341,39 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
         add("uncontended", [("primitive", primitive)], md,
             functools.partial(_uncontended, primitive=primitive, method=method), weight=0.5,
             cost=0.03)
-    pingpong = None
-    for placement in (PLACEMENTS if mutexes or wakeups else ()):
-        spec = add("semaphore_pingpong", [("placement", placement)] if placement != "free" else [],
-                   {"mpbench_metric": "handoff", "mpbench_primitive": "semaphore",
-                    "mpbench_nprocs": 2, "mpbench_ops": 2, "mpbench_method": method,
-                    "mpbench_is_floor": 1, "mpbench_placement": placement,
-                    "mpbench_operation": "pingpong"},
-                   functools.partial(_pingpong, method=method, placement=placement),
-                   inner_loops=2, weight=0.5, cost=0.07)
-        pingpong = pingpong or spec.name  # the floor of wake-ups: placed freely, like them
+    lock_reference: Dict[int, str] = {}
+    if "lock" in mutexes and (0.0, 0.0) in points:
+        for nprocs in nprocs_list:
+            lock_reference[nprocs] = add(
+                "lock_minimal", [("nprocs", nprocs)],
+                {"mpbench_metric": "acquire", "mpbench_operation": "contended (bare loop)",
+                 "mpbench_primitive": "lock", "mpbench_nprocs": nprocs, "mpbench_slots": 1,
+                 "mpbench_critical_us": 0.0, "mpbench_think_us": 0.0, "mpbench_ops": nprocs,
+                 "mpbench_placement": "spread", "mpbench_method": method,
+                 "mpbench_is_floor": 1, "mpbench_is_reference": 1},
+                functools.partial(_minimal_lock, nprocs=nprocs, method=method),
+                inner_loops=nprocs, weight=CONTENTION_WEIGHT,
+                cost=0.03 + 0.002 * nprocs).name
+    pingpong: Dict[str, str] = {}
+    event_reference: Dict[str, str] = {}
+    for placement in (placements if mutexes or wakeups else ()):
+        pingpong[placement] = add(
+            "semaphore_pingpong", placement_param(placement),
+            {"mpbench_metric": "handoff", "mpbench_primitive": "semaphore",
+             "mpbench_nprocs": 2, "mpbench_ops": 2, "mpbench_method": method,
+             "mpbench_is_floor": 1, "mpbench_placement": placement,
+             "mpbench_operation": "pingpong"},
+            functools.partial(_pingpong, method=method, placement=placement),
+            inner_loops=2, weight=0.5, cost=0.07).name
+        if "event" in wakeups and 1 in nprocs_list:
+            event_reference[placement] = add(
+                "event_minimal", placement_param(placement),
+                {"mpbench_metric": "wakeup", "mpbench_operation": "wakeup (bare loop)",
+                 "mpbench_primitive": "event", "mpbench_nprocs": 1, "mpbench_notify": "set",
+                 "mpbench_ops": 1, "mpbench_method": method, "mpbench_placement": placement,
+                 "mpbench_is_floor": 1, "mpbench_is_reference": 1},
+                functools.partial(_minimal_event, method=method, placement=placement),
+                loops=WAKEUP_ROUNDS, weight=0.5, cost=0.01 + WAKEUP_ROUNDS * 1.2e-3).name
     thread_floor: Dict[tuple, str] = {}
     for critical, think in (points if mutexes else []):
         for nprocs in nprocs_list:
@@ -329,35 +397,42 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                     params = ([("primitive", primitive)]
                               + ([("slots", slots)] if slots > 1 else [])
                               + [("nprocs", nprocs)] + work_params(critical, think))
+                    checked = primitive == "lock" and (critical, think) == (0.0, 0.0)
                     add("contended", params,
                         {**acquire_md(primitive, nprocs, slots, critical, think),
                          "mpbench_method": method,
-                         "mpbench_floor": thread_floor[critical, think, nprocs]},
+                         "mpbench_floor": thread_floor[critical, think, nprocs],
+                         "mpbench_reference": lock_reference.get(nprocs) if checked else None},
                         functools.partial(_contended, primitive=primitive, nprocs=nprocs,
                                           slots=slots, critical_us=critical, think_us=think,
                                           method=method, fault=fault),
                         inner_loops=nprocs, weight=CONTENTION_WEIGHT,
                         cost=contention_cost(nprocs, critical, think))
 
-    # Wake-ups: (notify label, how many a round wakes: None = all)
-    for primitive in wakeups:
-        variants = [("set", None)] if primitive == "event" else [("all", None), ("one", 1)]
-        for notify_label, notify in variants:
-            counts = nprocs_list if notify is None else [n for n in nprocs_list if n > 1][-1:]
-            for waiters in counts:
-                woken = waiters if notify is None else notify
-                rounds = max(16, 128 // waiters)  # fixed: pyperf would calibrate on latency only
-                params = [("primitive", primitive)]
-                if primitive == "condition":
-                    params.append(("notify", notify_label))
-                add("wakeup", params + [("waiters", waiters)],
-                    {"mpbench_metric": "wakeup", "mpbench_operation": "wakeup",
-                     "mpbench_primitive": primitive,
-                     "mpbench_nprocs": waiters, "mpbench_notify": notify_label,
-                     "mpbench_ops": woken, "mpbench_method": method, "mpbench_floor": pingpong},
-                    functools.partial(_wakeup, primitive=primitive, waiters=waiters,
-                                      notify=notify, method=method),
-                    inner_loops=woken, loops=rounds, weight=0.5,
-                    cost=0.01 + rounds * waiters * 30e-6)
+    # Wake-ups: (notify label, how many a round wakes: None = all), in every placement
+    for placement in placements:
+        for primitive in wakeups:
+            variants = [("set", None)] if primitive == "event" else [("all", None), ("one", 1)]
+            for notify_label, notify in variants:
+                counts = (nprocs_list if notify is None
+                          else [n for n in nprocs_list if n > 1][-1:])
+                for waiters in counts:
+                    woken = waiters if notify is None else notify
+                    rounds = wakeup_rounds(waiters)  # fixed: pyperf would calibrate on latency
+                    params = [("primitive", primitive)]
+                    if primitive == "condition":
+                        params.append(("notify", notify_label))
+                    checked = primitive == "event" and waiters == 1
+                    add("wakeup", params + [("waiters", waiters)] + placement_param(placement),
+                        {"mpbench_metric": "wakeup", "mpbench_operation": "wakeup",
+                         "mpbench_primitive": primitive,
+                         "mpbench_nprocs": waiters, "mpbench_notify": notify_label,
+                         "mpbench_ops": woken, "mpbench_method": method,
+                         "mpbench_placement": placement, "mpbench_floor": pingpong[placement],
+                         "mpbench_reference": event_reference.get(placement) if checked
+                         else None},
+                        functools.partial(_wakeup, primitive=primitive, waiters=waiters,
+                                          notify=notify, method=method, placement=placement),
+                        inner_loops=woken, loops=rounds, weight=0.5,
+                        cost=0.01 + rounds * (wakeup.WAKE_GAP + 1e-4 + waiters * 30e-6))
     return specs
-

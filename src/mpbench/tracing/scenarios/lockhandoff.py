@@ -1,12 +1,13 @@
 """Lock: N processes contend for one Lock, acquire -> critical section -> release -> think.
 
-The contenders run :func:`mpbench.workloads.sync.contender_member` (the
-contention benchmark's crew member, running ``contend``) with a
+The contenders run :func:`mpbench.workloads.contention.contender_member`
+(the contention benchmark's crew member) with a
 :class:`~mpbench.tracing.proxies.TracedLock` around the ``Lock``: each
 hand-off is linked from the release in one process to the acquire in the
-next, and a counter shows who holds the lock. The benchmark's own check of
-mutual exclusion (a shared counter updated non-atomically inside the critical
-section) runs on every round.
+next, and a counter shows who holds the lock. Each phase is the benchmark's
+instrumented pass (``contend``), whose check of mutual exclusion (a shared
+counter updated non-atomically inside the critical section) runs on every
+round.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Sequence
 
 from mpbench.tracing.proxies import TracedLock
 from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
-from mpbench.workloads import busywork, sync
+from mpbench.workloads import busywork, contention, sync
 
 NAME = "lock"
 DEFAULTS = {"acquisitions": 200, "nprocs": 4, "critical_us": 1, "think_us": 10, "warmup": 5}
@@ -34,13 +35,13 @@ def body(run: ScenarioRun) -> None:
                for i in range(args.nprocs)]
     names = [f"worker-{i}" for i in range(args.nprocs)]
     with run.phase("start"):
-        crew = run.start_crew(sync.contender_member, members, names)
+        crew = run.start_crew(contention.contender_member, members, names)
         crew.recv_all()
-    contention = sync.Contention(sync.crew_driver(crew, state, "lock"), state, args.nprocs, 1,
-                                 f"{args.nprocs} processes on one lock")
+    contenders = contention.Contention(contention.crew_driver(crew, state, "lock"), state,
+                                       args.nprocs, 1, f"{args.nprocs} processes on one lock")
     for phase, count in (("warm-up", args.warmup), ("steady state", args.acquisitions)):
         with run.phase(phase):
-            contention.time_func(count)  # checks mutual exclusion
+            contenders.instrumented(count * args.nprocs, keep=False)  # checks exclusion
     with run.phase("shutdown"):
         run.leave(crew)
 
