@@ -13,14 +13,18 @@ from conftest import ROOT
 
 @pytest.mark.parametrize("script, args, names", [
     ("bench_process.py", ["--only", r"start_join\[method=spawn\]$"],
-     ["process.interpreter_startup[mode=isolated]", "process.start_join[method=spawn]"]),
-    ("bench_channels.py", ["--sizes", "64B", "--only", r"channels\.pipe\.throughput\[size=64B\]$"],
-     ["channels.socketpair.throughput[size=64B]", "channels.pipe.throughput[size=64B]"]),
-    ("bench_sync.py", ["--only", r"wakeup\[primitive=event,waiters=2\]"],
-     ["sync.semaphore_pingpong", "sync.wakeup[primitive=event,waiters=2]"]),
+     ["process.interpreter_startup[mode=isolated]", "process.start_join_minimal[method=spawn]",
+      "process.start_join[method=spawn]"]),
+    ("bench_channels.py", ["--sizes", "64B", "--placement", "same-cpu", "--only",
+                           r"channels\.pipe\.throughput\[size=64B,placement=same-cpu\]$"],
+     ["channels.socketpair.throughput[size=64B,placement=same-cpu]",
+      "channels.pipe.throughput[size=64B,placement=same-cpu]"]),
+    ("bench_sync.py", ["--only", r"wakeup\[primitive=event,waiters=2,placement=same-cpu\]"],
+     ["sync.semaphore_pingpong[placement=same-cpu]",
+      "sync.wakeup[primitive=event,waiters=2,placement=same-cpu]"]),
 ])
 def test_bench_script_runs_under_plain_pyperf(tmp_path, script, args, names):
-    """The benchmark asked for and the floor it is compared with, nothing else."""
+    """The benchmark asked for, its floor and its reference (the harness check), nothing else."""
     out = tmp_path / "out.json"
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / script),
                            "--debug-single-value", *args, "-o", str(out)],

@@ -8,6 +8,7 @@ from conftest import run_mpbench
 from mpbench.benchmarks import channels as bench
 from mpbench.errors import UsageError
 from mpbench.workloads import channels as work
+from mpbench.workloads.placement import cross_cpu_unavailable
 
 KEYS = ("mpbench_transport", "mpbench_size", "mpbench_payload", "mpbench_metric",
         "mpbench_producers", "mpbench_messages", "mpbench_placement", "mpbench_api")
@@ -29,9 +30,12 @@ def test_every_benchmark_says_what_it_is(full):
         assert md["mpbench_transport"] in bench.ALL_TRANSPORTS
         assert md["mpbench_metric"] in ("throughput", "round_trip")
         assert md["mpbench_messages"] == (2 if md["mpbench_metric"] == "round_trip" else 1)
-        assert md["mpbench_placement"] in ("same-cpu", "free", "in-process")
+        assert md["mpbench_placement"] in ("same-cpu", "cross-cpu", "in-process")
         if spec.floor:
             assert spec.floor in names, spec.name
+        if spec.reference:
+            assert spec.reference in names, spec.name
+            assert md["mpbench_placement"] == full_md(full, spec.reference)["mpbench_placement"]
         if not spec.is_floor and md["mpbench_payload"] == "bytes":
             assert spec.floor, f"{spec.name} has no floor"
 
@@ -46,17 +50,35 @@ def test_default_grid_covers_every_transport_at_every_size(full):
         assert {size for t, size in seen if t == transport} == set(sizes), transport
 
 
-def test_round_trips_and_floors_run_in_both_placements(full):
+def full_md(specs, name):
+    return next(spec.metadata for spec in specs if spec.name == name)
+
+
+@pytest.mark.skipif(cross_cpu_unavailable() is not None, reason="needs two usable CPUs")
+def test_round_trips_and_floors_run_in_both_default_placements(full):
     names = {spec.name for spec in full}
-    pinned = [s for s in full if s.metadata["mpbench_placement"] == "same-cpu"]
-    assert {s.metadata["mpbench_transport"] for s in pinned} == set(
-        work.TRANSPORTS + bench.REFERENCES) - ({"perf_sched_pipe"} - {
-            s.metadata["mpbench_transport"] for s in full})
-    for spec in pinned:
-        assert spec.name.replace(",placement=same-cpu]", "]") in names, spec.name
-    for spec in full:
-        if spec.metadata["mpbench_metric"] == "round_trip" and spec.name.endswith("B]"):
-            assert spec.name[:-1] + ",placement=same-cpu]" in names, spec.name
+    round_trips = [s for s in full if s.metadata["mpbench_metric"] == "round_trip"]
+    for spec in round_trips:
+        place = spec.metadata["mpbench_placement"]
+        other = {"same-cpu": "cross-cpu", "cross-cpu": "same-cpu"}[place]
+        twin = spec.name.replace(f"placement={place}]", f"placement={other}]")
+        # perf bench sched pipe pins neither of its processes: no cross-cpu figure
+        assert twin in names or spec.metadata["mpbench_transport"] == "perf_sched_pipe", twin
+    streams = {s.metadata["mpbench_placement"] for s in full
+               if s.metadata["mpbench_transport"] in work.CHANNELS}
+    assert streams == {"cross-cpu", "same-cpu"}  # throughput across CPUs, round trips both
+    pinned_raw = [s for s in full if s.metadata["mpbench_transport"] in work.RAW
+                  and s.metadata["mpbench_metric"] == "throughput"
+                  and s.metadata["mpbench_placement"] == "same-cpu"]
+    assert pinned_raw
+
+
+def test_free_placement_keeps_the_old_names():
+    specs = bench.benchmarks({"placement": ["free"], "sizes": [64]})
+    names = {spec.name for spec in specs}
+    assert "channels.os_pipe.round_trip[size=64B]" in names
+    assert "channels.queue.throughput[size=64B]" in names
+    assert {spec.metadata["mpbench_placement"] for spec in specs} == {"free", "in-process"}
 
 
 def test_fast_mode_uses_the_coarser_grid_and_sizes_replace_every_grid():
@@ -73,7 +95,7 @@ def test_fast_mode_uses_the_coarser_grid_and_sizes_replace_every_grid():
 def test_transports_option_keeps_the_floors_along():
     specs = bench.benchmarks({"transports": ["pipe"], "sizes": [64], "placement": ["free"]})
     transports = {s.metadata["mpbench_transport"] for s in specs}
-    assert transports >= {"pipe", "socketpair", "pickle"}
+    assert transports >= {"pipe", "socketpair", "pickle", "pipe_minimal"}  # its reference too
     assert not transports & {"queue", "os_pipe", "simplequeue"}
 
 
@@ -99,7 +121,8 @@ def test_bad_sizes_are_refused(text, fragment):
 
 def test_list_shows_the_catalogue_of_a_run_mode():
     only = r"^channels\.queue\.throughput\[size=16MiB\]$"
-    assert "channels.queue.throughput[size=16MiB] " in run_mpbench("list", "--only", only,
-                                                                   check=True).stdout
-    proc = run_mpbench("list", "--only", only, "--fast")  # not in the coarser grid
+    assert "channels.queue.throughput[size=16MiB] " in run_mpbench(
+        "list", "--only", only, "--placement", "free", check=True).stdout
+    proc = run_mpbench("list", "--only", only, "--placement", "free",
+                       "--fast")  # not in the coarser grid
     assert proc.returncode == 2 and "matches no benchmark" in proc.stderr

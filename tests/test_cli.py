@@ -103,7 +103,9 @@ def test_crashing_child_fails_only_its_benchmark(tmp_path):
     import pyperf
 
     names = pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names()
-    assert names == ["process.os_fork"]  # the run went on with the floor
+    # the run went on with the floor and the reference (a bare loop of its own)
+    assert names == ["process.os_fork", "process.start_join_minimal[method=fork]"]
+    assert "Harness check, process: no harness check in this run" in proc.stdout
 
 
 def test_hanging_child_fails_within_the_child_timeout(tmp_path):

@@ -31,7 +31,9 @@ def test_loads_with_pyperf_and_holds_benchmarks_and_floors(results_file):
     suite = pyperf.BenchmarkSuite.load(str(results_file))
     names = suite.get_benchmark_names()
     assert set(names) == {"process.os_fork", "process.interpreter_startup[mode=isolated]",
-                          "process.start_join[method=fork]", "process.start_join[method=spawn]"}
+                          "process.start_join[method=fork]", "process.start_join[method=spawn]",
+                          "process.start_join_minimal[method=fork]",
+                          "process.start_join_minimal[method=spawn]"}
     for bench in suite:
         assert bench.get_unit() == "second"
         assert all(value > 0 for value in bench.get_values())
@@ -52,6 +54,7 @@ def test_carries_the_mpbench_metadata(results_file):
         else:
             assert md["mpbench_method"] in ("fork", "spawn")
             assert md["mpbench_floor"] in suite.get_benchmark_names()
+            assert md["mpbench_reference"] in suite.get_benchmark_names()
 
 
 @pytest.mark.parametrize("command", [["show"], ["stats"], ["show", "--metadata"]])

@@ -1,9 +1,9 @@
 """The ``channels`` group: Queue, SimpleQueue, JoinableQueue, Pipe and a Manager queue,
 throughput and latency against message size, beside the kernel floors.
 
-Names read ``channels.<transport>.<metric>[size=S,...]``; parameters at their
-default (``payload=bytes``, ``producers=1``, ``placement=free``) are left
-out. Every parameter is also metadata (``mpbench_transport``,
+Names read ``channels.<transport>.<metric>[size=S,...]``; ``payload=bytes``,
+``producers=1`` and ``placement=free`` are left out of names (free kept its
+old names; the default placements are ``same-cpu`` and ``cross-cpu``). Every parameter is also metadata (``mpbench_transport``,
 ``mpbench_size``, ``mpbench_payload``, ``mpbench_metric``,
 ``mpbench_producers``, ``mpbench_placement``, ``mpbench_messages``...).
 
@@ -11,9 +11,10 @@ The full cross product of transports, sizes, metrics, payloads and
 placements would take hours; what is crossed with what (see :class:`Grid`):
 
 - throughput of bytes: every transport and floor at every size, placement
-  free (the raw floors also same-cpu);
+  cross-cpu (else free, else same-cpu: the first of these asked for; the raw
+  floors also same-cpu);
 - round trips (with one-way latency samples): every transport and raw floor
-  on a subset of sizes, both placements;
+  on a subset of sizes, every placement asked for;
 - object payloads and N producers: a few sizes.
 
 ``--sizes`` replaces every size list. Without it, ``--fast`` (run mode
@@ -35,7 +36,7 @@ from mpbench.errors import UsageError
 from mpbench.units import format_size, parse_list, parse_size
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as work
-from mpbench.workloads.placement import (PLACEMENTS, cpus_for, peak_rss, pinned, reset_peak_rss,
+from mpbench.workloads.placement import (cpus_for, end_cpus, peak_rss, pinned, reset_peak_rss,
                                          rss)
 
 GROUP = "channels"
@@ -44,7 +45,9 @@ OBJECT_MAX_SIZE = 4 * 2**20  # a list of ints holds ~7x its pickled size in memo
 DEFAULT_NPROCS = (1, 2, 4)
 PRODUCER_TRANSPORTS = ("queue", "simplequeue")
 IN_PROCESS = ("memcpy", "pickle")
-REFERENCES = ("perf_sched_pipe", "os_pipe_minimal")
+# The hand-written loops are the harness checks' references; perf is a reference line.
+MINIMAL = ("os_pipe_minimal", "pipe_minimal", "queue_minimal")
+REFERENCES = ("perf_sched_pipe",) + MINIMAL
 ALL_TRANSPORTS = work.CHANNELS + work.RAW + IN_PROCESS + REFERENCES
 PERF_SIZE = 4  # perf bench sched pipe passes an int
 # --inject-fault (tests): every stream's consumer kills itself halfway through a call
@@ -114,10 +117,6 @@ def _one_of(known: Sequence[str], what: str):
     return parse
 
 
-def parse_placements(text: str) -> List[str]:
-    return parse_list(text, _one_of(PLACEMENTS, "placement"), "placement")
-
-
 def parse_transports(text: str) -> List[str]:
     return parse_list(text, _one_of(ALL_TRANSPORTS, "transport"), "transport")
 
@@ -132,9 +131,6 @@ OPTIONS = (
                f"from 1B to 64MiB for throughput, {_sizes_text(GRIDS['full'].round_trip)} for "
                f"round trips; with --fast {_sizes_text(GRIDS['fast'].throughput)} and "
                f"{_sizes_text(GRIDS['fast'].round_trip)})"),
-    opt.Option("--placement", parse_placements,
-               "channel floors and round trips: same-cpu (all processes pinned to one CPU), "
-               "free, or both (default: same-cpu,free)"),
     opt.Option("--transports", parse_transports,
                "channel transports to measure (default: all: " + ", ".join(ALL_TRANSPORTS)
                + "); the floors they are compared with come along"),
@@ -175,18 +171,26 @@ def _pickled_metadata(transport: str, size: int, payload: str) -> Dict[str, Meta
     return {"mpbench_pickled_size": work.pickled_size(size, payload)}
 
 
+def _cpu_metadata(placement: str) -> Dict[str, MetadataValue]:
+    """The CPU(s) a pinned benchmark used: ``mpbench_cpu`` (end 0's), ``mpbench_cpus``."""
+    cpus = cpus_for(placement)
+    if not cpus:
+        return {}
+    first = end_cpus(placement, 1)[0]
+    return {"mpbench_cpu": first[0], "mpbench_cpus": ",".join(map(str, cpus))}
+
+
 @contextmanager
 def _stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, producers: int,
                   placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
-    cpus = cpus_for(placement)
     consumer = FAULTS.get(opt.fault(env.options) or "", "consumer")
     with work.StreamRun(_context(env.options), transport, size, payload, producers,
-                        cpus=cpus, timeout=env.child_timeout, consumer=consumer) as run:
+                        cpus=cpus_for(placement), member_cpus=end_cpus(placement, producers + 1),
+                        timeout=env.child_timeout, consumer=consumer) as run:
         run.stream(run.prime_count())
         md.update(_memory_metadata(run.peak_rss(), run.base_rss))
-        if cpus:
-            md["mpbench_cpu"] = cpus[0]
+        md.update(_cpu_metadata(placement))
         yield Prepared(run.time, md)
 
 
@@ -194,14 +198,13 @@ def _stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, produ
 def _round_trip_setup(env: WorkerEnv, transport: str, size: int, payload: str,
                       placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
-    cpus = cpus_for(placement)
     with work.PingPongRun(_context(env.options), transport, size, payload,
-                          cpus=cpus, timeout=env.child_timeout) as run:
+                          cpus=cpus_for(placement), member_cpus=end_cpus(placement, 2),
+                          timeout=env.child_timeout) as run:
         run.round_trips(3, keep=False)
         md.update(_memory_metadata(run.peak_rss(), run.base_rss))
         md["mpbench_clock_overhead_ns"] = clock_overhead_ns()
-        if cpus:
-            md["mpbench_cpu"] = cpus[0]
+        md.update(_cpu_metadata(placement))
         yield Prepared(run.time, md, sample_calls=run.sample_calls)
 
 
@@ -228,22 +231,34 @@ def _pickle_setup(env: WorkerEnv, size: int, payload: str) -> Iterator[Prepared]
 
 
 @contextmanager
-def _minimal_setup(env: WorkerEnv, size: int, placement: str) -> Iterator[Prepared]:
-    cpus = cpus_for(placement)
-    with pinned(cpus):
-        md: Dict[str, MetadataValue] = {"mpbench_cpu": cpus[0]} if cpus else {}
-        yield Prepared(functools.partial(floors.time_minimal_ping_pong, size=size,
-                                         timeout=env.child_timeout), md)
+def _minimal_setup(env: WorkerEnv, kind: str, size: int, placement: str,
+                   maxsize: int = 0) -> Iterator[Prepared]:
+    """A hand-written reference loop in this worker (end 0) and a forked child (end 1)."""
+    mine, theirs = end_cpus(placement, 2)
+    timeout = env.child_timeout
+    if kind == "os_pipe_minimal":
+        func = functools.partial(floors.time_minimal_ping_pong, size=size, timeout=timeout,
+                                 child_cpus=theirs)
+    elif kind == "pipe_minimal":
+        func = functools.partial(floors.time_minimal_connection, ctx=_context(env.options),
+                                 size=size, timeout=timeout, child_cpus=theirs)
+    else:
+        func = functools.partial(floors.time_minimal_queue, ctx=_context(env.options),
+                                 size=size, maxsize=maxsize, timeout=timeout,
+                                 child_cpus=theirs)
+    md = _cpu_metadata(placement)
+    with pinned(mine):
+        yield Prepared(func, md)
 
 
 @contextmanager
 def _perf_setup(env: WorkerEnv, perf: str, placement: str) -> Iterator[Prepared]:
     cpus = cpus_for(placement)
-    with pinned(cpus):  # perf and its child inherit the placement
-        fixed = floors.perf_fixed_cost(perf, env.child_timeout)
-        md: Dict[str, MetadataValue] = {"mpbench_perf_fixed": fixed}
-        if cpus:
-            md["mpbench_cpu"] = cpus[0]
+    # perf and its child inherit the placement; across CPUs, perf's two processes are
+    # let loose on the pair (perf pins nothing itself)
+    md: Dict[str, MetadataValue] = _cpu_metadata(placement)
+    with pinned(cpus):
+        md["mpbench_perf_fixed"] = fixed = floors.perf_fixed_cost(perf, env.child_timeout)
         yield Prepared(functools.partial(floors.time_perf_sched_pipe, perf=perf, fixed=fixed,
                                          timeout=env.child_timeout), md)
 
@@ -284,10 +299,19 @@ def _floor_transport(transport: str) -> str:
     return "socketpair" if transport in ("pipe", "manager_queue") else "os_pipe"
 
 
+def throughput_placement(placements: Sequence[str]) -> str:
+    """Where streams run: cross-cpu (a producer and its consumer in parallel on two
+    CPUs), else free, else same-cpu, whichever is asked for first in that order."""
+    for placement in ("cross-cpu", "free", "same-cpu"):
+        if placement in placements:
+            return placement
+    return "free"
+
+
 def benchmarks(options: opt.Options) -> List[BenchSpec]:
     """The channels group for these options."""
     grid = grid_for(options)
-    placements = opt.value(options, "placement", list(PLACEMENTS))
+    placements = opt.placements(options)
     nprocs = [n for n in opt.value(options, "nprocs", DEFAULT_NPROCS) if n > 1]
     method = _context(options).get_start_method()
     perf = floors.find_perf()
@@ -295,31 +319,36 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
 
     def add(transport: str, metric: str, size: int, setup, *, payload: str = "bytes",
             producers: int = 1, placement: str = "free", floor: Optional[str] = None,
-            is_floor: bool = False, extra: Optional[Dict[str, MetadataValue]] = None,
+            reference: Optional[str] = None, is_floor: bool = False,
+            extra: Optional[Dict[str, MetadataValue]] = None,
             cost: float = 0.05, weight: float = 0.2) -> str:
         params: List[Tuple[str, Any]] = [("size", format_size(size))]
         if payload != "bytes":
             params.append(("payload", payload))
         if producers != 1:
             params.append(("producers", producers))
-        if placement == "same-cpu":
+        if placement in ("same-cpu", "cross-cpu"):
             params.append(("placement", placement))
         md: Dict[str, MetadataValue] = {
             "mpbench_group": GROUP, "mpbench_transport": transport, "mpbench_metric": metric,
             "mpbench_size": size, "mpbench_payload": payload, "mpbench_producers": producers,
             "mpbench_messages": 2 if metric == "round_trip" else 1,
             "mpbench_placement": placement}
-        if transport in work.TRANSPORTS:
+        if transport in work.TRANSPORTS or transport in MINIMAL[1:]:
             md["mpbench_method"] = method
         if transport in work.TRANSPORTS:
             md["mpbench_api"] = work.api_of(transport, payload)
-            maxsize = work.queue_maxsize(transport, size)
-            if maxsize:
-                md["mpbench_queue_maxsize"] = maxsize
+        maxsize = work.queue_maxsize(transport.replace("_minimal", ""), size)
+        if maxsize and transport in work.TRANSPORTS + ("queue_minimal",):
+            md["mpbench_queue_maxsize"] = maxsize
         if is_floor:
             md["mpbench_is_floor"] = 1
+        if transport in MINIMAL:
+            md["mpbench_is_reference"] = 1
         if floor:
             md["mpbench_floor"] = floor
+        if reference:
+            md["mpbench_reference"] = reference
         md.update(extra or {})
         name = bench_name(f"{GROUP}.{transport}.{metric}", params)
         loops = 1 if transport in work.CHANNELS and size >= 16 * MiB else None
@@ -328,12 +357,15 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
         return name
 
     # References and floors, each before what is compared with it. The hand-written
-    # loop checks the harness's raw-pipe round trip at its smallest size.
+    # loops are the harness checks: the raw-pipe and Pipe round trips at their smallest
+    # size in every placement, the Queue stream at its smallest size.
     perf_floor: Dict[str, str] = {}
-    minimal_floor: Dict[str, str] = {}
+    minimal: Dict[Tuple[str, str], str] = {}
     minimal_size = min(grid.round_trip) if grid.round_trip else 0
+    stream_placement = throughput_placement(placements)
+    stream_size = min(grid.throughput) if grid.throughput else 0
     for placement in placements:
-        if perf:
+        if perf and placement != "cross-cpu":  # perf pins neither of its two processes
             perf_floor[placement] = add(
                 "perf_sched_pipe", "round_trip", PERF_SIZE,
                 functools.partial(_perf_setup, perf=perf, placement=placement),
@@ -341,11 +373,23 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 extra={"mpbench_api": "write/read (C)",
                        "mpbench_perf_command": floors.perf_command(perf)})
         if 0 < minimal_size <= floors.PIPE_BUF:
-            minimal_floor[placement] = add(
-                "os_pipe_minimal", "round_trip", minimal_size,
-                functools.partial(_minimal_setup, size=minimal_size, placement=placement),
-                placement=placement, is_floor=True, floor=perf_floor.get(placement), cost=0.02,
-                extra={"mpbench_api": "os.write/os.read"})
+            for kind, api in (("os_pipe_minimal", "os.write/os.read"),
+                              ("pipe_minimal", "send_bytes/recv_bytes")):
+                minimal[kind, placement] = add(
+                    kind, "round_trip", minimal_size,
+                    functools.partial(_minimal_setup, kind=kind, size=minimal_size,
+                                      placement=placement),
+                    placement=placement, is_floor=True, cost=0.02,
+                    floor=perf_floor.get(placement) if kind == "os_pipe_minimal" else None,
+                    extra={"mpbench_api": api})
+    if stream_size and stream_size <= 64 * KiB:
+        maxsize = work.queue_maxsize("queue", stream_size) or 0
+        minimal["queue_minimal", stream_placement] = add(
+            "queue_minimal", "throughput", stream_size,
+            functools.partial(_minimal_setup, kind="queue_minimal", size=stream_size,
+                              placement=stream_placement, maxsize=maxsize),
+            placement=stream_placement, is_floor=True, cost=_cost("queue", stream_size),
+            extra={"mpbench_api": "put/get"})
     memcpy_floor = {size: add("memcpy", "throughput", size,
                               functools.partial(_memcpy_setup, size=size),
                               placement="in-process", is_floor=True,
@@ -362,41 +406,45 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 cost=_cost("pickle", size, payload), weight=0.3,
                 extra={"mpbench_api": "ForkingPickler.dumps/loads"})
     raw_floor: Dict[Tuple[str, str, int, str], str] = {}
+    pinned_placements = [p for p in placements if p == "same-cpu"]
     for transport in work.RAW:
-        for placement in placements:
-            for size in (grid.pinned if placement == "same-cpu" else grid.throughput):
+        for placement in [stream_placement] + [p for p in pinned_placements
+                                               if p != stream_placement]:
+            for size in (grid.throughput if placement == stream_placement else grid.pinned):
                 raw_floor[transport, "throughput", size, placement] = add(
                     transport, "throughput", size,
                     functools.partial(_stream_setup, transport=transport, size=size,
                                       payload="bytes", producers=1, placement=placement),
                     placement=placement, is_floor=True, floor=memcpy_floor.get(size),
                     cost=_cost(transport, size))
+        for placement in placements:
             for size in grid.round_trip:
-                floor = minimal_floor.get(placement) if (transport == "os_pipe"
-                                                         and size == minimal_size) else None
+                reference = (minimal.get(("os_pipe_minimal", placement))
+                             if transport == "os_pipe" and size == minimal_size else None)
                 raw_floor[transport, "round_trip", size, placement] = add(
                     transport, "round_trip", size,
                     functools.partial(_round_trip_setup, transport=transport, size=size,
                                       payload="bytes", placement=placement),
-                    placement=placement, is_floor=True, floor=floor,
+                    placement=placement, is_floor=True, reference=reference,
                     cost=_cost(transport, size, round_trip=True))
 
     # The channels
-    throughput_placement = "free" if "free" in placements else placements[0]
     for transport in work.CHANNELS:
         raw = _floor_transport(transport)
         for size in grid.throughput:
+            reference = (minimal.get(("queue_minimal", stream_placement))
+                         if transport == "queue" and size == stream_size else None)
             add(transport, "throughput", size,
                 functools.partial(_stream_setup, transport=transport, size=size,
-                                  payload="bytes", producers=1, placement=throughput_placement),
-                placement=throughput_placement,
-                floor=raw_floor.get((raw, "throughput", size, throughput_placement)),
+                                  payload="bytes", producers=1, placement=stream_placement),
+                placement=stream_placement, reference=reference,
+                floor=raw_floor.get((raw, "throughput", size, stream_placement)),
                 cost=_cost(transport, size))
         for size in grid.objects:
             add(transport, "throughput", size,
                 functools.partial(_stream_setup, transport=transport, size=size,
-                                  payload="object", producers=1, placement=throughput_placement),
-                payload="object", placement=throughput_placement,
+                                  payload="object", producers=1, placement=stream_placement),
+                payload="object", placement=stream_placement,
                 floor=pickle_floor.get((size, "object")), cost=_cost(transport, size, "object"))
         if transport in PRODUCER_TRANSPORTS:
             for producers in nprocs:
@@ -404,31 +452,36 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                     add(transport, "throughput", size,
                         functools.partial(_stream_setup, transport=transport, size=size,
                                           payload="bytes", producers=producers,
-                                          placement=throughput_placement),
-                        producers=producers, placement=throughput_placement,
-                        floor=raw_floor.get((raw, "throughput", size, throughput_placement)),
+                                          placement=stream_placement),
+                        producers=producers, placement=stream_placement,
+                        floor=raw_floor.get((raw, "throughput", size, stream_placement)),
                         cost=_cost(transport, size, producers=producers))
         for placement in placements:
             for size in grid.round_trip:
+                reference = (minimal.get(("pipe_minimal", placement))
+                             if transport == "pipe" and size == minimal_size else None)
                 add(transport, "round_trip", size,
                     functools.partial(_round_trip_setup, transport=transport, size=size,
                                       payload="bytes", placement=placement),
-                    placement=placement, floor=raw_floor.get((raw, "round_trip", size, placement)),
+                    placement=placement, reference=reference,
+                    floor=raw_floor.get((raw, "round_trip", size, placement)),
                     cost=_cost(transport, size, round_trip=True))
     return _only_transports(specs, options.get("transports"))
 
 
 def _only_transports(specs: List[BenchSpec], transports: Optional[Sequence[str]]
                      ) -> List[BenchSpec]:
-    """The benchmarks of ``transports``, plus every floor they are compared with."""
+    """The benchmarks of ``transports``, plus every floor and reference they are
+    compared with."""
     if not transports:
         return specs
     by_name = {spec.name: spec for spec in specs}
     keep = {spec.name for spec in specs if spec.metadata["mpbench_transport"] in transports}
     todo = list(keep)
     while todo:
-        floor = by_name[todo.pop()].floor
-        if floor and floor not in keep:
-            keep.add(floor)
-            todo.append(floor)
+        spec = by_name[todo.pop()]
+        for other in (spec.floor, spec.reference):
+            if other and other not in keep:
+                keep.add(other)
+                todo.append(other)
     return [spec for spec in specs if spec.name in keep]

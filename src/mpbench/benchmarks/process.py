@@ -4,7 +4,9 @@ Floors, measured in the same run: a bare ``os.fork`` + ``os._exit`` +
 ``waitpid`` (fork and forkserver) and ``posix_spawn`` of
 ``python -I -S -c pass`` (spawn). Two references decompose spawn further:
 the interpreter with ``site`` (what a spawn child really starts) and with
-multiprocessing's own modules imported.
+multiprocessing's own modules imported. The harness check: per start
+method, ``Process(target=noop).start(); join()`` in a bare loop
+(``process.start_join_minimal``), the reference of ``process.start_join``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from mpbench import options as opt
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
 from mpbench.units import format_size, parse_list, parse_size
-from mpbench.workloads import faults
+from mpbench.workloads import faults, minimal
 from mpbench.workloads import process as work
 from mpbench.workloads.memory import current_rss, touch_memory
 
@@ -127,6 +129,18 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
             return startup_floor.get(nprocs)
         return fork_floor.get((nprocs, mem if method == "fork" else 0))
 
+    # References: the harness check of start+join, per start method
+    reference: dict = {}
+    for method in methods:
+        reference[method] = add(
+            "start_join_minimal", [("method", method)],
+            {"mpbench_metric": "start_join", "mpbench_operation": "Process (bare loop)",
+             "mpbench_method": method, "mpbench_is_floor": 1, "mpbench_is_reference": 1,
+             **common()},
+            functools.partial(_setup, time_func=minimal.time_minimal_start_join, method=method),
+            weight=0.5 if method != "fork" else 1.0,
+            cost={"fork": 0.1, "forkserver": 0.1, "spawn": 0.1}[method]).name
+
     # Multiprocessing
     for method in methods:
         heavy = method != "fork"
@@ -142,9 +156,11 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 cost={"fork": 0.08, "forkserver": 0.15, "spawn": 0.12}[method])
         for nprocs in nprocs_list:
             for mem in (parent_mems if method == "fork" and nprocs == 1 else [0]):
+                checked = nprocs == 1 and not mem
                 add("start_join", [("method", method)] + nprocs_param(nprocs) + mem_param(mem),
                     {"mpbench_metric": "start_join", **base_md, **common(nprocs, mem),
-                     "mpbench_floor": floor_of(method, nprocs, mem)},
+                     "mpbench_floor": floor_of(method, nprocs, mem),
+                     "mpbench_reference": reference[method] if checked else None},
                     functools.partial(_setup, time_func=work.time_start_join, parent_mem=mem,
                                       method=method, nprocs=nprocs,
                                       target=_target(options, work.noop)),

@@ -16,7 +16,8 @@ PARTS = ("start", "time_to_target", "join")
 def plain(rs: ResultSet, metric: str, method: str, nprocs: int = 1) -> Optional[Result]:
     """The benchmark of ``metric`` for ``method`` with a small parent and a warm server."""
     for result in rs.where(group="process", metric=metric, method=method, nprocs=nprocs):
-        if not result.get("parent_touched") and result.get("forkserver") != "cold":
+        if (not result.get("parent_touched") and result.get("forkserver") != "cold"
+                and not result.get("is_reference")):
             return result
     return None
 
@@ -91,7 +92,8 @@ def _fig_split(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
 def _nprocs_series(rs: ResultSet, method: str) -> Dict[int, Result]:
     series = {}
     for result in rs.where(group="process", metric="start_join", method=method):
-        if not result.get("parent_touched") and result.get("forkserver") != "cold":
+        if (not result.get("parent_touched") and result.get("forkserver") != "cold"
+                and not result.get("is_reference")):
             series[int(result.get("nprocs"))] = result
     return dict(sorted(series.items()))
 
@@ -141,7 +143,7 @@ def _fig_nprocs(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
 def _memory_series(rs: ResultSet, **criteria) -> Dict[int, Result]:
     return dict(sorted((int(r.get("parent_touched", 0)), r)
                        for r in rs.where(group="process", metric="start_join", nprocs=1, **criteria)
-                       if r.get("forkserver") != "cold"))
+                       if r.get("forkserver") != "cold" and not r.get("is_reference")))
 
 
 def _fig_memory(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:

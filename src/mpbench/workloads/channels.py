@@ -560,13 +560,16 @@ class _ChannelRun:
     metric = ""
 
     def __init__(self, ctx: Any, transport: str, size: int, payload: str, *,
-                 cpus: Optional[Sequence[int]], timeout: float, verify: bool) -> None:
+                 cpus: Optional[Sequence[int]], timeout: float, verify: bool,
+                 member_cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}")
         if payload not in PAYLOADS:
             raise ValueError(f"unknown payload {payload!r}")
         self.ctx, self.transport, self.size, self.payload = ctx, transport, size, payload
         self.cpus = list(cpus) if cpus is not None else None
+        # per member (consumer then producers; ping then pong): cross-cpu placement
+        self.member_cpus = list(member_cpus) if member_cpus is not None else None
         self.timeout, self.verify = timeout, verify
         self.what = f"{transport} {self.metric} of {size} B ({payload})"
         self.channel: Optional[Channel] = None
@@ -584,7 +587,7 @@ class _ChannelRun:
         try:
             args, names = self._members(self.channel)
             self.crew = Crew(self.ctx, member, args, timeout=self.timeout, what=self.what,
-                             names=names, cpus=[self.cpus] * len(args))
+                             names=names, cpus=self.member_cpus or [self.cpus] * len(args))
             self.crew.__enter__()
             self.channel.release()
             answers = self.crew.recv_all()
@@ -634,11 +637,12 @@ class StreamRun(_ChannelRun):
     def __init__(self, ctx: Any, transport: str, size: int, payload: str = "bytes",
                  producers: int = 1, *, cpus: Optional[Sequence[int]] = None,
                  timeout: float = 30.0, verify: bool = False,
-                 consumer: str = "consumer") -> None:
+                 consumer: str = "consumer",
+                 member_cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
         if producers > 1 and transport not in QUEUES:
             raise ValueError(f"{transport} has one writer: N producers need a queue")
         super().__init__(ctx, transport, size, payload, cpus=cpus, timeout=timeout,
-                         verify=verify)
+                         verify=verify, member_cpus=member_cpus)
         self.producers = producers
         self.consumer_role = consumer
 
@@ -690,9 +694,10 @@ class PingPongRun(_ChannelRun):
 
     def __init__(self, ctx: Any, transport: str, size: int, payload: str = "bytes", *,
                  cpus: Optional[Sequence[int]] = None, timeout: float = 30.0,
-                 verify: bool = False, samples_per_call: int = SAMPLES_PER_CALL) -> None:
+                 verify: bool = False, samples_per_call: int = SAMPLES_PER_CALL,
+                 member_cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
         super().__init__(ctx, transport, size, payload, cpus=cpus, timeout=timeout,
-                         verify=verify)
+                         verify=verify, member_cpus=member_cpus)
         self.samples_per_call = samples_per_call
         self.sample_calls: List[Dict[str, Any]] = []
 
