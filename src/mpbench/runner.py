@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence
 import pyperf
 
 import mpbench
-from mpbench import samples
+from mpbench import harness, samples
 from mpbench.atomic import atomic_open, atomic_write_text
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
@@ -279,6 +279,8 @@ class SuiteRun:
             write_results(plan, passed, workdir)
             self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
                      f"in {format_clock(elapsed)}")
+            for line in harness.summary_lines(harness.entries_of(passed)):
+                self.say(line)
         else:
             self.say("no benchmark succeeded: no results written")
         if failed:

@@ -19,6 +19,8 @@ METHOD_NOTES = (
     "percentiles and outliers.",
     "A floor is measured in the same run on the same machine; 'x floor' is a benchmark's mean "
     "over its floor's mean.",
+    "A harness check is a benchmark's mean over its reference's, a minimal hand-written loop "
+    "measured in the same run: near 1.00x, the harness adds nothing to the figure.",
     "This report reads the results file (and its samples file) only: it never runs a benchmark.",
     "What each benchmark includes and excludes is documented in mpbench's README.",
 )
@@ -26,10 +28,11 @@ METHOD_NOTES = (
 
 def section_builders() -> List[SectionBuilder]:
     """Single-file sections, in page order (groups without results are skipped)."""
-    from mpbench.reporting import channels_section, process_section, sync_section
+    from mpbench.reporting import (channels_section, harness_section, process_section,
+                                   sync_section)
 
     builders: List[SectionBuilder] = [process_section.section, channels_section.section,
-                                      sync_section.section]
+                                      sync_section.section, harness_section.section]
     return builders
 
 

@@ -29,8 +29,13 @@ LABELS = {
     "pipe": "Pipe()", "pipe_simplex": "Pipe(duplex=False)", "manager_queue": "Manager().Queue()",
     "os_pipe": "raw os.pipe", "socketpair": "raw socketpair", "memcpy": "memcpy",
     "pickle": "pickle dumps+loads", "os_pipe_minimal": "hand-written os.pipe loop",
+    "pipe_minimal": "hand-written Pipe() loop", "queue_minimal": "hand-written Queue loop",
     "perf_sched_pipe": "perf bench sched pipe",
 }
+PLACEMENTS = ("same-cpu", "cross-cpu", "free")
+PLACEMENT_TEXT = ("same-cpu: both processes pinned to one CPU; cross-cpu: pinned to two "
+                  "different CPUs; free: placed by the scheduler (one CPU or two at its whim: "
+                  "scheduler-dependent).")
 FLOOR_STYLE = {  # reference lines: colour, line style
     "os_pipe": ("black", "--"), "socketpair": ("#555555", "-."), "memcpy": ("#999999", ":"),
     "pickle": ("#bbbbbb", (0, (1, 3))),
@@ -78,15 +83,19 @@ def series(rs: ResultSet, transport: str, metric: str = "throughput", payload: s
 
 
 def throughput_placement(rs: ResultSet) -> str:
-    """Where the channels' throughput was measured (``free`` unless only same-cpu ran)."""
-    placements = {r.get("placement") for r in rs.where(group=GROUP, metric="throughput")
-                  if r.get("transport") in CHANNELS}
-    return "free" if "free" in placements or not placements else sorted(placements)[0]
+    """Where the channels' throughput was measured: cross-cpu (the default), else free
+    (older files), else whatever ran."""
+    found = {r.get("placement") for r in rs.where(group=GROUP, metric="throughput")
+             if r.get("transport") in CHANNELS}
+    for place in ("cross-cpu", "free"):
+        if place in found:
+            return place
+    return sorted(found)[0] if found else "free"
 
 
 def placements(rs: ResultSet) -> List[str]:
     found = {r.get("placement") for r in rs.where(group=GROUP, metric="round_trip")}
-    return [p for p in ("same-cpu", "free") if p in found]
+    return [p for p in PLACEMENTS if p in found]
 
 
 def present(rs: ResultSet, transports: Sequence[str], **criteria) -> List[str]:
@@ -283,14 +292,13 @@ def _fig_latency(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "with CLOCK_MONOTONIC (system-wide); a one-way latency is the receiver's "
                      "stamp minus the sender's. Marker: median; bar: from the median up to "
                      "p99 of every kept sample (transports drawn side by side at each size). "
-                     "same-cpu: both processes pinned to one CPU; free: the scheduler places "
-                     "them. Dashed: the raw floors.")
+                     + PLACEMENT_TEXT + " Dashed: the raw floors.")
 
 
 def _fig_round_trip_placement(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     places = placements(rs)
     rows = []
-    for transport in ("perf_sched_pipe", "os_pipe_minimal") + RAW + CHANNELS:
+    for transport in ("perf_sched_pipe", "os_pipe_minimal", "pipe_minimal") + RAW + CHANNELS:
         found = {}
         for place in places:
             points = series(rs, transport, "round_trip", placement=place)
@@ -323,15 +331,14 @@ def _fig_round_trip_placement(rs: ResultSet, outdir: str) -> Optional[plot.Figur
     plot.seconds_axis(ax)
     ax.set_ylabel("round trip (two messages)")
     ax.legend(fontsize=8)
-    ax.set_title("Round trip of the smallest message, placement same-cpu (both ends on one "
-                 "CPU) against free")
+    ax.set_title("Round trip of the smallest message, per placement: "
+                 + ", ".join(places))
     return plot.save(fig, outdir, "channels_round_trip_placement",
-                     "Round trip, same CPU against free placement",
-                     "Mean round trip of the smallest message measured, per transport, with "
-                     "both processes pinned to one CPU (same-cpu) and placed by the scheduler "
-                     "(free); a wake-up on another CPU costs more on a VM. Leftmost: perf bench "
-                     "sched pipe (C) and a minimal hand-written Python os.pipe loop, the checks "
-                     "of the harness's own raw-pipe figure.")
+                     "Round trip per placement",
+                     "Mean round trip of the smallest message measured, per transport and "
+                     "placement. " + PLACEMENT_TEXT + " A wake-up on another CPU costs more "
+                     "on a VM. Leftmost: perf bench sched pipe (C) and minimal hand-written "
+                     "Python loops (os.pipe, Pipe()), the references of the harness checks.")
 
 
 def _fig_objects(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
@@ -650,35 +657,12 @@ def _headlines(rs: ResultSet) -> List[Headline]:
                               f"placement {place}; worst fit error in the table): {text}.",
                               [n for f in found.values() for n in f.sources]))
     lines += _latency_headlines(rs)
-    lines += _harness_headlines(rs)
     lines += _object_headlines(rs, place)
     cpus = rs.machine.get("mpbench_usable_cpus")
     producers = [int(r.get("producers")) for r in rs.where(group=GROUP, metric="throughput")]
     if cpus and producers and max(producers) + 1 > cpus:
         lines.append(Headline(f"N producers plus the consumer above {cpus} processes (the usable "
                               "CPUs) measure oversubscription."))
-    return lines
-
-
-def _harness_headlines(rs: ResultSet) -> List[Headline]:
-    lines = []
-    for place in placements(rs):
-        minimal = series(rs, "os_pipe_minimal", "round_trip", placement=place)
-        raw = series(rs, "os_pipe", "round_trip", placement=place)
-        if not minimal or not raw:
-            continue
-        m, r = minimal[min(minimal)], raw[min(raw)]
-        perf = series(rs, "perf_sched_pipe", "round_trip", placement=place)
-        p = perf[min(perf)] if perf else None
-        native = (f"; perf bench sched pipe (C): {format_seconds(p.mean)}" if p
-                  else "; perf bench sched pipe: not installed")
-        text = (f"Harness check, placement {place}: the raw-pipe round trip the harness reports "
-                f"({format_seconds(r.mean)}) is {r.mean / m.mean:.2f}x a minimal hand-written "
-                f"loop's ({format_seconds(m.mean)}){native}.")
-        if place == "free":
-            text += (" Unpinned, each run lands on one CPU or two at the scheduler's whim: "
-                     "compare the same-cpu figures.")
-        lines.append(Headline(text, [r.name, m.name] + ([p.name] if p else [])))
     return lines
 
 
@@ -827,7 +811,7 @@ def _fig_compare_latency(sets: Sequence[ResultSet], outdir: str) -> Optional[plo
     ax.set_title("Median one-way latency per results file (placement in the legend)")
     return plot.save(fig, outdir, "compare_channels_latency", "Latency per results file",
                      "Median one-way latency from each file's samples; same-cpu placement "
-                     "where measured (the steadier one), else free.")
+                     "where measured (the steadier one), else the first measured.")
 
 
 def compare_section(sets: Sequence[ResultSet], outdir: str) -> Optional[Section]:

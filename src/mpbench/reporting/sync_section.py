@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from mpbench import harness
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Headline, Section, Table
@@ -75,13 +76,36 @@ def uncontended(rs: ResultSet, primitive: str) -> Optional[Result]:
     return rs.one(group=GROUP, operation="uncontended", primitive=primitive)
 
 
+PLACEMENTS = ("same-cpu", "cross-cpu", "free")
+PLACEMENT_TEXT = {"same-cpu": "both on one CPU", "cross-cpu": "on two different CPUs",
+                  "free": "placed by the scheduler", None: "placed by the scheduler"}
+PLACEMENT_STYLE = {"same-cpu": ":", "cross-cpu": "-.", "free": "--", None: "--"}
+
+
 def pingpong(rs: ResultSet, placement: str = "free") -> Optional[Result]:
     return rs.one(group=GROUP, operation="pingpong", placement=placement)
 
 
-def wakeups(rs: ResultSet, primitive: str, notify: str) -> Dict[int, Result]:
+def pingpongs(rs: ResultSet) -> List[Tuple[str, Result]]:
+    """The semaphore ping-pong floors present, by placement."""
+    found = [(p, pingpong(rs, p)) for p in PLACEMENTS]
+    return [(p, r) for p, r in found if r is not None]
+
+
+def wakeup_placements(rs: ResultSet) -> List[Optional[str]]:
+    """Placements of the wake-up benchmarks (``None``: files from before they had one)."""
+    found = {r.get("placement") for r in rs.where(group=GROUP, operation="wakeup")}
+    return [p for p in PLACEMENTS + (None,) if p in found]
+
+
+def wakeups(rs: ResultSet, primitive: str, notify: str,
+            placement: Optional[str] = "first") -> Dict[int, Result]:
+    """W -> wake-up result in one placement (by default the first present)."""
+    if placement == "first":
+        placement = (wakeup_placements(rs) or [None])[0]
     found = {int(r.get("nprocs")): r for r in rs.where(group=GROUP, operation="wakeup",
-                                                        primitive=primitive, notify=notify)}
+                                                        primitive=primitive, notify=notify)
+             if r.get("placement") == placement}
     return dict(sorted(found.items()))
 
 
@@ -237,8 +261,6 @@ def _fig_wait(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
         return None
     cpus = worker_cpus(rs)
     fig, axes = _panels(len(points))
-    floor = pingpong(rs)
-    same = pingpong(rs, "same-cpu")
     base = uncontended(rs, "lock")
     for ax, point in zip(axes, points):
         ns: List[int] = []
@@ -256,12 +278,10 @@ def _fig_wait(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                     color=c, alpha=0.55, label=f"{LABELS[primitive]}: longest")
             ns += xs
         ax.set_yscale("log")
-        if floor:
-            _hline(ax, floor.mean, f"one hand-off (semaphore ping-pong): "
-                   f"{format_seconds(floor.mean)}")
-        if same:
-            _hline(ax, same.mean, f"same, both on one CPU: {format_seconds(same.mean)}",
-                   ls=":")
+        for place, floor in pingpongs(rs):
+            _hline(ax, floor.mean, f"one hand-off (semaphore ping-pong), "
+                   f"{PLACEMENT_TEXT[place]}: {format_seconds(floor.mean)}",
+                   ls=PLACEMENT_STYLE[place])
         if base:
             _hline(ax, base.mean, f"uncontended acquire+release: {format_seconds(base.mean)}",
                    colour="#2ca02c", ls=":")
@@ -339,8 +359,8 @@ def _fig_handoff(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     if not panels:
         return None
     fig, axes = _panels(len(panels), 4.2)
-    floors = [(pingpong(rs), "ping-pong, free", "-."), (pingpong(rs, "same-cpu"),
-                                                          "ping-pong, one CPU", ":")]
+    floors = [(floor, f"ping-pong, {PLACEMENT_TEXT[place]}", PLACEMENT_STYLE[place])
+              for place, floor in pingpongs(rs)]
     for ax, (point, curves) in zip(axes, panels):
         for primitive, n, _, values in curves:
             ys = [(i + 1) / len(values) for i in range(len(values))]
@@ -405,35 +425,44 @@ def _fig_slots(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
 
 def _fig_wakeup(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     variants = [("event", "set"), ("condition", "all"), ("condition", "one")]
-    found = [(p, n, wakeups(rs, p, n)) for p, n in variants]
+    places = wakeup_placements(rs)
+    found = [(p, n, wakeups(rs, p, n, place)) for p, n in variants for place in places]
     found = [(p, n, s) for p, n, s in found if s]
     if not found:
         return None
-    fig, ax = plot.new_figure(10.5, 4.8)
-    ns: List[int] = []
-    for i, (primitive, notify, points) in enumerate(found):
-        label = {"set": "Event.set()", "all": "Condition.notify_all()",
-                 "one": "Condition.notify(), one of W"}[notify]
-        c = plot.colour(4 + i)
-        xs = list(points)
-        ax.errorbar(xs, [r.mean for r in points.values()], [r.stdev for r in points.values()],
-                    marker="o", capsize=3, color=c, label=f"{label}: mean")
-        p99 = [(n, info_median(rs, r, "wakeup_p99")) for n, r in points.items()]
-        p99 = [(n, v) for n, v in p99 if v is not None]
-        if p99:
-            ax.plot([n for n, _ in p99], [v for _, v in p99], color=c, ls=":", marker=".",
-                    label=f"{label}: p99")
-        ns += xs
-    for floor, text, ls in ((pingpong(rs), "one hand-off (semaphore ping-pong)", "-."),
-                            (pingpong(rs, "same-cpu"), "same, both on one CPU", ":")):
-        if floor:
-            _hline(ax, floor.mean, f"{text}: {format_seconds(floor.mean)}", ls=ls)
-    ax.set_yscale("log")
-    plot.seconds_axis(ax)
-    _n_axis(ax, ns, worker_cpus(rs), "waiting processes, W")
-    ax.set_ylabel("set()/notify() -> wait() returns")
-    _legend([ax])
-    ax.set_title("Wake-up latency (lower is better)")
+    fig, axes = _panels(len(places), 4.8)
+    for ax, place in zip(axes, places):
+        ns: List[int] = []
+        for i, (primitive, notify) in enumerate(variants):
+            points = wakeups(rs, primitive, notify, place)
+            if not points:
+                continue
+            label = {"set": "Event.set()", "all": "Condition.notify_all()",
+                     "one": "Condition.notify(), one of W"}[notify]
+            c = plot.colour(4 + i)
+            xs = list(points)
+            ax.errorbar(xs, [r.mean for r in points.values()],
+                        [r.stdev for r in points.values()],
+                        marker="o", capsize=3, color=c, label=f"{label}: mean")
+            p99 = [(n, info_median(rs, r, "wakeup_p99")) for n, r in points.items()]
+            p99 = [(n, v) for n, v in p99 if v is not None]
+            if p99:
+                ax.plot([n for n, _ in p99], [v for _, v in p99], color=c, ls=":", marker=".",
+                        label=f"{label}: p99")
+            ns += xs
+        for floor_place, floor in pingpongs(rs):
+            if floor_place == place or place is None:
+                _hline(ax, floor.mean, f"one hand-off (semaphore ping-pong), "
+                       f"{PLACEMENT_TEXT[floor_place]}: {format_seconds(floor.mean)}",
+                       ls=PLACEMENT_STYLE[floor_place])
+        ax.set_yscale("log")
+        plot.seconds_axis(ax)
+        _n_axis(ax, ns, worker_cpus(rs), "waiting processes, W")
+        ax.set_title(f"placement {place}" if place else "placed by the scheduler",
+                     fontsize=10)
+    axes[0].set_ylabel("set()/notify() -> wait() returns")
+    _legend(axes)
+    fig.suptitle("Wake-up latency (lower is better)", fontsize=11)
     return plot.save(fig, outdir, "sync_wakeup", "Wake-up latency",
                      "From the waker's stamp just before set() / notify*() to each waiter's "
                      "stamp as wait() returns, with every waiter asleep beforehand. Mean: "
@@ -473,34 +502,61 @@ def _contention_table(rs: ResultSet) -> Optional[Table]:
                         ((f"{max_min:.2f}" if max_min else "-")
                          + (f" ({int(starved)} starved)" if starved else "")) if k == 1
                         else "equal by design",
+                        busy_text(rs, r),
                         "yes" if r.get("oversubscribed") else "no"])
     if not rows:
         return None
     return Table("Contention: every point",
                  ["work", "primitive", "N", "per acquisition", "acquisitions", "x threads",
                   "wait p50", "wait p99", "wait max", "hand-off p50", "hand-off p99", "Jain",
-                  "max/min share", "oversubscribed"], rows,
-                 "Per acquisition: pyperf's mean and std dev (the contention window over the "
-                 "acquisitions). x threads: over the same loop in N threads of one process. "
-                 "Percentiles: median over calls of each call's exact value; max: over all calls. "
+                  "max/min share", "busy work measured", "oversubscribed"], rows,
+                 "Per acquisition: pyperf's mean and std dev (the contention window of the clean "
+                 "pass over its acquisitions). x threads: over the same loop in N threads of one "
+                 "process. Waits, hand-offs, shares and busy work come from the instrumented pass "
+                 "of each call (untimed): percentiles are the median over calls of each call's "
+                 "exact value; max: over all calls. Busy work measured: inside / between, "
+                 f"flagged '(off)' beyond {harness.BUSY_TOLERANCE:.0%} of what was asked. "
                  "Rows with N above the usable CPUs measure oversubscription.")
+
+
+def busy_measured(rs: ResultSet, result: Result, part: str) -> Optional[float]:
+    """Busy work measured (us) in the instrumented passes: median over the calls in the
+    samples file, else the set-up's measurement in the metadata (None: not recorded)."""
+    found = info_median(rs, result, f"{part}_us_measured")
+    return found if found is not None else result.get(f"{part}_us_measured")
+
+
+def busy_text(rs: ResultSet, result: Result) -> str:
+    """``0.98 / 10.1 us`` (inside / between), ``(off)`` when beyond the tolerance."""
+    parts = []
+    off = False
+    for part in ("critical", "think"):
+        asked = float(result.get(f"{part}_us", 0.0))
+        measured = busy_measured(rs, result, part)
+        if measured is None:
+            return "-"
+        parts.append(f"{measured:.3g}")
+        off = off or (asked > 0 and abs(measured / asked - 1) > harness.BUSY_TOLERANCE)
+    return " / ".join(parts) + " us" + (" (off)" if off else "")
 
 
 def _wakeup_table(rs: ResultSet) -> Optional[Table]:
     rows = []
-    for primitive, notify in (("event", "set"), ("condition", "all"), ("condition", "one")):
-        for n, r in wakeups(rs, primitive, notify).items():
-            floor = rs.floor(r)
-            rows.append([LABELS[primitive], notify, str(n),
-                         f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}",
-                         _fmt(info_median(rs, r, "wakeup_p50")),
-                         _fmt(info_median(rs, r, "wakeup_p99")), _fmt(info_max(rs, r, "wakeup_max")),
-                         _fmt(info_median(rs, r, "wakeup_last_p50")),
-                         f"{r.mean / floor.mean:.1f}x" if floor else "-"])
+    for place in wakeup_placements(rs):
+        for primitive, notify in (("event", "set"), ("condition", "all"), ("condition", "one")):
+            for n, r in wakeups(rs, primitive, notify, place).items():
+                floor = rs.floor(r)
+                rows.append([LABELS[primitive], notify, str(n), place or "free",
+                             f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}",
+                             _fmt(info_median(rs, r, "wakeup_p50")),
+                             _fmt(info_median(rs, r, "wakeup_p99")),
+                             _fmt(info_max(rs, r, "wakeup_max")),
+                             _fmt(info_median(rs, r, "wakeup_last_p50")),
+                             f"{r.mean / floor.mean:.1f}x" if floor else "-"])
     if not rows:
         return None
-    return Table("Wake-ups", ["primitive", "notify", "waiters", "mean", "p50", "p99", "max",
-                              "last waiter p50", "x ping-pong"], rows,
+    return Table("Wake-ups", ["primitive", "notify", "waiters", "placement", "mean", "p50",
+                              "p99", "max", "last waiter p50", "x ping-pong"], rows,
                  "Latency from just before set()/notify*() to wait() returning; 'last waiter': "
                  "per round, the latest of the W waiters.")
 
@@ -512,11 +568,9 @@ def _floor_table(rs: ResultSet) -> Optional[Table]:
         if r:
             rows.append([r.name, "acquire() + release() in one process",
                          f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}"])
-    for placement, text in (("free", "placed by the scheduler"), ("same-cpu", "both on one CPU")):
-        r = pingpong(rs, placement)
-        if r:
-            rows.append([r.name, f"one hand-off between two processes, {text}",
-                         f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}"])
+    for placement, r in pingpongs(rs):
+        rows.append([r.name, f"one hand-off between two processes, {PLACEMENT_TEXT[placement]}",
+                     f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}"])
     if not rows:
         return None
     return Table("Floors", ["benchmark", "what", "time"], rows)
@@ -580,18 +634,18 @@ def _headlines(rs: ResultSet) -> List[Headline]:
                 f"Fairness, {point_label(point)}, N={n1}: Jain's index {jain:.3f}"
                 + (f", the busiest contender made {max_min:.2f}x the acquisitions of the least busy"
                    if max_min else ", some contender starved") + ".", [r1.name]))
-    floor, same = pingpong(rs), pingpong(rs, "same-cpu")
-    if floor:
-        text = f"One cross-process hand-off (semaphore ping-pong) takes {format_seconds(floor.mean)}"
-        sources = [floor.name]
-        if same:
-            text += f", {format_seconds(same.mean)} with both processes on one CPU"
-            sources.append(same.name)
-        lines.append(Headline(text + ".", sources))
-    events = wakeups(rs, "event", "set")
-    if events:
+    floors = pingpongs(rs)
+    if floors:
+        text = ("One cross-process hand-off (semaphore ping-pong) takes "
+                + ", ".join(f"{format_seconds(r.mean)} {PLACEMENT_TEXT[p]}" for p, r in floors))
+        lines.append(Headline(text + ".", [r.name for _, r in floors]))
+    for place in wakeup_placements(rs):
+        events = wakeups(rs, "event", "set", place)
+        if not events:
+            continue
         (w0, e0), (w1, e1) = list(events.items())[0], list(events.items())[-1]
-        text = f"Event.set() wakes {w0} waiter in {format_seconds(e0.mean)} on average"
+        text = (f"Event.set() wakes {w0} waiter in {format_seconds(e0.mean)} on average"
+                + (f" ({PLACEMENT_TEXT[place]})" if place else ""))
         if w1 != w0:
             text += f", each of {w1} waiters in {format_seconds(e1.mean)}"
         lines.append(Headline(text + ".", [e0.name] + ([e1.name] if w1 != w0 else [])))
@@ -613,9 +667,12 @@ def section(rs: ResultSet, outdir: str) -> Optional[Section]:
     tables = [t for t in (_contention_table(rs), _wakeup_table(rs), _floor_table(rs)) if t]
     return Section("sync", "Locks, semaphores, events and conditions under contention",
                    "N processes loop acquire -> critical section -> release -> think time on "
-                   "one primitive; the figure is the time per acquisition of all N together. "
-                   "Floors: an uncontended acquire, a semaphore ping-pong (one hand-off) and the "
-                   "same loop in N threads on a threading.Lock.",
+                   "one primitive; the figure is the time per acquisition of all N together, "
+                   "from a clean pass (nothing in the loop but the primitive and the busy work; "
+                   "each contender pinned to one CPU, in turn); waits, hand-offs, shares and "
+                   "the mutual-exclusion check come from an instrumented pass of the same "
+                   "configuration. Floors: an uncontended acquire, a semaphore ping-pong (one "
+                   "hand-off) and the same loop in N threads on a threading.Lock.",
                    _headlines(rs), figures, tables)
 
 

@@ -1,0 +1,189 @@
+"""The harness checks: every figure against what it claims to contain, from results only.
+
+Two checks, computed the same way at the end of ``mpbench run`` and in the
+report (both read pyperf benchmarks and their metadata, never re-run one):
+
+- **reference ratio**: a benchmark whose ``mpbench_reference`` names a
+  same-run minimal hand-written loop (``mpbench_is_reference: 1``) is
+  divided by it, mean over mean. Near 1, the harness adds nothing to what it
+  measures; the target is within :data:`DEFAULT_TARGET` (sync:
+  :data:`TARGETS`), both ways. Files from before references existed still
+  have one check: the raw-pipe round trip whose ``mpbench_floor`` is the
+  hand-written ``os_pipe_minimal`` loop.
+- **busy work**: the critical section and think time measured in the
+  instrumented pass (``mpbench_critical_us_measured``,
+  ``mpbench_think_us_measured``; the median over worker processes) against
+  what was asked (``mpbench_critical_us``, ``mpbench_think_us``), flagged
+  beyond :data:`BUSY_TOLERANCE`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from mpbench.units import format_seconds
+
+DEFAULT_TARGET = 1.10
+TARGETS = {"sync": 1.3}
+BUSY_TOLERANCE = 0.10
+BUSY_PARTS = (("critical", "inside the critical section"), ("think", "between acquisitions"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the checks read of one benchmark: its metadata and pyperf mean."""
+
+    name: str
+    md: Mapping[str, Any]
+    mean: float
+
+    @property
+    def group(self) -> str:
+        return str(self.md.get("mpbench_group", ""))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One benchmark against its minimal reference, measured in the same run."""
+
+    group: str
+    name: str
+    reference: str
+    mean: float
+    reference_mean: float
+
+    @property
+    def ratio(self) -> float:
+        return self.mean / self.reference_mean
+
+    @property
+    def target(self) -> float:
+        return TARGETS.get(self.group, DEFAULT_TARGET)
+
+    @property
+    def ok(self) -> bool:
+        return 1 / self.target <= self.ratio <= self.target
+
+    def text(self) -> str:
+        return (f"{self.name} {format_seconds(self.mean)} / {self.reference} "
+                f"{format_seconds(self.reference_mean)} = {self.ratio:.2f}x"
+                + ("" if self.ok else f" (outside {self.target:.2f}x)"))
+
+
+@dataclass(frozen=True)
+class BusyFlag:
+    """Busy work that measured more than :data:`BUSY_TOLERANCE` off what was asked."""
+
+    name: str
+    part: str          # "critical" or "think"
+    asked_us: float
+    measured_us: float
+
+    def text(self) -> str:
+        where = dict(BUSY_PARTS)[self.part]
+        return (f"{self.name}: {self.measured_us:.3g} us measured {where}, "
+                f"{self.asked_us:g} us asked ({self.measured_us / self.asked_us - 1:+.0%})")
+
+
+def _run_median(runs_md: Iterable[Mapping[str, Any]], key: str) -> Optional[float]:
+    values = [md[key] for md in runs_md if isinstance(md.get(key), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def entry_of(bench: Any) -> Entry:
+    """An :class:`Entry` from a ``pyperf.Benchmark``: common metadata plus its first
+    run's, and the measured busy work as the median over its worker processes."""
+    from mpbench.results import bench_metadata
+
+    md = dict(bench_metadata(bench))
+    runs_md = [run.get_metadata() for run in bench.get_runs()]
+    for part, _ in BUSY_PARTS:
+        key = f"mpbench_{part}_us_measured"
+        found = _run_median(runs_md + [bench.get_metadata()], key)
+        if found is not None:
+            md[key] = found
+    return Entry(bench.get_name(), md, bench.mean())
+
+
+def entries_of(benchmarks: Iterable[Any]) -> Dict[str, Entry]:
+    """Entries of pyperf benchmarks, by name."""
+    return {entry.name: entry for entry in map(entry_of, benchmarks)}
+
+
+def _reference_of(entry: Entry, entries: Mapping[str, Entry]) -> Optional[str]:
+    reference = entry.md.get("mpbench_reference")
+    if reference:
+        return str(reference)
+    floor = entries.get(str(entry.md.get("mpbench_floor", "")))
+    if floor is not None and floor.md.get("mpbench_transport") == "os_pipe_minimal":
+        return floor.name  # results written before references had their own key
+    return None
+
+
+def checks(entries: Mapping[str, Entry]) -> List[Check]:
+    """Every benchmark whose reference is in the same results, in file order."""
+    found = []
+    for entry in entries.values():
+        reference = _reference_of(entry, entries)
+        if reference and reference in entries and entries[reference].mean > 0:
+            found.append(Check(entry.group, entry.name, reference, entry.mean,
+                               entries[reference].mean))
+    return found
+
+
+def groups(entries: Mapping[str, Entry]) -> List[str]:
+    """Groups present, in file order."""
+    seen: List[str] = []
+    for entry in entries.values():
+        if entry.group and entry.group not in seen:
+            seen.append(entry.group)
+    return seen
+
+
+def busy_flags(entries: Mapping[str, Entry],
+               tolerance: float = BUSY_TOLERANCE) -> List[BusyFlag]:
+    """Busy work measured more than ``tolerance`` away from what was asked."""
+    flags = []
+    for entry in entries.values():
+        for part, _ in BUSY_PARTS:
+            asked = entry.md.get(f"mpbench_{part}_us")
+            measured = entry.md.get(f"mpbench_{part}_us_measured")
+            if (isinstance(asked, (int, float)) and asked > 0
+                    and isinstance(measured, (int, float))
+                    and abs(measured / asked - 1) > tolerance):
+                flags.append(BusyFlag(entry.name, part, float(asked), float(measured)))
+    return flags
+
+
+def group_summary(group: str, group_checks: List[Check], where: str = "file") -> str:
+    """One line: the group's harness check (or that the file, or run, has none)."""
+    if not group_checks:
+        return (f"Harness check, {group}: no harness check in this {where} (no benchmark "
+                "of the group names a same-run minimal reference)")
+    ratios = [c.ratio for c in group_checks]
+    off = [c for c in group_checks if not c.ok]
+    target = group_checks[0].target
+    span = (f"{min(ratios):.2f}x" if len(ratios) == 1
+            else f"{min(ratios):.2f}x to {max(ratios):.2f}x")
+    verdict = ("all within" if not off
+               else f"{len(off)} outside: " + ", ".join(f"{c.name} {c.ratio:.2f}x" for c in off))
+    return (f"Harness check, {group}: {len(group_checks)} benchmark(s) / their same-run "
+            f"minimal loops = {span} (target within {target:.2f}x either way: {verdict})")
+
+
+def summary_lines(entries: Mapping[str, Entry], where: str = "run") -> List[str]:
+    """What ``mpbench run`` prints at the end: a line per group, each check, the flags."""
+    found = checks(entries)
+    lines = []
+    for group in groups(entries):
+        mine = [c for c in found if c.group == group]
+        lines.append(group_summary(group, mine, where))
+        lines += [f"    {c.text()}" for c in mine]
+    flags = busy_flags(entries)
+    if flags:
+        lines.append(f"Busy work off by more than {BUSY_TOLERANCE:.0%} in {len(flags)} "
+                     "benchmark(s) (their figures are not at the work point they name):")
+        lines += [f"    {flag.text()}" for flag in flags]
+    return lines

@@ -1,0 +1,74 @@
+"""The harness checks in a report: each group's figures against their same-run
+minimal loops, and busy work against what was asked (:mod:`mpbench.harness`).
+
+One headline per group present (also when the file holds no check for it,
+e.g. results written before references existed), one table of every check,
+one of busy work measured more than 10% off.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from mpbench import harness
+from mpbench.reporting.data import ResultSet
+from mpbench.reporting.tables import Headline, Section, Table
+from mpbench.units import format_seconds
+
+INTRO = ("Each group has a minimal hand-written loop measured in the same run (its "
+         "reference: the smallest code that does what a benchmark claims to measure, with "
+         "nothing of the harness). A benchmark's mean over its reference's mean is the harness "
+         "check: near 1.00x the harness adds nothing to the figure. Target: within "
+         f"{harness.DEFAULT_TARGET:.2f}x either way (sync: within {harness.TARGETS['sync']:.2f}x).")
+
+
+def entries(rs: ResultSet):
+    """The report's results as :class:`mpbench.harness.Entry` s (run medians included)."""
+    return {name: harness.entry_of(result.bench) for name, result in rs.results.items()}
+
+
+def _check_table(checks: List[harness.Check]) -> Optional[Table]:
+    if not checks:
+        return None
+    rows = [[c.group, c.name, format_seconds(c.mean), c.reference,
+             format_seconds(c.reference_mean), f"{c.ratio:.2f}x",
+             "yes" if c.ok else f"no (target {c.target:.2f}x)"] for c in checks]
+    return Table("Harness checks: each benchmark against its same-run minimal loop",
+                 ["group", "benchmark", "mean", "reference (minimal loop)", "its mean",
+                  "benchmark / reference", "within target"], rows,
+                 "What the documentation says about a ratio away from 1.00x: what the "
+                 "benchmark adds on purpose (README, docs/sync.md, docs/channels.md).")
+
+
+def _busy_table(flags: List[harness.BusyFlag]) -> Optional[Table]:
+    if not flags:
+        return None
+    rows = [[f.name, dict(harness.BUSY_PARTS)[f.part], f"{f.asked_us:g} us",
+             f"{f.measured_us:.3g} us", f"{f.measured_us / f.asked_us - 1:+.0%}"] for f in flags]
+    return Table("Busy work measured off what was asked (more than "
+                 f"{harness.BUSY_TOLERANCE:.0%})",
+                 ["benchmark", "where", "asked", "measured", "off by"], rows,
+                 "Measured in each worker's instrumented pass (spins stamped where they ran, "
+                 "median), median over workers: these figures are not at the work point "
+                 "their names say.")
+
+
+def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+    """The harness checks of a single-file report (None for an empty file)."""
+    found = entries(rs)
+    if not found:
+        return None
+    checks = harness.checks(found)
+    flags = harness.busy_flags(found)
+    lines = [Headline(harness.group_summary(group, [c for c in checks if c.group == group])
+                      + ".", [n for c in checks if c.group == group
+                              for n in (c.name, c.reference)])
+             for group in harness.groups(found)]
+    if flags:
+        lines.append(Headline(f"Busy work off by more than {harness.BUSY_TOLERANCE:.0%} of "
+                              f"what was asked in {len(flags)} benchmark(s): "
+                              + "; ".join(f.text() for f in flags[:3])
+                              + ("; ..." if len(flags) > 3 else "") + ".",
+                              [f.name for f in flags]))
+    tables = [t for t in (_check_table(checks), _busy_table(flags)) if t]
+    return Section("harness", "Harness checks", INTRO, lines, [], tables)

@@ -1,0 +1,110 @@
+"""The harness checks: ratios to same-run references, busy-work flags, and the catalogue
+that makes them possible (every group has a reference, measured next to what it checks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mpbench import catalogue, harness
+from mpbench.options import available_start_methods
+
+
+def entry(name: str, mean: float, **md) -> harness.Entry:
+    group = name.split(".")[0]
+    return harness.Entry(name, {"mpbench_group": group,
+                                **{f"mpbench_{k}": v for k, v in md.items()}}, mean)
+
+
+def by_name(*entries: harness.Entry):
+    return {e.name: e for e in entries}
+
+
+def test_a_check_is_the_benchmark_over_its_reference_within_the_group_target():
+    found = by_name(entry("sync.lock_minimal[nprocs=2]", 100e-9, is_reference=1, is_floor=1),
+                    entry("sync.contended[nprocs=2]", 125e-9,
+                          reference="sync.lock_minimal[nprocs=2]"),
+                    entry("process.start_join_minimal", 1.0e-3, is_reference=1),
+                    entry("process.start_join", 1.2e-3, reference="process.start_join_minimal"))
+    checks = {c.name: c for c in harness.checks(found)}
+    sync, process = checks["sync.contended[nprocs=2]"], checks["process.start_join"]
+    assert sync.ratio == pytest.approx(1.25) and sync.target == 1.3 and sync.ok
+    assert process.ratio == pytest.approx(1.2) and process.target == 1.1 and not process.ok
+    assert "(outside 1.10x)" in process.text()
+    fast = entry("process.start_join", 0.8e-3, reference="process.start_join_minimal")
+    assert not harness.checks(by_name(found["process.start_join_minimal"], fast))[0].ok
+
+
+def test_a_reference_missing_from_the_results_gives_no_check():
+    found = by_name(entry("sync.contended[nprocs=2]", 1e-7, reference="sync.lock_minimal[nprocs=2]"))
+    assert harness.checks(found) == []
+    line = harness.group_summary("sync", [])
+    assert line.startswith("Harness check, sync: no harness check in this file")
+
+
+def test_old_files_keep_their_raw_pipe_check_through_the_floor():
+    found = by_name(entry("channels.os_pipe_minimal.round_trip", 6e-6,
+                          transport="os_pipe_minimal"),
+                    entry("channels.os_pipe.round_trip", 6.3e-6,
+                          floor="channels.os_pipe_minimal.round_trip"),
+                    entry("channels.queue.throughput", 1e-5, floor="channels.os_pipe.throughput"))
+    (check,) = harness.checks(found)
+    assert check.reference == "channels.os_pipe_minimal.round_trip"
+    assert check.ratio == pytest.approx(1.05)
+
+
+def test_busy_work_off_by_more_than_ten_percent_is_flagged_both_ways():
+    found = by_name(entry("sync.a", 1e-5, critical_us=1.0, critical_us_measured=0.7,
+                          think_us=10.0, think_us_measured=10.5),
+                    entry("sync.b", 1e-5, critical_us=1.0, critical_us_measured=1.2),
+                    entry("sync.c", 1e-7, critical_us=0.0, critical_us_measured=0.0),
+                    entry("sync.d", 1e-5, critical_us=1.0))  # not measured: old file
+    flags = harness.busy_flags(found)
+    assert [(f.name, f.part) for f in flags] == [("sync.a", "critical"), ("sync.b", "critical")]
+    assert "0.7 us measured inside the critical section, 1 us asked (-30%)" in flags[0].text()
+    lines = harness.summary_lines(found)
+    assert any(line.startswith("Busy work off by more than 10% in 2") for line in lines)
+
+
+def test_summary_has_a_line_for_every_group_and_one_per_check():
+    found = by_name(entry("process.start_join_minimal", 1e-3, is_reference=1),
+                    entry("process.start_join", 1.02e-3, reference="process.start_join_minimal"),
+                    entry("sync.uncontended", 3e-8))
+    lines = harness.summary_lines(found)
+    assert lines[0].startswith("Harness check, process: 1 benchmark(s)")
+    assert "1.02x (target within 1.10x either way: all within)" in lines[0]
+    assert lines[1].strip().startswith("process.start_join 1.02 ms / process.start_join_minimal")
+    assert lines[2] == ("Harness check, sync: no harness check in this run (no benchmark of the "
+                        "group names a same-run minimal reference)")
+
+
+@pytest.fixture(scope="module")
+def full():
+    return catalogue.build({})
+
+
+def test_every_group_has_a_reference_and_every_reference_is_a_floor(full):
+    names = {spec.name for spec in full}
+    checked = [spec for spec in full if spec.reference]
+    assert {spec.group for spec in checked} == {"process", "channels", "sync"}
+    for spec in checked:
+        reference = catalogue.find(full, spec.reference)
+        assert reference.metadata["mpbench_is_reference"] == 1 and reference.is_floor
+        assert reference.group == spec.group and spec.reference in names
+    methods = available_start_methods()
+    assert {s.metadata["mpbench_method"] for s in checked if s.group == "process"} == set(methods)
+
+
+def test_a_reference_is_measured_just_before_what_it_checks(full):
+    order = [spec.name for spec in full]
+    for spec in full:
+        if spec.metadata.get("mpbench_is_reference"):
+            first = next(s for s in full if s.reference == spec.name)
+            assert order.index(first.name) == order.index(spec.name) + 1, spec.name
+
+
+def test_selecting_a_benchmark_brings_its_reference_and_floor_along(full):
+    chosen = catalogue.select(full, r"^sync\.contended\[primitive=lock,nprocs=2,critical_us=0")
+    assert [spec.name for spec in chosen] == [
+        "sync.contended[primitive=threading_lock,nprocs=2,critical_us=0,think_us=0]",
+        "sync.lock_minimal[nprocs=2]",
+        "sync.contended[primitive=lock,nprocs=2,critical_us=0,think_us=0]"]
