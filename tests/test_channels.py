@@ -162,10 +162,11 @@ def test_in_process_floors_time_something():
 
 @pytest.mark.parametrize("placement, size", [("same-cpu", 1), ("free", floors.PIPE_BUF)])
 def test_minimal_ping_pong_runs_in_either_placement(placement, size):
-    with pinned(cpus_for(placement)):
-        assert floors.time_minimal_ping_pong(50, timeout=30, size=size) > 0
+    ctx = multiprocessing.get_context("fork")
+    with pinned(cpus_for(placement)), floors.MinimalPingPong("os_pipe", ctx, size, 30) as loop:
+        assert loop.time_func(50) > 0 and loop.time_func(20) > 0
     with pytest.raises(ValueError):
-        floors.time_minimal_ping_pong(1, timeout=30, size=floors.PIPE_BUF + 1)
+        floors.MinimalPingPong("os_pipe", ctx, floors.PIPE_BUF + 1, 30)
 
 
 @pytest.mark.skipif(floors.find_perf() is None, reason="perf (linux-perf) is not installed")

@@ -4,6 +4,8 @@ something, check their children and leave nothing behind."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 
 import pytest
 
@@ -29,8 +31,14 @@ def test_bare_start_join_loop_fails_on_a_child_that_fails(monkeypatch):
 
 
 @pytest.mark.parametrize("nprocs", [1, 3])
-def test_bare_lock_loop(nprocs):
-    assert minimal.time_minimal_lock(200, FORK, nprocs, 30, cpus=spread_cpus(nprocs)) > 0
+def test_bare_lock_loop_keeps_its_processes_across_calls(nprocs):
+    with minimal.LockLoop(FORK, nprocs, 30, cpus=spread_cpus(nprocs)) as loop:
+        pids = list(loop.children.pids)
+        assert loop.time_func(200) > 0 and loop.time_func(100) > 0
+        assert loop.children.pids == pids and len(pids) == nprocs
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, 0)  # reaped on the way out
 
 
 def test_bare_event_ping_keeps_one_waiter_across_calls():
@@ -39,7 +47,6 @@ def test_bare_event_ping_keeps_one_waiter_across_calls():
         assert first > 0 and ping.time_func(2) > 0
         assert ping.index == 5
         pid = ping.pid
-    import os
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # reaped on the way out
 
@@ -47,7 +54,15 @@ def test_bare_event_ping_keeps_one_waiter_across_calls():
 @pytest.mark.parametrize("placement", ["same-cpu", "free"])
 def test_bare_channel_loops(placement):
     theirs = end_cpus(placement, 2)[1]
-    assert floors.time_minimal_ping_pong(50, timeout=30, size=1, child_cpus=theirs) > 0
-    assert floors.time_minimal_connection(50, FORK, 30, size=1, child_cpus=theirs) > 0
-    assert floors.time_minimal_queue(50, FORK, 30, size=64, maxsize=1000,
-                                     child_cpus=theirs) > 0
+    for kind in ("os_pipe", "connection"):
+        with floors.MinimalPingPong(kind, FORK, 1, 30, child_cpus=theirs) as loop:
+            assert loop.time_func(50) > 0 and loop.time_func(10) > 0
+    with floors.MinimalQueue(FORK, 64, 30, maxsize=1000, child_cpus=theirs) as loop:
+        assert loop.time_func(50) > 0 and loop.time_func(2000) > 0  # beyond the bound
+
+
+def test_a_bare_child_that_dies_fails_the_call_and_leaves_nothing():
+    with pytest.raises(BenchmarkFailed, match="a child ended before (its command|answering)"):
+        with minimal.LockLoop(FORK, 2, 2) as loop:
+            os.kill(loop.children.pids[0], signal.SIGKILL)
+            loop.time_func(100)

@@ -235,20 +235,15 @@ def _minimal_setup(env: WorkerEnv, kind: str, size: int, placement: str,
                    maxsize: int = 0) -> Iterator[Prepared]:
     """A hand-written reference loop in this worker (end 0) and a forked child (end 1)."""
     mine, theirs = end_cpus(placement, 2)
-    timeout = env.child_timeout
-    if kind == "os_pipe_minimal":
-        func = functools.partial(floors.time_minimal_ping_pong, size=size, timeout=timeout,
-                                 child_cpus=theirs)
-    elif kind == "pipe_minimal":
-        func = functools.partial(floors.time_minimal_connection, ctx=_context(env.options),
-                                 size=size, timeout=timeout, child_cpus=theirs)
+    ctx, timeout = _context(env.options), env.child_timeout
+    if kind == "queue_minimal":
+        loop: Any = floors.MinimalQueue(ctx, size, timeout, maxsize, child_cpus=theirs)
     else:
-        func = functools.partial(floors.time_minimal_queue, ctx=_context(env.options),
-                                 size=size, maxsize=maxsize, timeout=timeout,
-                                 child_cpus=theirs)
+        loop = floors.MinimalPingPong("os_pipe" if kind == "os_pipe_minimal" else "connection",
+                                      ctx, size, timeout, child_cpus=theirs)
     md = _cpu_metadata(placement)
-    with pinned(mine):
-        yield Prepared(func, md)
+    with pinned(mine), loop:
+        yield Prepared(loop.time_func, md)
 
 
 @contextmanager

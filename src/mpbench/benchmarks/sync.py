@@ -265,9 +265,8 @@ def _wakeup(env: WorkerEnv, primitive: str, waiters: int, notify: Optional[int],
 @contextmanager
 def _minimal_lock(env: WorkerEnv, nprocs: int, method: str) -> Iterator[Prepared]:
     ctx = multiprocessing.get_context(method)
-    yield Prepared(functools.partial(minimal.time_minimal_lock, ctx=ctx, nprocs=nprocs,
-                                     timeout=env.child_timeout, cpus=spread_cpus(nprocs)),
-                   _occupancy(nprocs))
+    with minimal.LockLoop(ctx, nprocs, env.child_timeout, spread_cpus(nprocs)) as loop:
+        yield Prepared(loop.time_func, _occupancy(nprocs))
 
 
 @contextmanager

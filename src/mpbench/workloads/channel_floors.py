@@ -11,8 +11,8 @@
   the raw-pipe round trip, the ``Pipe`` round trip, the Queue stream);
 - Linux ``perf bench sched pipe``: the same ping-pong in C, when installed.
 
-Each ``time_*`` function follows pyperf's ``bench_time_func`` protocol.
-Standard library only.
+Each ``time_*`` function (or ``time_func`` method) follows pyperf's
+``bench_time_func`` protocol. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import re
 import shutil
 import subprocess
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.bare import BareChildren
+from mpbench.workloads.guard import deadline
 
 perf_counter = time.perf_counter
+monotonic_ns = time.monotonic_ns
 
 PERF_CANDIDATES = ("/usr/bin/perf", "/usr/local/bin/perf")
 
@@ -54,144 +56,156 @@ def time_pickle(loops: int, message: Any) -> float:
 PIPE_BUF = 4096  # POSIX minimum: writes up to it are atomic, so one read gets a message whole
 
 
-def _pin(cpus: Optional[Sequence[int]]) -> None:
-    if cpus is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(cpus))
+class MinimalPingPong:
+    """A minimal hand-written ping-pong of ``size`` bytes between this process and a
+    bare ``os.fork`` child kept for the whole benchmark (use as a context manager):
 
+    - ``os_pipe``: ``os.write`` then ``os.read`` over two ``os.pipe`` (at most
+      :data:`PIPE_BUF` bytes, so one read gets a message whole);
+    - ``connection``: ``send_bytes`` then ``recv_bytes`` over one ``ctx.Pipe()``
+      (duplex: a socketpair, as the ``pipe`` transport), the child echoing
+      ``send_bytes(recv_bytes())``.
 
-def time_minimal_ping_pong(loops: int, timeout: float, size: int = 1,
-                           child_cpus: Optional[Sequence[int]] = None) -> float:
-    """``loops`` round trips of ``size`` bytes (at most :data:`PIPE_BUF`) over two
-    ``os.pipe`` between this process and a child from a bare ``os.fork``:
-    ``os.write`` then ``os.read``, nothing else.
-
-    The child is forked before the clock starts and inherits this process's
-    CPU affinity, or is pinned to ``child_cpus`` (the placement). Only the
-    loop is timed.
+    Each call: one untimed round trip (the child wakes up from its command, as
+    the benchmarks' ping side does one warm-up round trip per call), then
+    ``loops`` timed. ``child_cpus`` pins the child (this process keeps its own
+    affinity: the placement's end 0).
     """
-    if not 1 <= size <= PIPE_BUF:
-        raise ValueError(f"the minimal ping-pong sends 1 to {PIPE_BUF} bytes, not {size}")
-    message = b"x" * size
-    there_r, there_w = os.pipe()
-    back_r, back_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        code = 1
-        try:
-            _pin(child_cpus)
-            os.close(there_w)
-            os.close(back_r)
+
+    def __init__(self, kind: str, ctx: Any, size: int, timeout: float,
+                 child_cpus: Optional[Sequence[int]] = None) -> None:
+        if kind not in ("os_pipe", "connection"):
+            raise ValueError(f"unknown minimal ping-pong {kind!r}")
+        if kind == "os_pipe" and not 1 <= size <= PIPE_BUF:
+            raise ValueError(f"the minimal ping-pong sends 1 to {PIPE_BUF} bytes, not {size}")
+        self.kind, self.size, self.timeout = kind, size, timeout
+        self.message = b"x" * size
+        if kind == "os_pipe":
+            there_r, there_w = os.pipe()
+            back_r, back_w = os.pipe()
+            self.mine, self.theirs = (there_w, back_r), (there_r, back_w)
             read, write = os.read, os.write
-            for _ in range(loops):
-                write(back_w, read(there_r, size))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(there_r)
-    os.close(back_w)
-    read, write = os.read, os.write
-    try:
-        with deadline(timeout, "minimal os.pipe ping-pong"):
-            t0 = perf_counter()
-            for _ in range(loops):
-                write(there_w, message)
-                read(back_r, size)
-            elapsed = perf_counter() - t0
-            status = os.waitpid(pid, 0)[1]
-    except BaseException:
-        stop_pids([pid])
-        raise
-    finally:
-        os.close(there_w)
-        os.close(back_r)
-    check_wait_status(status, "minimal os.pipe ping-pong")
-    return elapsed
 
+            def echo(count: int) -> Tuple[int, int]:
+                for _ in range(count):
+                    write(back_w, read(there_r, size))
+                return 0, 0
+        else:
+            mine, theirs = ctx.Pipe()
+            self.mine, self.theirs = (mine,), (theirs,)
 
-def _echo_bytes(conn: Any, loops: int, cpus: Optional[Sequence[int]]) -> None:
-    _pin(cpus)
-    send, recv = conn.send_bytes, conn.recv_bytes
-    for _ in range(loops):
-        send(recv())
+            def echo(count: int) -> Tuple[int, int]:
+                send, recv = theirs.send_bytes, theirs.recv_bytes
+                for _ in range(count):
+                    send(recv())
+                return 0, 0
+        self.child = BareChildren([echo], timeout, f"minimal {kind} ping-pong", [child_cpus],
+                                  after_fork=lambda: _close(self.mine))
 
+    def __enter__(self) -> "MinimalPingPong":
+        self.child.__enter__()
+        _close(self.theirs)
+        return self
 
-def time_minimal_connection(loops: int, ctx: Any, timeout: float, size: int = 1,
-                            child_cpus: Optional[Sequence[int]] = None) -> float:
-    """``loops`` round trips of ``size`` bytes over one ``ctx.Pipe()`` (duplex: a
-    socketpair, as the ``pipe`` transport) between this process and a bare
-    ``os.fork`` child: ``send_bytes`` then ``recv_bytes`` against
-    ``send_bytes(recv_bytes())``, nothing else."""
-    mine, theirs = ctx.Pipe()
-    pid = _fork_child(_echo_bytes, theirs, loops, child_cpus)
-    theirs.close()
-    message = b"x" * size
-    send, recv = mine.send_bytes, mine.recv_bytes
-    try:
-        with deadline(timeout, "minimal Connection ping-pong"):
-            t0 = perf_counter()
-            for _ in range(loops):
-                send(message)
-                recv()
-            elapsed = perf_counter() - t0
-            status = os.waitpid(pid, 0)[1]
-    except BaseException:
-        stop_pids([pid])
-        raise
-    finally:
-        mine.close()
-    check_wait_status(status, "minimal Connection ping-pong")
-    return elapsed
-
-
-def _produce(queue: Any, go: int, message: bytes, loops: int,
-             cpus: Optional[Sequence[int]]) -> None:
-    _pin(cpus)
-    os.read(go, 1)
-    put = queue.put
-    for _ in range(loops):
-        put(message)
-    queue.close()
-    queue.join_thread()
-
-
-def time_minimal_queue(loops: int, ctx: Any, timeout: float, size: int, maxsize: int = 0,
-                       child_cpus: Optional[Sequence[int]] = None) -> float:
-    """``loops`` messages of ``size`` bytes through one ``ctx.Queue(maxsize)`` from a
-    bare ``os.fork`` producer (``put`` in a loop) to this process (``get`` in a
-    loop), timed from the byte that starts the producer to the last ``get``."""
-    queue = ctx.Queue(maxsize)
-    go_r, go_w = os.pipe()
-    pid = _fork_child(_produce, queue, go_r, b"x" * size, loops, child_cpus)
-    os.close(go_r)
-    get = queue.get
-    try:
-        with deadline(timeout, "minimal Queue stream"):
-            t0 = perf_counter()
-            os.write(go_w, b"g")
-            for _ in range(loops):
-                get()
-            elapsed = perf_counter() - t0
-            status = os.waitpid(pid, 0)[1]
-    except BaseException:
-        stop_pids([pid])
-        raise
-    finally:
-        os.close(go_w)
-        queue.close()
-    check_wait_status(status, "minimal Queue stream")
-    return elapsed
-
-
-def _fork_child(body: Any, *args: Any) -> int:
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        code = 1
+    def __exit__(self, *exc: Any) -> None:
         try:
-            body(*args)
-            code = 0
+            self.child.__exit__(*exc)
         finally:
-            os._exit(code)
-    return pid
+            _close(self.mine)
+
+    def time_func(self, loops: int) -> float:
+        self.child.command(loops + 1)
+        try:
+            with deadline(self.timeout, f"minimal {self.kind} ping-pong"):
+                if self.kind == "os_pipe":
+                    elapsed = _pipe_loop(self.mine, self.message, self.size, loops)
+                else:
+                    elapsed = _connection_loop(self.mine[0], self.message, loops)
+        except BaseException:
+            self.child.kill()
+            raise
+        self.child.collect()
+        return elapsed
+
+
+def _pipe_loop(fds: Tuple[int, int], message: bytes, size: int, loops: int) -> float:
+    out_fd, in_fd = fds
+    write, read = os.write, os.read
+    write(out_fd, message)  # untimed: the child wakes up from its command
+    read(in_fd, size)
+    t0 = perf_counter()
+    for _ in range(loops):
+        write(out_fd, message)
+        read(in_fd, size)
+    return perf_counter() - t0
+
+
+def _connection_loop(conn: Any, message: bytes, loops: int) -> float:
+    send_bytes, recv_bytes = conn.send_bytes, conn.recv_bytes
+    send_bytes(message)  # untimed: the child wakes up from its command
+    recv_bytes()
+    t0 = perf_counter()
+    for _ in range(loops):
+        send_bytes(message)
+        recv_bytes()
+    return perf_counter() - t0
+
+
+class MinimalQueue:
+    """A minimal hand-written ``Queue`` stream: a bare ``os.fork`` producer kept for
+    the whole benchmark puts ``loops`` messages of ``size`` bytes per call, this
+    process gets them; the window runs from the producer's stamp before its
+    first ``put`` to this process's stamp after its last ``get``. The queue has
+    the benchmark's bound (``maxsize``). Use as a context manager."""
+
+    def __init__(self, ctx: Any, size: int, timeout: float, maxsize: int = 0,
+                 child_cpus: Optional[Sequence[int]] = None) -> None:
+        self.queue = ctx.Queue(maxsize)
+        self.timeout = timeout
+        queue, message = self.queue, b"x" * size
+
+        def produce(count: int) -> Tuple[int, int]:
+            put = queue.put
+            start = monotonic_ns()
+            for _ in range(count):
+                put(message)
+            return start, 0
+        self.child = BareChildren([produce], timeout, "minimal Queue stream", [child_cpus])
+
+    def __enter__(self) -> "MinimalQueue":
+        self.child.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.child.__exit__(*exc)
+        finally:
+            self.queue.close()
+
+    def time_func(self, loops: int) -> float:
+        get = self.queue.get
+        self.child.command(loops)
+        try:
+            with deadline(self.timeout, "minimal Queue stream"):
+                for _ in range(loops):
+                    get()
+                end = monotonic_ns()
+        except BaseException:
+            self.child.kill()
+            raise
+        ((start, _),) = self.child.collect()
+        return (end - start) / 1e9
+
+
+def _close(ends: Sequence[Any]) -> None:
+    for end in ends:
+        if isinstance(end, int):
+            try:
+                os.close(end)
+            except OSError:
+                pass
+        else:
+            end.close()
 
 
 def find_perf() -> Optional[str]:

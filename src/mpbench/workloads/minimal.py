@@ -1,12 +1,13 @@
 """Minimal hand-written loops: the same-run references of the harness checks.
 
 Each is the smallest code that does what a benchmark claims to measure, with
-nothing of the harness (no crew, no commands, no stamps per operation): a
-benchmark's mean over its reference's mean, measured in the same run, is what
-the harness adds (see :mod:`mpbench.harness`). Each ``time_*`` function
-follows pyperf's ``bench_time_func`` protocol; children come from a bare
-``os.fork`` started before the clock (or, for start+join, are the thing
-timed). The channels group's references are in
+nothing of the harness (no crew, no pickled commands, no stamps per
+operation): a benchmark's mean over its reference's mean, measured in the
+same run, is what the harness adds (see :mod:`mpbench.harness`). Each
+``time_*`` function (or ``time_func`` method) follows pyperf's
+``bench_time_func`` protocol; the other side runs in bare ``os.fork``
+children kept for the whole benchmark (:mod:`mpbench.workloads.bare`), or,
+for start+join, is the thing timed. The channels group's references are in
 :mod:`mpbench.workloads.channel_floors`.
 
 Standard library only.
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from mpbench.workloads.bare import BareChildren, pin
 from mpbench.workloads.guard import (check_exitcodes, check_wait_status, deadline, stop_pids,
                                      stop_processes)
 from mpbench.workloads.process import noop
@@ -26,12 +28,6 @@ from mpbench.workloads.wakeup import WAKE_GAP
 perf_counter = time.perf_counter
 clock = time.monotonic_ns
 
-
-
-def pin(cpus: Optional[Sequence[int]]) -> None:
-    """Restrict this process to ``cpus`` (``None``: leave it as inherited)."""
-    if cpus is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(cpus))
 
 
 def _fork(body: Any, *args: Any) -> int:
@@ -87,38 +83,42 @@ def time_minimal_start_join(loops: int, ctx: Any, timeout: float) -> float:
 
 # -- sync --------------------------------------------------------------------------
 
-def _lock_child(lock: Any, go: Any, ends: Any, index: int, count: int,
-                cpus: Optional[Sequence[int]]) -> None:
-    pin(cpus)
+def _lock_loop(lock: Any) -> Callable[[int], Tuple[int, int]]:
     acquire, release = lock.acquire, lock.release
-    go.wait()
-    start = clock()
-    for _ in range(count):
-        acquire()
-        release()
-    ends[2 * index] = start
-    ends[2 * index + 1] = clock()
+
+    def loop(count: int) -> Tuple[int, int]:
+        start = clock()
+        for _ in range(count):
+            acquire()
+            release()
+        return start, clock()
+    return loop
 
 
-def time_minimal_lock(loops: int, ctx: Any, nprocs: int, timeout: float,
-                      cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> float:
-    """N forked processes, each ``for _ in range(loops): lock.acquire(); lock.release()``
-    on one ``ctx.Lock()``, released together by an Event; the window runs from
-    the first one's stamp after the Event to the last one's stamp after its loop
-    (``loops`` x N acquisitions). ``cpus[i]`` pins process ``i``."""
-    lock, go = ctx.Lock(), ctx.Event()
-    ends = ctx.RawArray("q", 2 * nprocs)
-    pids: List[int] = []
-    try:
-        for index in range(nprocs):
-            pids.append(_fork(_lock_child, lock, go, ends, index, loops,
-                              cpus[index] if cpus else None))
-        go.set()
-    except BaseException:
-        stop_pids(pids)
-        raise
-    _reap(pids, timeout, f"bare Lock loop of {nprocs} processes")
-    return (max(ends[1::2]) - min(ends[0::2])) / 1e9
+class LockLoop:
+    """The contended-Lock reference: N bare forked processes (kept for the benchmark),
+    each ``for _ in range(loops): lock.acquire(); lock.release()`` on one
+    ``ctx.Lock()`` per command; the window runs from the first one's stamp to
+    the last one's (``loops`` x N acquisitions). ``cpus[i]`` pins process ``i``.
+    Use as a context manager."""
+
+    def __init__(self, ctx: Any, nprocs: int, timeout: float,
+                 cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
+        self.lock = ctx.Lock()
+        self.children = BareChildren([_lock_loop(self.lock)] * nprocs, timeout,
+                                     f"bare Lock loop of {nprocs} processes", cpus)
+
+    def __enter__(self) -> "LockLoop":
+        self.children.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.children.__exit__(*exc)
+
+    def time_func(self, loops: int) -> float:
+        self.children.command(loops)
+        stamps = self.children.collect()
+        return (max(end for _, end in stamps) - min(start for start, _ in stamps)) / 1e9
 
 
 def _event_child(events: Any, woke: Any, ack: Any, cpus: Optional[Sequence[int]]) -> None:
