@@ -142,21 +142,23 @@ def _occupancy(nprocs: int, cpus: Optional[int] = None) -> Dict[str, Any]:
 
 
 def _busy_metadata(calibrations: List[Dict[str, Any]], call: Any) -> Dict[str, Any]:
-    """The busy loop behind ``critical_us`` and ``think_us`` (medians over the
-    processes that spin, each calibrated in itself) and what it measured in the
-    set-up's instrumented pass."""
+    """The busy loop behind ``critical_us`` and ``think_us``: the spin lengths of the
+    set-up's probe and what they measured there (medians over the processes that
+    spin, each calibrated in itself just before), and the calibration each made
+    at start-up (medians)."""
     def mid(key: str) -> float:
         return statistics.median(c[key] for c in calibrations)
-    return {"mpbench_critical_iters": round(mid("critical_iters")),
-            "mpbench_think_iters": round(mid("think_iters")),
+    return {"mpbench_critical_iters": call.critical_iters,
+            "mpbench_think_iters": call.think_iters,
             "mpbench_spin_call_ns": round(mid("call_ns"), 1),
             "mpbench_spin_iteration_ns": round(mid("iteration_ns"), 3),
             "mpbench_critical_us_measured": round(call.critical_us_measured, 4),
             "mpbench_think_us_measured": round(call.think_us_measured, 4)}
 
 
-# Acquisitions of the set-up's instrumented pass (checks exclusion once before any
-# value, and measures the busy work for the metadata; not in the samples file).
+# Acquisitions of the set-up's probe, a clean pass then an instrumented one (checks
+# exclusion once before any value, measures the busy work for the metadata, just
+# after a calibration; not in the samples file).
 PROBE_ACQUISITIONS = 2000
 
 
@@ -179,13 +181,9 @@ def _contended(env: WorkerEnv, primitive: str, nprocs: int, slots: int, critical
         calibrations = crew.recv_all()  # every contender runs: start-up is behind us
         run = contention.Contention(contention.crew_driver(crew, state, primitive), state,
                                     nprocs, slots, what)
-        probe = run.instrumented(_probe_size(nprocs, slots), keep=False)
+        probe = run.probe(PROBE_ACQUISITIONS)
         yield Prepared(run.time_func, {**_occupancy(nprocs),
                                        **_busy_metadata(calibrations, probe)}, run.sample_calls)
-
-
-def _probe_size(nprocs: int, slots: int) -> int:
-    return PROBE_ACQUISITIONS if slots == 1 else max(1, PROBE_ACQUISITIONS // nprocs)
 
 
 @contextmanager
@@ -199,7 +197,7 @@ def _threaded(env: WorkerEnv, nthreads: int, critical_us: float,
                                       spread_cpus(nthreads))
     run = contention.Contention(driver, state, nthreads, 1,
                                 f"{nthreads} threads on one threading.Lock")
-    probe = run.instrumented(PROBE_ACQUISITIONS, keep=False)
+    probe = run.probe(PROBE_ACQUISITIONS)
     yield Prepared(run.time_func, {**_occupancy(nthreads),
                                    **_busy_metadata([busy.describe()], probe)},
                    run.sample_calls)

@@ -33,7 +33,8 @@ CLEAN = "clean"
 INSTRUMENTED = "instrumented"
 
 # Faults for tests of the harness (``--inject-fault``), never in a real run.
-FAULT_DIE_HOLDING = "die-holding-lock"  # contender 0, in the first clean pass
+# contender 0, in its second clean pass: the first timed call (the first is the probe)
+FAULT_DIE_HOLDING = "die-holding-lock"
 FAULT_SLOW_START = "slow-start"
 SLOW_START_SECONDS = 0.5    # before a member reports ready
 SLOW_BARRIER_SECONDS = 0.2  # before member 0 reaches the start barrier, every call
@@ -95,6 +96,7 @@ def contender_member(conn: Any, lock: Any, raw_state: Any, member: int, barrier:
     if fault == FAULT_SLOW_START:
         time.sleep(SLOW_START_SECONDS)
     conn.send({"ready": member, **work.describe()})
+    cleans = 0
     while True:
         command = conn.recv()
         if command is STOP:
@@ -102,11 +104,12 @@ def contender_member(conn: Any, lock: Any, raw_state: Any, member: int, barrier:
         kind, count = command if isinstance(command, tuple) else (INSTRUMENTED, command)
         if kind == CLEAN:
             work.calibrate()
+            cleans += 1
         if fault == FAULT_SLOW_START and member == 0:
             time.sleep(SLOW_BARRIER_SECONDS)  # the others wait at the barrier meanwhile
         if barrier is not None:
             barrier.wait(timeout)
-        if fault == FAULT_DIE_HOLDING and member == 0 and kind == CLEAN:  # in a timed call
+        if fault == FAULT_DIE_HOLDING and member == 0 and cleans == 2 and kind == CLEAN:
             lock.acquire()
             state[HOLDER] = member + 1
             os.kill(os.getpid(), signal.SIGKILL)
@@ -165,6 +168,14 @@ class Contention:
         total = min(ops, max(INSTRUMENTED_MIN, min(INSTRUMENTED_MAX,
                                                    round(INSTRUMENTED_SECONDS * 1e9 / per_op))))
         return total if self.slots == 1 else max(1, total // self.nprocs)
+
+    def probe(self, acquisitions: int):
+        """A clean pass (which recalibrates the busy work) then an instrumented one of
+        about ``acquisitions`` in all, kept out of the samples: the set-up's check of
+        exclusion and its measurement of the busy work. Returns the instrumented stats."""
+        loops = max(1, acquisitions // self.nprocs)
+        self.clean(loops)
+        return self.instrumented(loops * self.nprocs if self.slots == 1 else loops, keep=False)
 
     def time_func(self, loops: int) -> float:
         """pyperf time function: ``loops`` x N acquisitions of the clean pass, its
