@@ -108,3 +108,18 @@ def test_selecting_a_benchmark_brings_its_reference_and_floor_along(full):
         "sync.contended[primitive=threading_lock,nprocs=2,critical_us=0,think_us=0]",
         "sync.lock_minimal[nprocs=2]",
         "sync.contended[primitive=lock,nprocs=2,critical_us=0,think_us=0]"]
+
+
+def test_oversubscribed_checks_are_shown_but_not_held_to_the_target():
+    found = by_name(entry("sync.lock_minimal[nprocs=2]", 100e-9, is_reference=1),
+                    entry("sync.contended[nprocs=2]", 110e-9,
+                          reference="sync.lock_minimal[nprocs=2]"),
+                    entry("sync.lock_minimal[nprocs=8]", 100e-9, is_reference=1),
+                    entry("sync.contended[nprocs=8]", 60e-9, oversubscribed=1,
+                          reference="sync.lock_minimal[nprocs=8]"))
+    checks = harness.checks(found)
+    assert [c.held for c in checks] == [True, False] and not checks[1].ok
+    line = harness.group_summary("sync", checks)
+    assert "1 benchmark(s) / their same-run minimal loops = 1.10x" in line
+    assert "all within); 1 more oversubscribed, not held to the target: 0.60x" in line
+    assert checks[1].text().endswith("= 0.60x (oversubscribed: not held to the target)")

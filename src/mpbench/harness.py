@@ -7,7 +7,11 @@ report (both read pyperf benchmarks and their metadata, never re-run one):
   same-run minimal hand-written loop (``mpbench_is_reference: 1``) is
   divided by it, mean over mean. Near 1, the harness adds nothing to what it
   measures; the target is within :data:`DEFAULT_TARGET` (sync:
-  :data:`TARGETS`), both ways. Files from before references existed still
+  :data:`TARGETS`), both ways. Oversubscribed runs (more processes than
+  CPUs: ``mpbench_oversubscribed``) are checked and shown but not held to the
+  target: time slices set their figures, and their references', more than the
+  harness does (4 contenders on 2 CPUs read 107 against 172 ns, then 174
+  against 152, alternating here). Files from before references existed still
   have one check: the raw-pipe round trip whose ``mpbench_floor`` is the
   hand-written ``os_pipe_minimal`` loop.
 - **busy work**: the critical section and think time measured in the
@@ -53,6 +57,7 @@ class Check:
     reference: str
     mean: float
     reference_mean: float
+    oversubscribed: bool = False  # more processes than CPUs: time slices, not held to target
 
     @property
     def ratio(self) -> float:
@@ -66,10 +71,17 @@ class Check:
     def ok(self) -> bool:
         return 1 / self.target <= self.ratio <= self.target
 
+    @property
+    def held(self) -> bool:
+        """Held to the target: not an oversubscribed run, whose figure (and its
+        reference's) is set by time slices more than by the harness."""
+        return not self.oversubscribed
+
     def text(self) -> str:
+        note = ("" if self.ok else f" (outside {self.target:.2f}x)") if self.held else \
+            " (oversubscribed: not held to the target)"
         return (f"{self.name} {format_seconds(self.mean)} / {self.reference} "
-                f"{format_seconds(self.reference_mean)} = {self.ratio:.2f}x"
-                + ("" if self.ok else f" (outside {self.target:.2f}x)"))
+                f"{format_seconds(self.reference_mean)} = {self.ratio:.2f}x{note}")
 
 
 @dataclass(frozen=True)
@@ -129,7 +141,8 @@ def checks(entries: Mapping[str, Entry]) -> List[Check]:
         reference = _reference_of(entry, entries)
         if reference and reference in entries and entries[reference].mean > 0:
             found.append(Check(entry.group, entry.name, reference, entry.mean,
-                               entries[reference].mean))
+                               entries[reference].mean,
+                               bool(entry.md.get("mpbench_oversubscribed"))))
     return found
 
 
@@ -162,15 +175,19 @@ def group_summary(group: str, group_checks: List[Check], where: str = "file") ->
     if not group_checks:
         return (f"Harness check, {group}: no harness check in this {where} (no benchmark "
                 "of the group names a same-run minimal reference)")
-    ratios = [c.ratio for c in group_checks]
-    off = [c for c in group_checks if not c.ok]
+    held = [c for c in group_checks if c.held] or group_checks
+    ratios = [c.ratio for c in held]
+    off = [c for c in held if not c.ok]
     target = group_checks[0].target
     span = (f"{min(ratios):.2f}x" if len(ratios) == 1
             else f"{min(ratios):.2f}x to {max(ratios):.2f}x")
     verdict = ("all within" if not off
                else f"{len(off)} outside: " + ", ".join(f"{c.name} {c.ratio:.2f}x" for c in off))
-    return (f"Harness check, {group}: {len(group_checks)} benchmark(s) / their same-run "
-            f"minimal loops = {span} (target within {target:.2f}x either way: {verdict})")
+    loose = len(group_checks) - len(held)
+    extra = (f"; {loose} more oversubscribed, not held to the target: "
+             + ", ".join(f"{c.ratio:.2f}x" for c in group_checks if not c.held)) if loose else ""
+    return (f"Harness check, {group}: {len(held)} benchmark(s) / their same-run "
+            f"minimal loops = {span} (target within {target:.2f}x either way: {verdict}){extra}")
 
 
 def summary_lines(entries: Mapping[str, Entry], where: str = "run") -> List[str]:

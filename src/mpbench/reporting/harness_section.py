@@ -32,7 +32,8 @@ def _check_table(checks: List[harness.Check]) -> Optional[Table]:
         return None
     rows = [[c.group, c.name, format_seconds(c.mean), c.reference,
              format_seconds(c.reference_mean), f"{c.ratio:.2f}x",
-             "yes" if c.ok else f"no (target {c.target:.2f}x)"] for c in checks]
+             ("yes" if c.ok else f"no (target {c.target:.2f}x)") if c.held
+             else "oversubscribed: not held"] for c in checks]
     return Table("Harness checks: each benchmark against its same-run minimal loop",
                  ["group", "benchmark", "mean", "reference (minimal loop)", "its mean",
                   "benchmark / reference", "within target"], rows,
