@@ -123,3 +123,20 @@ def test_oversubscribed_checks_are_shown_but_not_held_to_the_target():
     assert "1 benchmark(s) / their same-run minimal loops = 1.10x" in line
     assert "all within); 1 more oversubscribed, not held to the target: 0.60x" in line
     assert checks[1].text().endswith("= 0.60x (oversubscribed: not held to the target)")
+
+
+def test_measured_busy_work_comes_from_the_timed_calls_when_the_samples_have_them():
+    import pyperf
+
+    def run(measured):
+        return pyperf.Run([1e-5, 1e-5], metadata={
+            "name": "sync.x", "unit": "second", "mpbench_group": "sync",
+            "mpbench_critical_us": 1.0, "mpbench_critical_us_measured": measured},
+            collect_metadata=False)
+    bench = pyperf.Benchmark([run(1.14), run(1.13), run(1.2)])  # the set-up probes
+    assert harness.entry_of(bench).md["mpbench_critical_us_measured"] == 1.14
+    samples = {"benchmarks": {"sync.x": {"info": [{"critical_us_measured": v}
+                                                   for v in (1.01, 1.03, 0.99)]}}}
+    entry = harness.entry_of(bench, samples)
+    assert entry.md["mpbench_critical_us_measured"] == 1.01
+    assert harness.busy_flags({"sync.x": entry}) == []

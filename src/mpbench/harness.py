@@ -15,10 +15,12 @@ report (both read pyperf benchmarks and their metadata, never re-run one):
   have one check: the raw-pipe round trip whose ``mpbench_floor`` is the
   hand-written ``os_pipe_minimal`` loop.
 - **busy work**: the critical section and think time measured in the
-  instrumented pass (``mpbench_critical_us_measured``,
-  ``mpbench_think_us_measured``; the median over worker processes) against
-  what was asked (``mpbench_critical_us``, ``mpbench_think_us``), flagged
-  beyond :data:`BUSY_TOLERANCE`.
+  instrumented passes against what was asked (``mpbench_critical_us``,
+  ``mpbench_think_us``), flagged beyond :data:`BUSY_TOLERANCE`: the median
+  over every timed call in the samples file (``critical_us_measured``,
+  ``think_us_measured``), else over the worker processes' set-up probes
+  (``mpbench_critical_us_measured``, ``mpbench_think_us_measured``; a probe
+  runs on a fresh worker, whose first calibration read up to 14% fast here).
 """
 
 from __future__ import annotations
@@ -104,24 +106,30 @@ def _run_median(runs_md: Iterable[Mapping[str, Any]], key: str) -> Optional[floa
     return statistics.median(values) if values else None
 
 
-def entry_of(bench: Any) -> Entry:
+def entry_of(bench: Any, samples: Optional[Mapping[str, Any]] = None) -> Entry:
     """An :class:`Entry` from a ``pyperf.Benchmark``: common metadata plus its first
-    run's, and the measured busy work as the median over its worker processes."""
+    run's; the measured busy work is the median over the timed calls in
+    ``samples`` (a samples document) when it has them, else over the worker
+    processes' set-up measurements."""
     from mpbench.results import bench_metadata
 
     md = dict(bench_metadata(bench))
-    runs_md = [run.get_metadata() for run in bench.get_runs()]
+    runs_md = [run.get_metadata() for run in bench.get_runs()] + [bench.get_metadata()]
+    calls = ((samples or {}).get("benchmarks", {}).get(bench.get_name(), {}).get("info", []))
     for part, _ in BUSY_PARTS:
-        key = f"mpbench_{part}_us_measured"
-        found = _run_median(runs_md + [bench.get_metadata()], key)
+        found = (_run_median(calls, f"{part}_us_measured")
+                 if calls else None)
+        if found is None:
+            found = _run_median(runs_md, f"mpbench_{part}_us_measured")
         if found is not None:
-            md[key] = found
+            md[f"mpbench_{part}_us_measured"] = found
     return Entry(bench.get_name(), md, bench.mean())
 
 
-def entries_of(benchmarks: Iterable[Any]) -> Dict[str, Entry]:
-    """Entries of pyperf benchmarks, by name."""
-    return {entry.name: entry for entry in map(entry_of, benchmarks)}
+def entries_of(benchmarks: Iterable[Any],
+               samples: Optional[Mapping[str, Any]] = None) -> Dict[str, Entry]:
+    """Entries of pyperf benchmarks, by name (``samples``: their samples document)."""
+    return {entry.name: entry for entry in (entry_of(b, samples) for b in benchmarks)}
 
 
 def _reference_of(entry: Entry, entries: Mapping[str, Entry]) -> Optional[str]:

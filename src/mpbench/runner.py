@@ -279,7 +279,9 @@ class SuiteRun:
             write_results(plan, passed, workdir)
             self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
                      f"in {format_clock(elapsed)}")
-            for line in harness.summary_lines(harness.entries_of(passed)):
+            found = samples.samples_path(plan.output)
+            document = samples.load(found) if os.path.exists(found) else None
+            for line in harness.summary_lines(harness.entries_of(passed, document)):
                 self.say(line)
         else:
             self.say("no benchmark succeeded: no results written")

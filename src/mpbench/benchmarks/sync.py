@@ -64,6 +64,20 @@ def wakeup_rounds(waiters: int) -> int:
     return max(8, WAKEUP_ROUNDS // waiters)
 
 
+# Acquisitions per value of the threads floor, all threads together (fixed: the
+# threads share one GIL, and whether their turns straddle its 5 ms switch interval
+# made one value 63 ns and the next 1.2 us per acquisition here; pyperf, calibrating
+# on the first, ran 45 s of the second).
+THREAD_ACQUISITIONS = 32768
+THREAD_BUSY_ACQUISITIONS = 4096
+
+
+def thread_turns(nthreads: int, critical_us: float, think_us: float) -> int:
+    """Turns per thread in one value of the threads floor."""
+    total = THREAD_BUSY_ACQUISITIONS if critical_us + think_us > 0 else THREAD_ACQUISITIONS
+    return max(1, total // nthreads)
+
+
 def parse_primitives(text: str) -> List[str]:
     def one(item: str) -> str:
         name = item.strip().lower().replace("-", "_")
@@ -374,14 +388,15 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     thread_floor: Dict[tuple, str] = {}
     for critical, think in (points if mutexes else []):
         for nprocs in nprocs_list:
+            turns = thread_turns(nprocs, critical, think)
             spec = add("contended", [("primitive", thread_primitive), ("nprocs", nprocs)]
                        + work_params(critical, think),
                        {**acquire_md(thread_primitive, nprocs, 1, critical, think),
                         "mpbench_is_floor": 1, "mpbench_threads": nprocs},
                        functools.partial(_threaded, nthreads=nprocs, critical_us=critical,
                                          think_us=think),
-                       inner_loops=nprocs, weight=CONTENTION_WEIGHT,
-                       cost=contention_cost(nprocs, critical, think))
+                       inner_loops=nprocs, loops=turns, weight=CONTENTION_WEIGHT,
+                       cost=0.02 + turns * nprocs * (critical + think + 0.5) * 1e-6)
             thread_floor[critical, think, nprocs] = spec.name
 
     # Contention

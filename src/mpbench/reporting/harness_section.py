@@ -24,7 +24,8 @@ INTRO = ("Each group has a minimal hand-written loop measured in the same run (i
 
 def entries(rs: ResultSet):
     """The report's results as :class:`mpbench.harness.Entry` s (run medians included)."""
-    return {name: harness.entry_of(result.bench) for name, result in rs.results.items()}
+    return {name: harness.entry_of(result.bench, rs.samples)
+            for name, result in rs.results.items()}
 
 
 def _check_table(checks: List[harness.Check]) -> Optional[Table]:
