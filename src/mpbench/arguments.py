@@ -68,10 +68,12 @@ def pyperf_mode(args: argparse.Namespace) -> str:
 
 def options_from_args(args: argparse.Namespace) -> Options:
     """The catalogue options the user gave (absent ones are ``None``), and the run mode."""
+    from mpbench.options import resolve_placements
+
     options = {option.dest: getattr(args, option.dest, None)
                for option in catalogue.all_options()}
     options["mode"] = getattr(args, "mode", None)
-    return options
+    return resolve_placements(options)
 
 
 def fail(message: str, prog: str = "mpbench") -> NoReturn:

@@ -123,21 +123,30 @@ def child_timeout(options: Options) -> float:
     return value(options, "child_timeout", DEFAULT_CHILD_TIMEOUT)
 
 
-def placements(options: Options) -> List[str]:
-    """The placements asked for (default: same-cpu,cross-cpu) that can run here:
-    ``cross-cpu`` is dropped where this process may use one CPU only."""
+def resolve_placements(options: Options) -> Options:
+    """The options with the placements fixed: those asked for (default
+    same-cpu,cross-cpu) that can run here, ``cross-cpu`` dropped where this
+    process may use one CPU only, and why. Done once where a run starts: its
+    pyperf workers (which pyperf may pin to fewer CPUs) get the result in their
+    options and build the same catalogue."""
+    if options.get("placement_resolved"):
+        return options
     asked = value(options, "placement", list(DEFAULT_PLACEMENTS))
-    return [p for p in asked if p != "cross-cpu" or cross_cpu_unavailable() is None]
+    why = cross_cpu_unavailable()
+    notes = ([f"placement cross-cpu skipped: {why}; its benchmarks and harness checks "
+              "are left out"] if "cross-cpu" in asked and why else [])
+    return {**options, "placement": [p for p in asked if p != "cross-cpu" or why is None],
+            "placement_resolved": 1, "placement_notes": notes}
+
+
+def placements(options: Options) -> List[str]:
+    """The placements to run (see :func:`resolve_placements`)."""
+    return list(resolve_placements(options)["placement"])
 
 
 def placement_notes(options: Options) -> List[str]:
     """Why a placement asked for is skipped (empty when none is)."""
-    asked = value(options, "placement", list(DEFAULT_PLACEMENTS))
-    why = cross_cpu_unavailable()
-    if "cross-cpu" in asked and why:
-        return [f"placement cross-cpu skipped: {why}; its benchmarks and harness checks "
-                "are left out"]
-    return []
+    return list(resolve_placements(options)["placement_notes"])
 
 
 def fault(options: Options) -> Optional[str]:

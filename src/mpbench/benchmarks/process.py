@@ -138,8 +138,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
              "mpbench_method": method, "mpbench_is_floor": 1, "mpbench_is_reference": 1,
              **common()},
             functools.partial(_setup, time_func=minimal.time_minimal_start_join, method=method),
-            weight=0.5 if method != "fork" else 1.0,
-            cost={"fork": 0.1, "forkserver": 0.1, "spawn": 0.1}[method]).name
+            weight=0.5, cost=0.1).name
 
     # Multiprocessing
     for method in methods:

@@ -53,8 +53,9 @@ DEFAULT_SLOTS = (2, 4)
 MAX_MICROSECONDS = 1e6
 FAULTS = (contention.FAULT_DIE_HOLDING, contention.FAULT_SLOW_START)
 # pyperf worker processes relative to the mode's (each starts N contenders and merges
-# their stamps after every value): 4 with --fast, 8 by default.
-CONTENTION_WEIGHT = 0.4
+# their stamps after every value): 4 with --fast, 7 by default (8 before the
+# references and the second placement of the wake-ups came, within 25 minutes).
+CONTENTION_WEIGHT = 0.35
 # Wake-up rounds per value (fixed: pyperf would calibrate on the latencies alone, not
 # on the rounds' real length, WAKE_GAP and the settling included).
 WAKEUP_ROUNDS = 32
