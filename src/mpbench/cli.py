@@ -12,9 +12,10 @@ import sys
 from typing import Optional, Sequence
 
 from mpbench import __version__
-from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments, fail,
-                               options_from_args)
+from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments,
+                               argparse_type, fail, options_from_args)
 from mpbench.errors import UsageError
+from mpbench.passes import parse_passes
 
 
 def _describe(spec) -> str:
@@ -35,7 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected benchmarks and write one pyperf results file."""
-    from mpbench import catalogue, runner
+    from mpbench import catalogue, passes, runner
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
     if args.output is None:
@@ -48,7 +49,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from mpbench.reporting.output import prepare_outdir
 
         report_dir = prepare_outdir(args.report)
-    plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv)
+    npasses = args.passes or passes.default_passes(mode.name)
+    plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv,
+                          passes=npasses)
     status = runner.SuiteRun(plan).run()
     if report_dir is not None and os.path.exists(output):
         from mpbench.reporting.build import build_report
@@ -104,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_mode_arguments(run)
     run.add_argument("-o", "--output", metavar="FILE",
                      help="results file (default: results/<host>-py<ver>-<UTC time>.json)")
+    run.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
+                     help="interleaved passes sharing the worker processes, to measure the "
+                          "machine's drift (default: 2; 1 with --debug-single-value)")
     run.add_argument("--report", metavar="DIR", nargs="?", const="reports",
                      help="then build the report from the results into DIR (default: reports/)")
     run.set_defaults(func=cmd_run)

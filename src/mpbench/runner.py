@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence
 import pyperf
 
 import mpbench
-from mpbench import samples
+from mpbench import passes, samples
 from mpbench.atomic import atomic_open, atomic_write_text
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
@@ -54,23 +54,29 @@ class Mode:
     def processes_for(self, spec: BenchSpec) -> int:
         return max(3, round(self.processes * spec.weight))
 
-    def pyperf_args(self, spec: BenchSpec) -> List[str]:
+    def pyperf_args(self, spec: BenchSpec, processes: Optional[int] = None,
+                    loops: Optional[int] = None) -> List[str]:
+        """pyperf's options for ``spec``; ``processes`` and ``loops``: one pass's share
+        of the workers and the loops an earlier pass calibrated."""
         if self.name == "debug":
             return ["--debug-single-value"]
-        args = ["-p", str(self.processes_for(spec)), "-n", str(self.values),
+        processes = self.processes_for(spec) if processes is None else processes
+        args = ["-p", str(processes), "-n", str(self.values),
                 "-w", str(self.warmups), "--min-time", str(self.min_time)]
-        if spec.loops:
-            args += ["-l", str(spec.loops)]
+        loops = spec.loops or loops
+        if loops:
+            args += ["-l", str(loops)]
         return args
 
-    def estimate(self, spec: BenchSpec) -> float:
+    def estimate(self, spec: BenchSpec, processes: Optional[int] = None,
+                 calibrate: bool = True) -> float:
         """Rough seconds the benchmark takes (for progress, and its time limit)."""
         if self.name == "debug":
             return 2 * WORKER_OVERHEAD + spec.cost
         per_value = spec.cost if spec.loops else max(spec.cost, self.min_time)
-        workers = self.processes_for(spec)
+        workers = self.processes_for(spec) if processes is None else processes
         total = workers * (WORKER_OVERHEAD + (self.warmups + self.values) * per_value)
-        if not spec.loops:
+        if calibrate and not spec.loops:
             total += WORKER_OVERHEAD + 4 * per_value  # pyperf's loop calibration
         return total
 
@@ -109,6 +115,7 @@ class RunPlan:
     mode: Mode
     output: str
     argv: Sequence[str] = field(default_factory=list)
+    passes: int = 1
 
 
 def default_output(directory: str = "results") -> str:
@@ -177,8 +184,10 @@ class SuiteRun:
     def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
         self.plan = plan
         self.out = out
-        self.outcomes: List[Outcome] = []
+        self.outcomes = [Outcome(spec, 0.0) for spec in plan.specs]
         self.means: Dict[str, float] = {}
+        self.jobs = passes.schedule(plan.specs, plan.passes, plan.mode.processes_for)
+        self.loops: Dict[str, int] = {}  # calibrated in pass 1, reused by later passes
 
     def say(self, text: str = "", end: str = "\n") -> None:
         print(text, end=end, file=self.out, flush=True)
@@ -192,8 +201,9 @@ class SuiteRun:
         try:
             self._header()
             started = time.monotonic()
-            for index, spec in enumerate(plan.specs):
-                self.outcomes.append(self._run_one(index, spec, workdir, started))
+            for number, job in enumerate(self.jobs):
+                if not self.outcomes[job.index].error:  # a failure ends a benchmark
+                    self._run_one(number, job, workdir, started)
             return self._finish(workdir, time.monotonic() - started)
         except Interrupted as exc:
             self.say(f"\ninterrupted ({exc}): stopped every child; no results written")
@@ -206,38 +216,44 @@ class SuiteRun:
     def _header(self) -> None:
         plan = self.plan
         md = machine_metadata()
-        total = sum(plan.mode.estimate(spec) for spec in plan.specs)
+        total = sum(self._estimate(job) for job in self.jobs)
         self.say(f"mpbench {mpbench.__version__} on {md['mpbench_python']}, "
                  f"{md['mpbench_usable_cpus']} usable CPUs ({md['mpbench_virtualization']}), "
                  f"default start method {md['mpbench_default_start_method']}")
-        self.say(f"{len(plan.specs)} benchmarks, mode {plan.mode.name}, "
+        self.say(f"{len(plan.specs)} benchmarks, mode {plan.mode.name}, {plan.passes} pass"
+                 f"{'es' if plan.passes > 1 else ''}, "
                  f"estimated {format_clock(total)}; results: {os.path.relpath(plan.output)}")
 
-    def _eta(self, index: int, elapsed: float) -> str:
-        specs, mode = self.plan.specs, self.plan.mode
-        done_est = sum(mode.estimate(spec) for spec in specs[:index])
-        left_est = sum(mode.estimate(spec) for spec in specs[index:])
+    def _estimate(self, job: passes.Job) -> float:
+        return self.plan.mode.estimate(job.spec, job.processes, calibrate=job.pass_no == 1)
+
+    def _eta(self, number: int, elapsed: float) -> str:
+        done_est = sum(self._estimate(job) for job in self.jobs[:number])
+        left_est = sum(self._estimate(job) for job in self.jobs[number:])
         scale = elapsed / done_est if done_est > 0 and elapsed > 0 else 1.0
         return f"{format_clock(elapsed)} elapsed, ~{format_clock(left_est * scale)} left"
 
-    def _command(self, spec: BenchSpec, workdir: str, part: str) -> List[str]:
+    def _command(self, job: passes.Job, workdir: str, part: str) -> List[str]:
+        spec = job.spec
         config = {"names": [spec.name], "options": self.plan.options,
                   "scratch_dir": workdir, "samples_dir": workdir}
-        timeout = int(self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 60)
+        timeout = int(self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 60)
         return [sys.executable, "-m", "mpbench.suite", CONFIG_FLAG, json.dumps(config),
                 "--quiet", "--timeout", str(timeout), "-o", part,
-                *self.plan.mode.pyperf_args(spec)]
+                *self.plan.mode.pyperf_args(spec, job.processes, self.loops.get(spec.name))]
 
-    def _run_one(self, index: int, spec: BenchSpec, workdir: str, started: float) -> Outcome:
-        total = len(self.plan.specs)
-        self.say(f"[{index + 1:>{len(str(total))}}/{total}] {spec.name} "
-                 f"({self._eta(index, time.monotonic() - started)})")
-        part = os.path.join(workdir, f"bench-{index}.json")
-        log_path = os.path.join(workdir, f"bench-{index}.log")
-        limit = self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 120
+    def _run_one(self, number: int, job: passes.Job, workdir: str, started: float) -> None:
+        """Run one benchmark's pass; merge its runs into the benchmark's outcome."""
+        spec, total, npasses = job.spec, len(self.jobs), self.plan.passes
+        where = f"pass {job.pass_no}/{npasses}; " if npasses > 1 else ""
+        self.say(f"[{number + 1:>{len(str(total))}}/{total}] {spec.name} "
+                 f"({where}{self._eta(number, time.monotonic() - started)})")
+        part = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.json")
+        log_path = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.log")
+        limit = self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 120
         t0 = time.monotonic()
         with open(log_path, "w") as log:
-            proc = start_session(self._command(spec, workdir, part), log)
+            proc = start_session(self._command(job, workdir, part), log)
             try:
                 returncode = proc.wait(timeout=limit)
             except subprocess.TimeoutExpired:
@@ -249,15 +265,22 @@ class SuiteRun:
             if returncode is None or leftovers:
                 stop_group(proc.pid, proc)
         seconds = time.monotonic() - t0
+        outcome = self.outcomes[job.index]
+        outcome.seconds += seconds
         if returncode is None:
-            outcome = Outcome(spec, seconds, error=f"timed out after {limit:.0f} s; stopped")
+            outcome.error = f"timed out after {limit:.0f} s; stopped"
         elif returncode != 0 or not os.path.exists(part):
-            outcome = Outcome(spec, seconds, error=_failure_message(log_path, returncode))
+            outcome.error = _failure_message(log_path, returncode)
         else:
-            bench = pyperf.BenchmarkSuite.load(part).get_benchmarks()[0]
-            outcome = Outcome(spec, seconds, benchmark=bench)
-            self.means[spec.name] = bench.mean()
+            bench = passes.tag(pyperf.BenchmarkSuite.load(part).get_benchmarks()[0], job.pass_no)
+            if job.pass_no == 1:
+                self.loops[spec.name] = passes.calibrated_loops(bench) or 0
+                outcome.benchmark = bench
+            else:
+                outcome.benchmark = passes.merge([outcome.benchmark, bench])
+            self.means[spec.name] = outcome.benchmark.mean()
         if outcome.error:
+            outcome.benchmark = None  # a benchmark that failed in any pass is not written
             self.say(f"    FAILED: {outcome.error}")
         else:
             note = f"    {_bench_summary(outcome.benchmark)}"
@@ -266,16 +289,19 @@ class SuiteRun:
             peak = _peak_rss(outcome.benchmark)
             if peak:  # all processes of the benchmark together, largest worker
                 note += f"  peak RSS {format_size(peak)}"
+            if job.pass_no > 1:
+                note += f"  run-to-run spread {passes.format_spread(passes.spread(outcome.benchmark))}"
             self.say(f"{note}  [{seconds:.1f} s]")
         if leftovers and returncode is not None:
             self.say(f"    warning: {len(leftovers)} process(es) outlived the benchmark; stopped")
-        return outcome
 
     def _finish(self, workdir: str, elapsed: float) -> int:
         plan = self.plan
         passed = [o.benchmark for o in self.outcomes if o.benchmark is not None]
         failed = [o for o in self.outcomes if o.error]
         if passed:
+            for line in passes.spread_summary(passed):
+                self.say(line)
             write_results(plan, passed, workdir)
             self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
                      f"in {format_clock(elapsed)}")
@@ -295,6 +321,7 @@ def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark], workdir: st
               "mpbench_results_layout": RESULTS_LAYOUT,
               "mpbench_version": mpbench.__version__,
               "mpbench_mode": plan.mode.name,
+              passes.PASSES_KEY: plan.passes,
               "mpbench_command": " ".join(["mpbench", "run", *plan.argv]) or "mpbench run"}
     for bench in benchmarks:
         bench.update_metadata(run_md)
