@@ -1,5 +1,5 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``trace``, ``compare`` and ``bench_matrix``. Arguments after ``--`` go to the
+``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
 command a session runs.
 """
 
@@ -49,6 +49,14 @@ def compare(session: nox.Session) -> None:
         session.error("usage: nox -s compare -- A.json B.json [C.json ...] [-o DIR]")
     session.install(".")
     session.run("mpbench", "compare", *session.posargs)
+
+
+@nox.session
+def aa(session: nox.Session) -> None:
+    """A/A self-test: ``nox -s aa -- [selection and mode options]`` runs a selection twice
+    (default: the process group, --fast) and prints the false-alarm rate of the comparison."""
+    session.install(".")
+    session.run("mpbench", "selftest", "aa", *session.posargs)
 
 
 def _version_of(python: str) -> Optional[str]:

@@ -16,6 +16,7 @@ from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_
                                argparse_type, fail, options_from_args)
 from mpbench.errors import UsageError
 from mpbench.passes import parse_passes
+from mpbench.units import parse_percent
 
 
 def _describe(spec) -> str:
@@ -69,11 +70,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Compare results files: ratios, significance, overlaid figures, machine differences."""
+    """Compare results files: verdicts over passes, overlaid figures, machine differences."""
     from mpbench.reporting.compare_build import build_comparison
 
-    build_comparison(args.results, args.output)
-    return 0
+    return build_comparison(args.results, args.output, args.vs or (), args.min_effect,
+                            args.fail_on_slower)
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    """``selftest aa``: run a selection twice, compare, print the false-alarm rate."""
+    from mpbench import catalogue, passes, runner, selftest
+
+    options = options_from_args(args)
+    specs = catalogue.select(catalogue.build(options), args.only or selftest.DEFAULT_ONLY)
+    outdir = selftest.prepare(args.output or selftest.default_outdir())
+    mode = runner.MODES[args.mode]
+    return selftest.run_aa(specs, options, mode, args.passes or passes.default_passes(mode.name),
+                           args.min_effect, outdir, selftest.run_argv(args.argv))
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -124,7 +137,33 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("results", metavar="RESULTS.json", nargs="+")
     compare.add_argument("-o", "--output", metavar="DIR", default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")
+    compare.add_argument("--vs", metavar="RESULTS.json", nargs="+",
+                         help="pool the files before --vs as the reference and these as the "
+                              "candidate (repeated runs of each side)")
+    compare.add_argument("--min-effect", metavar="PCT", default=0.05,
+                         type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
+                         help="smallest change called slower or faster (default: 5%%)")
+    compare.add_argument("--fail-on-slower", metavar="PCT",
+                         type=argparse_type(lambda t: parse_percent(t, "--fail-on-slower")),
+                         help="exit with status 1 when a benchmark is called slower and its "
+                              "interval lies above +PCT%% (for CI)")
     compare.set_defaults(func=cmd_compare)
+
+    selftest = commands.add_parser("selftest", help="aa: two identical runs must compare as "
+                                                    "'no change' (prints the false-alarm rate)")
+    selftest.add_argument("kind", choices=["aa"], help="aa: run a selection twice and compare")
+    add_selection_arguments(selftest)
+    add_mode_arguments(selftest)
+    selftest.set_defaults(mode="fast", only=None)
+    selftest.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
+                          help="passes per run (default: 2)")
+    selftest.add_argument("--min-effect", metavar="PCT", default=0.05,
+                          type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
+                          help="smallest change called slower or faster (default: 5%%)")
+    selftest.add_argument("-o", "--output", metavar="DIR",
+                          help="new folder for both results files and the comparison "
+                               "(default: results/aa-<UTC time>/)")
+    selftest.set_defaults(func=cmd_selftest)
 
     from mpbench.tracing.command import add_trace_arguments, add_view_arguments
 
@@ -134,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     view = commands.add_parser("view", help="open a trace in the bundled Perfetto UI, offline")
     add_view_arguments(view)
     view.set_defaults(func=cmd_view)
-    for sub in (listing, run, report, compare, trace, view):
+    for sub in (listing, run, report, compare, selftest, trace, view):
         sub.__class__ = OneLineParser
     return parser
 
