@@ -26,10 +26,10 @@ METHOD_NOTES = (
 
 def section_builders() -> List[SectionBuilder]:
     """Single-file sections, in page order (groups without results are skipped)."""
-    from mpbench.reporting import channels_section, process_section, sync_section
+    from mpbench.reporting import channels_section, drift_section, process_section, sync_section
 
     builders: List[SectionBuilder] = [process_section.section, channels_section.section,
-                                      sync_section.section]
+                                      sync_section.section, drift_section.section]
     return builders
 
 
