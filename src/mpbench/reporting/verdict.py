@@ -49,18 +49,19 @@ class Side:
     def paths(self) -> List[str]:
         return [rs.path for rs in self.sets]
 
+    def worker_means(self, name: str) -> List[List[float]]:
+        """The mean of each worker process, grouped by pass (every pass of every file)."""
+        return [[statistics.mean(worker) for worker in workers]
+                for rs in self.sets
+                for workers in passes.pass_workers(rs.results[name].bench).values()]
+
     def unit_means(self, name: str, level: str) -> List[float]:
-        """Mean of each pass (``pass``) or each worker process (``worker``) of every file."""
-        found: List[float] = []
-        for rs in self.sets:
-            by_pass = passes.pass_workers(rs.results[name].bench)
-            if level == PASS_LEVEL:
-                found += [statistics.mean(v for worker in workers for v in worker)
-                          for workers in by_pass.values()]
-            else:
-                found += [statistics.mean(worker) for workers in by_pass.values()
-                          for worker in workers]
-        return found
+        """Mean of each pass (``pass``) or each worker process (``worker``) of every file
+        (pyperf gives every worker the same number of values)."""
+        groups = self.worker_means(name)
+        if level == PASS_LEVEL:
+            return [statistics.mean(group) for group in groups]
+        return [mean for group in groups for mean in group]
 
     def mean(self, name: str) -> float:
         """Mean of every value of every file (pyperf's mean for a single file)."""
@@ -121,6 +122,20 @@ def _log_stats(ref: List[float], cand: List[float]) -> Tuple[float, float, int, 
     return diff, (squares / df if df > 0 else 0.0), df, 1 / len(la) + 1 / len(lb)
 
 
+def within_pass_floor(groups: List[List[float]]) -> float:
+    """The least variance a pass mean (log) can have: the pooled variance of the worker
+    means within passes over the workers per pass. Two pass means can agree by chance;
+    their workers still show how noisy each mean is."""
+    squares, df = 0.0, 0
+    for group in groups:
+        logs = [math.log(mean) for mean in group]
+        squares += sum((x - statistics.mean(logs)) ** 2 for x in logs)
+        df += len(logs) - 1
+    if df == 0:
+        return 0.0
+    return squares / df / statistics.harmonic_mean([len(group) for group in groups])
+
+
 def judge(low: float, high: float, min_effect: float) -> str:
     """The verdict of an interval of the ratio."""
     if low > 1 + min_effect:
@@ -135,8 +150,14 @@ def compare_sides(ref: Side, cand: Side, names: Sequence[str],
                   confidence: float = CONFIDENCE) -> Dict[str, Verdict]:
     """A verdict for every benchmark of ``names`` (present on both sides)."""
     levels = {name: level_for(ref, cand, name) for name in names}
-    stats = {name: _log_stats(ref.unit_means(name, levels[name]),
-                              cand.unit_means(name, levels[name])) for name in names}
+    stats = {}
+    for name in names:
+        diff, variance, df, factor = _log_stats(ref.unit_means(name, levels[name]),
+                                                cand.unit_means(name, levels[name]))
+        if levels[name] == PASS_LEVEL:
+            floor = within_pass_floor(ref.worker_means(name) + cand.worker_means(name))
+            variance = max(variance, floor)
+        stats[name] = (diff, variance, df, factor)
     priors = {}
     for level in (PASS_LEVEL, WORKER_LEVEL):
         at_level = [stats[name] for name in names if levels[name] == level]
