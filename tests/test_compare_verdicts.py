@@ -1,4 +1,4 @@
-"""``mpbench compare`` verdicts end to end: comparison.json, --vs, --min-effect, --fail-on-slower."""
+"""``mpbench compare`` end to end: comparison.json, --vs, --min-effect, --fail-on-slower."""
 
 from __future__ import annotations
 

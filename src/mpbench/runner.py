@@ -290,7 +290,8 @@ class SuiteRun:
             if peak:  # all processes of the benchmark together, largest worker
                 note += f"  peak RSS {format_size(peak)}"
             if job.pass_no > 1:
-                note += f"  run-to-run spread {passes.format_spread(passes.spread(outcome.benchmark))}"
+                spread = passes.spread(outcome.benchmark)
+                note += f"  run-to-run spread {passes.format_spread(spread)}"
             self.say(f"{note}  [{seconds:.1f} s]")
         if leftovers and returncode is not None:
             self.say(f"    warning: {len(leftovers)} process(es) outlived the benchmark; stopped")

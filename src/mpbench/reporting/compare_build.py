@@ -73,16 +73,18 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
     sides = make_sides(sets, len(vs_paths))
     ref, cands = sides[0], sides[1:]
     found = [compare_sides(ref, cand, names, min_effect) for cand in cands]
-    left_out: Dict[str, List[str]] = {os.path.basename(rs.path): sorted(set(rs.results) - set(names))
-                                      for rs in sets if set(rs.results) - set(names)}
+    left_out: Dict[str, List[str]] = {
+        os.path.basename(rs.path): sorted(set(rs.results) - set(names))
+        for rs in sets if set(rs.results) - set(names)}
     note = vs.drift_note(sides, names)
     with output.staged(outdir) as tmp:
         overview = Section("changes", "Changes against the reference",
                            f"Reference: {ref.label} "
                            f"({', '.join(os.path.basename(p) for p in ref.paths)}).",
                            vs.headlines(ref, cands, found, min_effect, note))
-        overview.figures = [f for f in (vs.ratio_figure(ref, cands, found, names, g, min_effect, tmp)
-                                        for g in sets[0].groups()) if f]
+        overview.figures = [f for f in (vs.ratio_figure(ref, cands, found, names, group,
+                                                        min_effect, tmp)
+                                        for group in sets[0].groups()) if f]
         overview.tables = [vs.verdict_table(ref, cands, found, names, min_effect)]
         if left_out:
             overview.tables.append(Table("Left out: not in every file", ["file", "benchmarks"],

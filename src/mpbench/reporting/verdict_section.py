@@ -51,11 +51,11 @@ def drift_note(sides: Sequence[Side], names: Sequence[str]) -> Optional[str]:
 def summary_line(ref: Side, cand: Side, found: Found, min_effect: float) -> str:
     """``B against A: 1 slower, 0 faster, 35 within noise of 36 benchmarks (...)``."""
     n = counts(list(found.values()))
-    levels = sorted({v.level for v in found.values()})
+    units = " and ".join(sorted({"passes" if v.drift_known else "worker processes"
+                                 for v in found.values()}))
     return (f"{cand.label} against {ref.label}: {n[SLOWER]} slower, {n[FASTER]} faster, "
             f"{n[WITHIN_NOISE]} within noise of {len(found)} benchmarks "
-            f"({CONFIDENCE:.0%} intervals over {' and '.join(l + 'es' if l == 'pass' else l + 's' for l in levels)}, "
-            f"min effect {min_effect:.0%})")
+            f"({CONFIDENCE:.0%} intervals over {units}, min effect {min_effect:.0%})")
 
 
 def called(found: Found) -> List[Verdict]:
