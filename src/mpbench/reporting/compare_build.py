@@ -11,12 +11,13 @@ and left out; files that share nothing are refused.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 from mpbench.errors import UsageError
-from mpbench.reporting import data, output, page
+from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
 from mpbench.reporting.tables import Section, Table
@@ -77,19 +78,28 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
         os.path.basename(rs.path): sorted(set(rs.results) - set(names))
         for rs in sets if set(rs.results) - set(names)}
     note = vs.drift_note(sides, names)
+    many = fleet.is_fleet(sets, len(vs_paths))
     with output.staged(outdir) as tmp:
+        headlines = vs.headlines(ref, cands, found, min_effect, note)
+        method_line = fleet.start_method_headline(sets)
+        if method_line:
+            headlines.insert(0, method_line)
         overview = Section("changes", "Changes against the reference",
                            f"Reference: {ref.label} "
-                           f"({', '.join(os.path.basename(p) for p in ref.paths)}).",
-                           vs.headlines(ref, cands, found, min_effect, note))
-        overview.figures = [f for f in (vs.ratio_figure(ref, cands, found, names, group,
-                                                        min_effect, tmp)
+                           f"({', '.join(os.path.basename(p) for p in ref.paths)}).", headlines)
+        figure = fleet.heatmap if many else functools.partial(vs.ratio_figure,
+                                                              min_effect=min_effect)
+        overview.figures = [f for f in (figure(ref, cands, found, names, group, outdir=tmp)
                                         for group in sets[0].groups()) if f]
         overview.tables = [vs.verdict_table(ref, cands, found, names, min_effect)]
+        floors = fleet.floor_table(sets, names) if many else None
+        if floors:
+            overview.tables.insert(0, floors)
         if left_out:
             overview.tables.append(Table("Left out: not in every file", ["file", "benchmarks"],
                                          [[f, ", ".join(n)] for f, n in left_out.items()]))
-        sections = [overview] + [s for s in (b(sets, tmp) for b in compare_builders()) if s]
+        overlays = [] if len(sets) > fleet.OVERLAY_MAX_FILES else compare_builders()
+        sections = [overview] + [s for s in (b(sets, tmp) for b in overlays) if s]
         machines = machine_table(sets, only_differences=True)
         sections.append(Section("machines", "What differs between the machines",
                                 tables=[machines]))

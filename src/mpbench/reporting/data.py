@@ -14,8 +14,9 @@ from mpbench.errors import UsageError
 from mpbench.results import bench_metadata, load_suite
 
 KNOWN_LAYOUT = 1
-MACHINE_KEYS = ("mpbench_python", "cpu_model_name", "mpbench_usable_cpus", "mpbench_cpu_count",
-                "mpbench_affinity", "mpbench_cgroup_cpu_quota", "mpbench_mem_total",
+MACHINE_KEYS = ("mpbench_python", "mpbench_free_threaded", "mpbench_gil_disabled",
+                "cpu_model_name", "mpbench_usable_cpus", "mpbench_cpu_count", "mpbench_affinity",
+                "mpbench_cgroup_cpu_quota", "mpbench_mem_total",
                 "mpbench_kernel", "mpbench_os", "mpbench_machine", "mpbench_virtualization",
                 "mpbench_default_start_method", "mpbench_start_methods", "hostname",
                 "mpbench_mode", "mpbench_version")
