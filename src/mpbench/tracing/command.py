@@ -65,6 +65,7 @@ def trace_command(args: argparse.Namespace) -> int:
     registry.scripts_dir()  # fail early, in one line, when the scripts are not there
     methods: List[str] = args.method or available_start_methods()
     outdir = prepare_outdir(args.output or default_outdir())
+    _remove_stale_scratch()
     status = 0
     with sigterm_as_interrupt():
         status = _trace_all(scenarios, methods, outdir, args)
@@ -72,6 +73,16 @@ def trace_command(args: argparse.Namespace) -> int:
     print(f"index: {index}  (buttons open each trace in ui.perfetto.dev; "
           f"mpbench view {outdir} serves it)")
     return status
+
+
+def _remove_stale_scratch() -> None:
+    """Scratch folders of traces that were killed (SIGKILL) before cleaning up."""
+    import tempfile
+
+    from mpbench import workdirs
+
+    for stale in workdirs.remove_stale(tempfile.gettempdir(), workdirs.TRACE_PREFIX):
+        print(f"removed {stale.path}: left by a killed mpbench trace (pid {stale.pid}, gone)")
 
 
 def _trace_all(scenarios, methods: List[str], outdir: str, args: argparse.Namespace) -> int:
