@@ -110,7 +110,7 @@ def view_command(args: argparse.Namespace) -> int:
 
     with sigterm_as_interrupt():
         return serve(args.path, port=args.port, browser=not args.no_browser,
-                     timeout=args.timeout)
+                     timeout=args.timeout, host=args.host)
 
 
 def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,7 +150,10 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
                              "of traces (reports/traces) to serve with its index.html")
     parser.add_argument("--port", type=argparse_type(
         lambda text: parse_positive_int(text, "port", 65535)), default=None,
-                        help="port on 127.0.0.1 (default: 9001, or the next free one)")
+                        help="port (default: 9001, or the next free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only; "
+                             "any other is reachable from elsewhere and is warned about)")
     parser.add_argument("--no-browser", action="store_true",
                         help="only print the URL (the default when no browser is available)")
     parser.add_argument("--timeout", metavar="SECONDS", type=argparse_type(
