@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURE_RESULTS, run_mpbench
 from mpbench.errors import UsageError
 from mpbench.reporting import data
-from mpbench.reporting.validate import SCHEMA, check_benchmark
+from mpbench.reporting.validate import REQUIRED_BY_GROUP, SCHEMA, check_benchmark
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -37,6 +37,11 @@ def set_nprocs_abc(document) -> None:
     first_with(document, "mpbench_nprocs")["metadata"]["mpbench_nprocs"] = "abc"
 
 
+def drop_nprocs(document) -> None:
+    for bench in document["benchmarks"]:
+        bench.get("metadata", {}).pop("mpbench_nprocs", None)
+
+
 def drop_values(document) -> None:
     bench = document["benchmarks"][3]
     for run in bench["runs"]:
@@ -48,6 +53,7 @@ def drop_values(document) -> None:
 @pytest.mark.parametrize("edit, fragment", [
     (set_nprocs_abc, "metadata mpbench_nprocs is 'abc', expected an integer"),
     (drop_values, "no values"),
+    (drop_nprocs, "metadata mpbench_nprocs is missing"),
 ])
 def test_edited_metadata_is_one_line_exit_2_and_creates_nothing(tmp_path, command, edit,
                                                                    fragment):
@@ -97,3 +103,12 @@ def test_counts_must_be_whole_and_positive(value):
     with pytest.raises(UsageError, match="mpbench_nprocs"):
         check_benchmark("f.json", result.name, {**result.md, "mpbench_nprocs": value},
                         result.values)
+
+
+@pytest.mark.parametrize("group, key", [(group, key) for group, keys in REQUIRED_BY_GROUP.items()
+                                        for key in keys])
+def test_the_keys_a_group_always_carries_must_be_there(group, key):
+    result = next(r for r in _fixture_metadata() if r.group == group and key in r.md)
+    md = {k: v for k, v in result.md.items() if k != key}
+    with pytest.raises(UsageError, match=f"{key} is missing"):
+        check_benchmark("f.json", result.name, md, result.values)

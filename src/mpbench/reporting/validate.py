@@ -2,8 +2,8 @@
 
 A results file is JSON anyone can edit: a report must not crash halfway (and
 leave an empty folder) on ``"mpbench_nprocs": "abc"``. Every key below that a
-benchmark carries must have its type (and be at least its minimum); every
-benchmark must have values. The first problem is one line naming the file,
+benchmark carries must have its type (and be at least its minimum), the keys
+its group always carries must be there, and every benchmark must have values. The first problem is one line naming the file,
 the benchmark and the key (exit status 2), before any output is created.
 """
 
@@ -36,6 +36,14 @@ SCHEMA: Dict[str, Tuple[str, Optional[float]]] = {
         "cgroup_cpu_quota", "kernel", "os", "machine", "command")},
 }
 REQUIRED = ("mpbench_group", "mpbench_metric")
+# What every benchmark of a group carries (the catalogue sets it) and the
+# report reads without a default.
+REQUIRED_BY_GROUP = {
+    "process": ("mpbench_nprocs", "mpbench_operation"),
+    "channels": ("mpbench_size", "mpbench_producers", "mpbench_transport", "mpbench_messages",
+                 "mpbench_payload", "mpbench_placement"),
+    "sync": ("mpbench_nprocs", "mpbench_operation", "mpbench_primitive"),
+}
 
 
 def _type_ok(value: Any, kind: str) -> bool:
@@ -55,7 +63,7 @@ def check_benchmark(path: str, name: str, md: Dict[str, Any], values: list) -> N
         raise UsageError(f"{where}: no values (edited or truncated results?)")
     if any(not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
         raise UsageError(f"{where}: a value is not a finite number")
-    for key in REQUIRED:
+    for key in REQUIRED + REQUIRED_BY_GROUP.get(str(md.get("mpbench_group")), ()):
         if key not in md:
             raise UsageError(f"{where}: metadata {key} is missing")
     for key, (kind, minimum) in SCHEMA.items():
