@@ -1,4 +1,4 @@
-"""An interrupted or killed ``mpbench trace`` leaves no semaphore, process or scratch
+"""An interrupted, timed-out or killed ``mpbench trace`` leaves no semaphore, process or scratch
 folder behind.
 
 The semaphores watched are the ones the trace's own processes map
@@ -75,6 +75,28 @@ def test_interrupted_spawn_trace_leaves_no_semaphore(tmp_path, scenario):
     assert not left, f"semaphores left in /dev/shm: {left}"
     assert list((tmp_path / "tmp").iterdir()) == []  # scratch removed
     assert not (tmp_path / "traces").exists() or not list((tmp_path / "traces").glob("*.json"))
+
+
+def test_timed_out_spawn_trace_leaves_no_semaphore(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "mpbench", "trace", "queue", "--method",
+                             "spawn", "--count", "200000", "--timeout", "4", "-o",
+                             str(tmp_path / "traces")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    semaphores: Set[str] = set()
+    while proc.poll() is None:  # every semaphore its processes map, until it ends
+        semaphores |= mapped_semaphores(proc.pid)
+        time.sleep(0.05)
+    out = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 1 and "timed out after 4 s" in out, out
+    if not semaphores:
+        pytest.skip("the scenario was stopped before it made a semaphore (a slow machine)")
+    left = [name for name in semaphores if os.path.exists(f"/dev/shm/{name}")]
+    assert not left, f"semaphores left in /dev/shm: {left}"
+    assert not leftover_processes()
+    assert list(scratch.iterdir()) == []
 
 
 def test_sigkilled_trace_stops_its_session_and_the_next_trace_cleans_its_scratch(tmp_path):
