@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,10 +42,12 @@ def _cmdlines(procs) -> list:
     return found
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
-def test_sigkill_of_run_stops_every_process_and_the_next_run_removes_its_work_folder(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "mpbench", "run", "--fast", "--only",
-                             r"process\.start_join\[method=spawn\]$", "-o",
+def _start_hanging_run(tmp_path) -> subprocess.Popen:
+    """A run whose worker waits a minute on a spawn child that hangs: without a
+    lifeline, that tree would outlive any check below."""
+    proc = subprocess.Popen([sys.executable, "-m", "mpbench", "run", "--debug-single-value",
+                             "--only", r"process\.start_join\[method=spawn\]$",
+                             "--inject-fault", "hang", "--child-timeout", "60", "-o",
                              str(tmp_path / "r.json")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Wait for the whole chain: pyperf manager -> worker -> the worker's spawn children.
@@ -52,11 +55,31 @@ def test_sigkill_of_run_stops_every_process_and_the_next_run_removes_its_work_fo
                           "multiprocessing" not in c for c in _cmdlines(_descendants(proc.pid)))
               and any("multiprocessing" in c for c in _cmdlines(_descendants(proc.pid))),
               what="a pyperf worker with multiprocessing children")
+    return proc
+
+
+def _all_gone(procs, timeout: float = 15) -> bool:
+    def alive(p) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+    end = time.monotonic() + timeout
+    while any(alive(p) for p in procs):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
+def test_sigkill_of_run_stops_every_process_and_the_next_run_removes_its_work_folder(tmp_path):
+    proc = _start_hanging_run(tmp_path)
     tree = _descendants(proc.pid)
     proc.kill()
     proc.wait()
     assert not leftover_processes(grace=15), "the killed run's processes live on"
-    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in tree)
+    assert _all_gone(tree, timeout=0)
     [stale] = list(tmp_path.glob(".mpbench-run-*"))
     assert not (tmp_path / "r.json").exists()
 
@@ -65,6 +88,23 @@ def test_sigkill_of_run_stops_every_process_and_the_next_run_removes_its_work_fo
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"removed {stale}" in again.stdout and f"pid {proc.pid}" in again.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r2.json"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
+def test_a_worker_whose_manager_is_killed_stops_its_children(tmp_path):
+    """mpbench run is frozen (SIGSTOP), so only the worker's own watch can act."""
+    proc = _start_hanging_run(tmp_path)
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        [manager] = psutil.Process(proc.pid).children()
+        below = manager.children(recursive=True)
+        assert any("--worker" in c for c in _cmdlines(below))
+        manager.kill()
+        assert _all_gone(below), f"outlived their manager: {_cmdlines(below)}"
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not leftover_processes()
 
 
 def test_a_live_runs_work_folder_is_left_alone(tmp_path):
