@@ -99,7 +99,8 @@ def test_publish_writes_both_files_as_asked(tmp_path):
     saved = publish.publish(str(out), _suite(), SAMPLES, str(_workdir(tmp_path)))
     assert saved.as_asked and saved.results == str(out)
     assert pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names() == ["demo"]
-    assert json.loads((tmp_path / "r.samples.json").read_text()) == SAMPLES
+    assert json.loads((tmp_path / "r.samples.json").read_text()) == {**SAMPLES,
+                                                                      "results": "r.json"}
     assert sorted(os.listdir(tmp_path / ".mpbench-run-1-x")) == []  # no temporary file left
 
 
@@ -110,7 +111,8 @@ def test_publish_never_replaces_a_file_that_appeared_during_the_run(tmp_path):
     assert out.read_text() == "someone else's"
     assert saved.results == str(tmp_path / "r-2.json") and not saved.as_asked
     assert "appeared during the run" in saved.describe() and "r-2.json" in saved.describe()
-    assert (tmp_path / "r-2.samples.json").exists()
+    samples = json.loads((tmp_path / "r-2.samples.json").read_text())
+    assert samples["results"] == "r-2.json"  # the samples name their own results file
 
 
 def test_a_samples_file_that_appeared_moves_both_files(tmp_path):

@@ -217,7 +217,13 @@ def _unlink_quietly(path: Optional[str]) -> None:
             pass
 
 
-def _place(output: str, tmp_results: str, tmp_samples: Optional[str]) -> Published:
+def _write_samples(path: str, document: Dict[str, Any], results: str) -> None:
+    _write(path, lambda handle: json.dump({**document, "results": os.path.basename(results)},
+                                          handle))
+
+
+def _place(output: str, tmp_results: str, tmp_samples: Optional[str],
+           document: Optional[Dict[str, Any]]) -> Published:
     """Link both files under the first free name; raises OSError on a write failure."""
     for candidate in _candidates(output):
         try:
@@ -225,7 +231,13 @@ def _place(output: str, tmp_results: str, tmp_samples: Optional[str]) -> Publish
         except FileExistsError:
             continue
         samples = samples_path(candidate) if tmp_samples else None
-        if samples:
+        if samples and document is not None:
+            if candidate != output:  # the samples name their results file
+                try:
+                    _write_samples(tmp_samples, document, candidate)
+                except BaseException:
+                    _unlink_quietly(candidate)
+                    raise
             try:
                 link_exclusive(tmp_samples, samples)
             except FileExistsError:
@@ -252,7 +264,7 @@ def _rescue(output: str, suite: Any, document: Optional[Dict[str, Any]], workdir
         samples = None
         if document is not None:
             samples = samples_path(results)
-            _write(samples, lambda handle: json.dump(document, handle))
+            _write_samples(samples, document, results)
         return Published(output, results, samples, f"could not write {show(output)} ({reason})")
     except OSError:
         if folder:
@@ -274,9 +286,9 @@ def publish(output: str, suite: Any, document: Optional[Dict[str, Any]],
     tmp_samples = os.path.join(workdir, "samples.json.tmp") if document is not None else None
     try:
         _write(tmp_results, suite.dump)
-        if tmp_samples:
-            _write(tmp_samples, lambda handle: json.dump(document, handle))
-        published = _place(output, tmp_results, tmp_samples)
+        if tmp_samples and document is not None:
+            _write_samples(tmp_samples, document, output)
+        published = _place(output, tmp_results, tmp_samples, document)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         published = _rescue(output, suite, document, workdir, reason)
