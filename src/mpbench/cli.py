@@ -1,7 +1,9 @@
-"""The ``mpbench`` command line: ``list`` and ``run`` (more commands join later).
+"""The ``mpbench`` command line: ``list``, ``run``, ``report``, ``compare``, ``trace``, ``view``.
 
-Heavy modules (pyperf, the runner) are imported inside the commands: spawn
-children of anything started from here must not pay for them.
+Every module beyond the standard library's smallest is imported inside
+:func:`main`: spawn children of anything started from here must not pay for
+them, and a Ctrl-C during start-up lands in :func:`main`'s handler (one line,
+exit status 130) instead of a traceback.
 """
 
 from __future__ import annotations
@@ -12,11 +14,6 @@ import sys
 from typing import Optional, Sequence
 
 from mpbench import __version__
-from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments,
-                               argparse_type, fail, options_from_args)
-from mpbench.errors import UsageError
-from mpbench.passes import parse_passes
-from mpbench.units import parse_percent
 
 
 def _describe(spec) -> str:
@@ -28,6 +25,7 @@ def _describe(spec) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the catalogue, one benchmark a line with its parameters."""
     from mpbench import catalogue
+    from mpbench.arguments import options_from_args
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
     for spec in specs:
@@ -37,14 +35,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected benchmarks and write one pyperf results file."""
-    from mpbench import catalogue, passes, runner
+    from mpbench import catalogue, passes, publish, runner
+    from mpbench.arguments import options_from_args
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
-    if args.output is None:
-        output = runner.check_output(runner.default_output(), create_parent=True)
-    else:
-        output = runner.check_output(args.output)
     mode = runner.MODES[args.mode]
+    runs = [1 if mode.name == "debug" else mode.processes_for(spec) for spec in specs]
+    if args.output is None:
+        output = publish.check_output(runner.default_output(), create_parent=True,
+                                      runs_per_benchmark=runs)
+    else:
+        output = publish.check_output(args.output, runs_per_benchmark=runs)
     report_dir = None
     if args.report is not None:
         from mpbench.reporting.output import prepare_outdir
@@ -53,11 +54,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     npasses = args.passes or passes.default_passes(mode.name)
     plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv,
                           passes=npasses)
-    status = runner.SuiteRun(plan).run()
-    if report_dir is not None and os.path.exists(output):
+    suite_run = runner.SuiteRun(plan)
+    status = suite_run.run()
+    if report_dir is not None and suite_run.saved is not None and suite_run.saved.results:
         from mpbench.reporting.build import build_report
 
-        build_report(output, report_dir)
+        build_report(suite_run.saved.results, report_dir)
     return status
 
 
@@ -80,6 +82,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_selftest(args: argparse.Namespace) -> int:
     """``selftest aa``: run a selection twice, compare, print the false-alarm rate."""
     from mpbench import catalogue, passes, runner, selftest
+    from mpbench.arguments import options_from_args
 
     options = options_from_args(args)
     specs = catalogue.select(catalogue.build(options), args.only or selftest.DEFAULT_ONLY)
@@ -111,6 +114,11 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments,
+                                   argparse_type)
+    from mpbench.passes import parse_passes
+    from mpbench.units import parse_percent
+
     parser = OneLineParser(prog="mpbench",
                            description="What multiprocessing costs on this machine, and why.")
     parser.add_argument("--version", action="version", version=f"mpbench {__version__}")
@@ -198,7 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``mpbench`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("mpbench: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str]) -> int:
+    from mpbench.arguments import fail
+    from mpbench.errors import UsageError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv[1:]
@@ -206,9 +224,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return args.func(args)
     except UsageError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # the reader went away (`mpbench list | head`): not an error of ours
         sys.stdout = open(os.devnull, "w")

@@ -4,7 +4,8 @@ Running each benchmark under its own pyperf manager (in its own session) is
 what lets a failing or hanging benchmark fail alone: pyperf stops a whole
 script at the first worker error. The per-benchmark JSON files are merged
 with pyperf's own API, the machine's metadata is added, and the results file
-is written atomically, so ``pyperf show|stats|compare_to`` read it unchanged.
+is published whole and without replacing any file (:mod:`mpbench.publish`),
+so ``pyperf show|stats|compare_to`` read it unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,13 +25,12 @@ from typing import Dict, List, Optional, Sequence
 import pyperf
 
 import mpbench
-from mpbench import passes, samples
-from mpbench.atomic import atomic_open, atomic_write_text
+from mpbench import passes, publish, samples, workdirs
 from mpbench.catalogue import BenchSpec
-from mpbench.errors import UsageError
 from mpbench.machine import machine_metadata
 from mpbench.options import Options, child_timeout
 from mpbench.procgroup import live_members, start_session, stop_group
+from mpbench.progress import ProgressStream
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
 from mpbench.units import format_clock, format_seconds, format_size
 
@@ -126,26 +125,6 @@ def default_output(directory: str = "results") -> str:
     return os.path.join(directory, f"{host}-py{version}-{stamp}.json")
 
 
-def check_output(path: str, create_parent: bool = False) -> str:
-    """Refuse an output path we could not write (before running anything)."""
-    path = os.path.abspath(path)
-    parent = os.path.dirname(path)
-    if os.path.isdir(path):
-        raise UsageError(f"-o {path}: is a directory")
-    if os.path.exists(path) or os.path.lexists(path):
-        raise UsageError(f"-o {path}: already exists (pyperf never overwrites results)")
-    if create_parent:
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"-o {path}: cannot create {parent}: {exc.strerror}") from None
-    if not os.path.isdir(parent):
-        raise UsageError(f"-o {path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"-o {path}: directory {parent} is not writable")
-    return path
-
-
 class Interrupted(Exception):
     """SIGINT or SIGTERM arrived."""
 
@@ -183,7 +162,8 @@ class SuiteRun:
 
     def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
         self.plan = plan
-        self.out = out
+        self.out = ProgressStream(out)  # a closed stdout (`| head`) must not stop the run
+        self.saved: Optional[publish.Published] = None
         self.outcomes = [Outcome(spec, 0.0) for spec in plan.specs]
         self.means: Dict[str, float] = {}
         self.jobs = passes.schedule(plan.specs, plan.passes, plan.mode.processes_for)
@@ -195,7 +175,7 @@ class SuiteRun:
     def run(self) -> int:
         """Run every benchmark; 0 if all passed, 1 if any failed, 130 if interrupted."""
         plan = self.plan
-        workdir = tempfile.mkdtemp(prefix=".mpbench-run-", dir=os.path.dirname(plan.output))
+        workdir = workdirs.fresh(os.path.dirname(plan.output), workdirs.RUN_PREFIX, self.say)
         previous = {sig: signal.signal(sig, _raise_interrupted)
                     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
@@ -211,7 +191,8 @@ class SuiteRun:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            shutil.rmtree(workdir, ignore_errors=True)
+            if self.saved is None or self.saved.kept_workdir != workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
 
     def _header(self) -> None:
         plan = self.plan
@@ -236,7 +217,8 @@ class SuiteRun:
     def _command(self, job: passes.Job, workdir: str, part: str) -> List[str]:
         spec = job.spec
         config = {"names": [spec.name], "options": self.plan.options,
-                  "scratch_dir": workdir, "samples_dir": workdir}
+                  "scratch_dir": workdir, "samples_dir": workdir,
+                  "parent_pid": os.getpid()}  # the manager stops its session if we die
         timeout = int(self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 60)
         return [sys.executable, "-m", "mpbench.suite", CONFIG_FLAG, json.dumps(config),
                 "--quiet", "--timeout", str(timeout), "-o", part,
@@ -303,8 +285,8 @@ class SuiteRun:
         if passed:
             for line in passes.spread_summary(passed):
                 self.say(line)
-            write_results(plan, passed, workdir)
-            self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
+            self.saved = write_results(plan, passed, workdir)
+            self.say(f"{self.saved.describe()} ({len(passed)} benchmarks) "
                      f"in {format_clock(elapsed)}")
         else:
             self.say("no benchmark succeeded: no results written")
@@ -313,11 +295,12 @@ class SuiteRun:
             for outcome in failed:
                 self.say(f"  {outcome.spec.name}: {outcome.error}")
             return 1
-        return 0
+        return 0 if self.saved is None or self.saved.as_asked else 1
 
 
-def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark], workdir: str) -> None:
-    """Merge per-benchmark results, add run and machine metadata, write atomically."""
+def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark],
+                  workdir: str) -> publish.Published:
+    """Merge per-benchmark results, add run and machine metadata, publish them."""
     run_md = {**machine_metadata(),
               "mpbench_results_layout": RESULTS_LAYOUT,
               "mpbench_version": mpbench.__version__,
@@ -328,7 +311,9 @@ def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark], workdir: st
         bench.update_metadata(run_md)
     suite = pyperf.BenchmarkSuite(benchmarks)
     document = samples.merge_parts(workdir, os.path.basename(plan.output))
-    if document["benchmarks"]:
-        atomic_write_text(samples.samples_path(plan.output), json.dumps(document))
-    with atomic_open(plan.output) as handle:
-        suite.dump(handle)
+    # a benchmark that failed in a later pass is not written: nor are its earlier samples
+    written = {bench.get_name() for bench in benchmarks}
+    document["benchmarks"] = {name: kept for name, kept in document["benchmarks"].items()
+                              if name in written}
+    return publish.publish(plan.output, suite, document if document["benchmarks"] else None,
+                           workdir)

@@ -11,6 +11,7 @@ import pyperf
 
 from mpbench import samples as samples_mod
 from mpbench.errors import UsageError
+from mpbench.reporting.validate import check_benchmark
 from mpbench.results import bench_metadata, load_suite
 
 KNOWN_LAYOUT = 1
@@ -126,6 +127,7 @@ def load(path: str) -> ResultSet:
         if not isinstance(layout, int) or layout > KNOWN_LAYOUT:
             raise UsageError(f"{path}: results layout {layout} is newer than this mpbench "
                              f"understands ({KNOWN_LAYOUT}); upgrade mpbench")
+        check_benchmark(path, bench.get_name(), md, list(bench.get_values()))
         results[bench.get_name()] = Result(bench.get_name(), md, bench.get_values(), bench)
     samples: Dict[str, Any] = {}
     samples_path = samples_mod.samples_path(path)
