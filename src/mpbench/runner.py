@@ -30,6 +30,7 @@ from mpbench.atomic import atomic_open, atomic_write_text
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
 from mpbench.machine import machine_metadata
+from mpbench.memory_check import spec_shortfall
 from mpbench.options import Options, child_timeout
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
@@ -98,6 +99,7 @@ class Outcome:
     seconds: float
     benchmark: Optional[pyperf.Benchmark] = None
     error: Optional[str] = None
+    skipped: Optional[str] = None
 
 
 @dataclass
@@ -232,6 +234,10 @@ class SuiteRun:
         total = len(self.plan.specs)
         self.say(f"[{index + 1:>{len(str(total))}}/{total}] {spec.name} "
                  f"({self._eta(index, time.monotonic() - started)})")
+        short = spec_shortfall(spec.metadata)
+        if short:  # checked before it starts: skipped with a line, not failed
+            self.say(f"    skipped: {short}")
+            return Outcome(spec, 0.0, skipped=short)
         part = os.path.join(workdir, f"bench-{index}.json")
         log_path = os.path.join(workdir, f"bench-{index}.log")
         limit = self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 120
@@ -275,6 +281,10 @@ class SuiteRun:
         plan = self.plan
         passed = [o.benchmark for o in self.outcomes if o.benchmark is not None]
         failed = [o for o in self.outcomes if o.error]
+        skipped = [o.spec.name for o in self.outcomes if o.skipped]
+        if skipped:
+            self.say(f"{len(skipped)} benchmark(s) skipped for lack of memory: "
+                     + ", ".join(skipped))
         if passed:
             write_results(plan, passed, workdir)
             self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
