@@ -318,9 +318,23 @@ class HandOverRun:
 
     def _command(self, kind: str, count: int) -> List[Any]:
         crew = self.crew
-        for index in reversed(range(len(crew))):  # the receiver first: it must be waiting
-            crew.send(index, (kind, count))
-        return crew.recv_all()
+        try:
+            for index in reversed(range(len(crew))):  # the receiver first: it must be waiting
+                crew.send(index, (kind, count))
+            return crew.recv_all()
+        except BenchmarkFailed as exc:
+            raise BenchmarkFailed(f"{exc}{self._deaths(str(exc))}") from None
+
+    def _deaths(self, said: str) -> str:
+        """Members killed by a signal: when the receiver dies, the sender's broken pipe
+        may be what the crew hears first."""
+        notes = []
+        for proc in self.crew.procs:
+            proc.join(0.5)
+            if (proc.exitcode is not None and proc.exitcode < 0
+                    and f"{proc.name} ended with" not in said):
+                notes.append(f"; {proc.name} ended with {describe_exit(proc.exitcode)}")
+        return "".join(notes)
 
     def handovers(self, count: int) -> float:
         """``count`` hand-overs: the sum of their spans, in seconds."""
