@@ -46,6 +46,7 @@ KiB, MiB = 2**10, 2**20
 MIN_SIZE, MAX_SIZE = 4 * KiB, 256 * MiB
 SLICE_MAX = 4 * MiB       # a[:] of an Array makes a list of ints: ~4.5x its bytes
 FIXED_LOOP_SIZE = 16 * MiB  # from here one hand-over per value (-l 1): no calibration
+COPY_NEW_FROM = 16 * MiB  # memcpy into a new object: below, glibc reuses freed memory
 LEADS_SIZE = 64 * MiB     # the size the project's table of minimal loops has
 FAULTS = (FAULT_RECEIVER_DIES,)
 # pyperf worker processes relative to the mode's: 4 by default, 3 (the least) with
@@ -185,19 +186,31 @@ class _Catalogue:
         return name
 
 
+def _copy_floor(memcpy: Dict[Tuple[int, str], str], size: int) -> str:
+    """A copy-out's floor: a copy into a new object (page faults and all), where measured."""
+    return memcpy.get((size, "new"), memcpy[size, "buffer"])
+
+
 def _handovers(cat: _Catalogue, grid: Grid) -> None:
-    memcpy: Dict[int, str] = {}
+    memcpy: Dict[Tuple[int, str], str] = {}
     pipe_floor: Dict[int, str] = {}
     sizes = sorted(set(grid.transfer) | set(grid.arrays))
     for size in sizes:
-        memcpy[size] = cat.add(
-            "memcpy", [("size", format_size(size))],
-            {"mpbench_metric": "handover", "mpbench_transfer": "memcpy",
-             "mpbench_receiver": "copy", "mpbench_payload": "bytes", "mpbench_size": size,
-             "mpbench_placement": "in-process", "mpbench_api": "bytearray slice copy",
-             "mpbench_is_floor": 1, **_memory_md("memcpy", size)},
-            functools.partial(setups.memcpy, size=size, needed=_needed("memcpy", size)),
-            weight=WEIGHT, cost=size / 8e9 + 1e-4)
+        for destination in ("buffer", "new") if size >= COPY_NEW_FROM else ("buffer",):
+            params: List[Tuple[str, Any]] = [("size", format_size(size))]
+            if destination == "new":
+                params.append(("destination", "new"))
+            memcpy[size, destination] = cat.add(
+                "memcpy", params,
+                {"mpbench_metric": "handover", "mpbench_transfer": "memcpy",
+                 "mpbench_receiver": "copy", "mpbench_payload": "bytes", "mpbench_size": size,
+                 "mpbench_destination": destination, "mpbench_placement": "in-process",
+                 "mpbench_api": ("bytes(bytearray): a new object per copy" if destination == "new"
+                                 else "bytearray slice copy into a bytearray"),
+                 "mpbench_is_floor": 1, **_memory_md("memcpy", size)},
+                functools.partial(setups.memcpy, size=size, needed=_needed("memcpy", size),
+                                  destination=destination),
+                weight=WEIGHT, cost=size / (1e9 if destination == "new" else 8e9) + 1e-4)
     references: Dict[int, str] = {}
     for size in sorted({min(grid.transfer)} | ({LEADS_SIZE} & set(grid.transfer))):
         references[size] = cat.add(
@@ -207,7 +220,7 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
              "mpbench_placement": "free", "mpbench_method": "fork",
              "mpbench_api": "SharedMemory write, Pipe send/recv, attach, bytes(view)",
              "mpbench_is_floor": 1, "mpbench_is_reference": 1,
-             "mpbench_floor": memcpy[size], **_memory_md("minimal", size)},
+             "mpbench_floor": _copy_floor(memcpy, size), **_memory_md("minimal", size)},
             functools.partial(setups.reference, size=size, needed=_needed("minimal", size)),
             loops=1 if size >= FIXED_LOOP_SIZE else None, weight=WEIGHT_HANDOVER,
             cost=_handover_cost("minimal", "copy", size))
@@ -224,7 +237,8 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                         params.append(("payload", payload))
                     params.append(("size", format_size(size)))
                     floor = (pipe_floor.get(size) if transfer in ("queue", "send_bytes", "pickle5")
-                             else memcpy[size])
+                             else _copy_floor(memcpy, size) if receiver == "copy"
+                             else memcpy[size, "buffer"])
                     md: Dict[str, MetadataValue] = {
                         "mpbench_metric": "handover", "mpbench_transfer": transfer,
                         "mpbench_receiver": receiver, "mpbench_payload": payload,

@@ -27,7 +27,7 @@ from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
 from mpbench.workloads.placement import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.segments import Segments, terminate_raises
 from mpbench.workloads.shm_reference import minimal_handover, time_minimal_handover
-from mpbench.workloads.transfer import make_payload
+from mpbench.workloads.transfer import make_payload, time_copy_into_new
 
 MiB = 2**20
 # Below this size the allocator serves a copy from memory it already holds, so a
@@ -85,13 +85,17 @@ def handover(env: WorkerEnv, transfer: str, size: int, payload: str, receiver: s
 
 
 @contextmanager
-def memcpy(env: WorkerEnv, size: int, needed: int) -> Iterator[Prepared]:
+def memcpy(env: WorkerEnv, size: int, needed: int, destination: str) -> Iterator[Prepared]:
+    """Copy into a buffer made once (``buffer``: memory bandwidth), or into a new
+    object each time (``new``: what a receiver's copy-out pays, page faults included)."""
     _check_memory(needed)
     base = rss()
     reset_peak_rss()
     src = bytearray(make_payload(size))
-    dst = bytearray(size)
-    func = functools.partial(channel_floors.time_memcpy, src=src, dst=dst)
+    if destination == "new":
+        func = functools.partial(time_copy_into_new, src=src)
+    else:
+        func = functools.partial(channel_floors.time_memcpy, src=src, dst=bytearray(size))
     func(1)
     peak = peak_rss()
     yield Prepared(func, {"mpbench_peak_rss": _whole_mib(peak), "mpbench_base_rss":
@@ -106,7 +110,7 @@ def reference(env: WorkerEnv, size: int, needed: int) -> Iterator[Prepared]:
     with terminate_raises(), Segments() as segments:
         segment = segments.create(size)
         payload = make_payload(size)
-        rounds = 3
+        rounds = 3 if size >= COPIES_FROM_SIZE else 200
         _, wall = minimal_handover(rounds, segment, payload, env.child_timeout)
         yield Prepared(functools.partial(time_minimal_handover, segment=segment,
                                          payload=payload, timeout=env.child_timeout),

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+from time import perf_counter
 from typing import Any, List, Optional, Tuple
 
 from mpbench.errors import BenchmarkFailed
@@ -103,6 +104,16 @@ def check_payload(obj: Any, size: int, payload: str, seq: int) -> None:
         if got.nbytes != size or bytes(got) != make_message(size, "bytes", seq):
             raise PayloadMismatch(f"hand-over {seq} of {size} B ({payload}) arrived altered, "
                                   f"cut or stale ({got.nbytes} B)")
+
+
+def time_copy_into_new(loops: int, src: Any) -> float:
+    """Floor: ``loops`` x ``bytes(src)``, a new object each time (allocated, its pages
+    faulted in while copying, freed), as a receiver copying out does; pyperf's
+    time function."""
+    t0 = perf_counter()
+    for _ in range(loops):
+        bytes(src)
+    return perf_counter() - t0
 
 
 # -- pickle protocol 5 -----------------------------------------------------------
