@@ -46,6 +46,7 @@ KiB, MiB = 2**10, 2**20
 MIN_SIZE, MAX_SIZE = 4 * KiB, 256 * MiB
 SLICE_MAX = 4 * MiB       # a[:] of an Array makes a list of ints: ~4.5x its bytes
 FIXED_LOOP_SIZE = 16 * MiB  # from here one hand-over per value (-l 1): no calibration
+FIXED_LOOPS_FROM = MiB
 COPY_NEW_FROM = 16 * MiB  # memcpy into a new object: below, glibc reuses freed memory
 LEADS_SIZE = 64 * MiB     # the size the project's table of minimal loops has
 FAULTS = (FAULT_RECEIVER_DIES,)
@@ -156,11 +157,26 @@ _SPEED = {("queue", "copy"): (15e-6, 0.4e9), ("send_bytes", "copy"): (6e-6, 0.7e
           ("memcpy", "copy"): (0.2e-6, 8e9), ("minimal", "copy"): (35e-6, 2e9)}
 
 
-def _handover_cost(transfer: str, receiver: str, size: int) -> float:
+def _handover_seconds(transfer: str, receiver: str, size: int) -> float:
     fixed, rate = _SPEED[transfer, receiver]
-    one = fixed + size / rate
+    return fixed + size / rate
+
+
+def _handover_loops(transfer: str, receiver: str, size: int) -> Optional[int]:
+    """Fixed hand-overs per value from 1 MiB (about 30 ms of them; one from 16 MiB):
+    pyperf's calibration would cost a worker process per benchmark and tell little."""
+    if size < FIXED_LOOPS_FROM:
+        return None
+    if size >= FIXED_LOOP_SIZE:
+        return 1
+    return max(1, min(64, round(0.03 / _handover_seconds(transfer, receiver, size))))
+
+
+def _handover_cost(transfer: str, receiver: str, size: int) -> float:
+    one = _handover_seconds(transfer, receiver, size)
+    value = one * (_handover_loops(transfer, receiver, size) or 1)
     # set-up spread over a worker's values: processes, payload, check and memory passes
-    return one + (0.05 + 4 * one + size / 1e9) / 4
+    return value + (0.05 + 3 * one + size / 1e9) / 4
 
 
 def _needed(kind: str, size: int) -> int:
@@ -222,7 +238,7 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
              "mpbench_is_floor": 1, "mpbench_is_reference": 1,
              "mpbench_floor": _copy_floor(memcpy, size), **_memory_md("minimal", size)},
             functools.partial(setups.reference, size=size, needed=_needed("minimal", size)),
-            loops=1 if size >= FIXED_LOOP_SIZE else None, weight=WEIGHT_HANDOVER,
+            loops=_handover_loops("minimal", "copy", size), weight=WEIGHT_HANDOVER,
             cost=_handover_cost("minimal", "copy", size))
     for payload, payload_sizes in (("bytes", grid.transfer), ("ndarray", grid.arrays)):
         for transfer in (FLOOR,) + TRANSFERS:
@@ -255,7 +271,7 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                                                      size=size, payload=payload,
                                                      receiver=receiver,
                                                      needed=_needed(transfer, size)),
-                                   loops=1 if size >= FIXED_LOOP_SIZE else None,
+                                   loops=_handover_loops(transfer, receiver, size),
                                    weight=0.15 if size > LEADS_SIZE else WEIGHT_HANDOVER,
                                    cost=_handover_cost(transfer, receiver, size))
                     if transfer == FLOOR:
@@ -279,11 +295,11 @@ def _shm_ops(cat: _Catalogue, grid: Grid) -> None:
                     "mpbench_op": op, "mpbench_track": int(track)}
                 if size:
                     md["mpbench_size"] = size
-                big = size >= FIXED_LOOP_SIZE and op in ("close", "unlink")
+                loops = shm_costs.fixed_loops(op, size)
                 cat.add("shm", params, md,
                         functools.partial(setups.shm_op, op=op, size=size, track=track),
-                        loops=4 if big else None, weight=WEIGHT,
-                        cost=0.02 + (size / 2e9 * 4 if big else 0))
+                        loops=loops, weight=WEIGHT,
+                        cost=loops * shm_costs.rough_seconds(op, size))
 
 
 def _op_md(obj: str, op: str, clients: int, api: str) -> Dict[str, MetadataValue]:

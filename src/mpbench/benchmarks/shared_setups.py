@@ -80,7 +80,7 @@ def handover(env: WorkerEnv, transfer: str, size: int, payload: str, receiver: s
                                          receiver, timeout=env.child_timeout,
                                          fault=_fault(env.options)) as run:
         memory = run.memory()  # first: later the allocator reuses freed buffers unseen
-        run.check(2)
+        run.check(1 if size >= COPIES_FROM_SIZE else 2)
         yield Prepared(run.time, memory_metadata(memory, size))
 
 

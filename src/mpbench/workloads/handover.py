@@ -98,14 +98,15 @@ def recv_loop(end: Any, count: int, ack: Ack, die_at: Optional[int] = None) -> a
 
 
 def send_checked(end: Any, size: int, payload: str, count: int, ack: Ack) -> int:
-    for seq in range(count):
+    """Payloads 1 to ``count`` (0 is the one timed: a stale segment would show)."""
+    for seq in range(1, count + 1):
         end.send(make_payload(size, payload, seq))
         ack.wait()
     return count
 
 
 def recv_checked(end: Any, size: int, payload: str, count: int, ack: Ack) -> int:
-    for seq in range(count):
+    for seq in range(1, count + 1):
         got = end.recv()
         try:
             check_payload(got, size, payload, seq)
@@ -195,8 +196,8 @@ def fork_handovers(obj: Any, count: int, receiver: str, *, size: int = 0,
     sender = Held() if measure else None
     try:
         for i in range(count):
-            source = make_payload(size, payload, i) if check else obj
-            expect = (size, payload, i) if check else None
+            source = make_payload(size, payload, i + 1) if check else obj
+            expect = (size, payload, i + 1) if check else None
             start = monotonic_ns()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - child
@@ -347,7 +348,8 @@ class HandOverRun:
     time = handovers
 
     def check(self, count: int = 2) -> None:
-        """``count`` distinct payloads, each compared whole by the receiver."""
+        """``count`` payloads, each unlike the one timed and the one before, compared
+        whole by the receiver."""
         self._command("check", count)
 
     def memory(self) -> Dict[str, Tuple[int, int, int]]:

@@ -46,6 +46,22 @@ def batch_size(size: int, op: str) -> int:
     return MAX_BATCH
 
 
+def fixed_loops(op: str, size: int) -> int:
+    """Operations per pyperf value. Fixed, not calibrated: the untimed set-up of each
+    operation (pages written or read) outweighs the timed part, and pyperf would
+    calibrate on the timed part only. A few ms of operations; fewer for large resident
+    segments."""
+    if op in ("close", "unlink"):
+        return max(4, min(256, BATCH_BYTES // max(size, 1)))
+    return 2048 if op == "register" else 256
+
+
+def rough_seconds(op: str, size: int) -> float:
+    """What one operation costs with its untimed set-up, roughly (progress estimates)."""
+    pages = size / 4096 if op in ("close", "unlink") else 0
+    return 30e-6 + pages * 1.5e-6
+
+
 def _batches(loops: int, size: int, op: str) -> List[int]:
     each = batch_size(size, op)
     full, rest = divmod(loops, each)
