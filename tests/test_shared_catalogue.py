@@ -71,10 +71,12 @@ def test_values_proxies_and_shared_memory_costs_the_issue_names(full):
     assert {m["mpbench_clients"] for m in _md(full, object="value", op="increment")} == {1, 2, 4}
     assert {m["mpbench_op"] for m in _md(full, metric="shm_op")} == {
         "create", "attach", "close", "unlink", "register"}
-    floor = _md(full, object="pipe")
-    assert len(floor) == 1 and floor[0]["mpbench_is_floor"] == 1
+    floors = {m["mpbench_placement"]: m for m in _md(full, object="pipe")}
+    assert set(floors) == {"free", "same-cpu"}
     for md in _md(full, metric="operation", object="dict"):
-        assert md["mpbench_floor"] == "shared.pipe_round_trip"
+        expected = {"free": "shared.pipe_round_trip",
+                    "same-cpu": "shared.pipe_round_trip[placement=same-cpu]"}
+        assert md["mpbench_floor"] == expected[md["mpbench_placement"]]
 
 
 def test_the_harness_check_follows_the_reference_convention(full):

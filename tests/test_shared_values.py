@@ -103,6 +103,26 @@ def test_proxies_change_the_state_the_parent_sees(obj, op):
 
 
 @pytest.mark.timeout(60)
+def test_pinned_proxies_run_the_server_and_clients_on_one_cpu():
+    import os
+
+    from mpbench.workloads.placement import cpus_for
+
+    cpus = cpus_for("same-cpu")
+    managed = proxies.Managed(FORK, "dict", "set", clients=1, cpus=cpus)
+    try:
+        server = managed.manager._process.pid
+        assert os.sched_getaffinity(server) == set(cpus)
+        with Clients(FORK, proxies.prepare, managed.specs(), timeout=30, what="pinned",
+                     check=managed, cpus=cpus) as run:
+            assert os.sched_getaffinity(run.crew.procs[0].pid) == set(cpus)
+            run.time(20)
+    finally:
+        managed.close()
+    assert os.sched_getaffinity(0) != set(cpus) or len(os.sched_getaffinity(0)) == 1
+
+
+@pytest.mark.timeout(60)
 def test_the_proxy_check_fails_when_clients_change_only_their_own_copy():
     managed = proxies.Managed(FORK, "list", "append", clients=2)
     try:

@@ -54,6 +54,9 @@ FAULTS = (FAULT_RECEIVER_DIES,)
 # --fast, for the hand-overs; 3 for the rest (the budget: docs/shared.md)
 WEIGHT_HANDOVER = 0.2
 WEIGHT = 0.15
+# Proxy calls and their Pipe() floor are round trips: placed freely they land on one
+# CPU or two at the scheduler's whim; all on one CPU is the repeatable reading.
+PROXY_PLACEMENTS = ("free", "same-cpu")
 DEFAULT_CLIENTS = (1, 2, 4)
 FAST_CLIENTS = (1, 2)
 # Memory one hand-over may hold at once, in payloads (sender's payload and its
@@ -76,6 +79,7 @@ class Grid:
     slices: Tuple[int, ...]          # Array slices
     clients: Tuple[int, ...]         # Value and proxy clients at once
     contended_reads: bool            # N clients for reads too (else writes only)
+    pinned_proxies: Tuple[Tuple[str, str], ...]  # (object, op) also with every process on one CPU
 
 
 _ALL_RECEIVERS = tuple((t, r) for t in TRANSFERS for r in receivers_of(t))
@@ -84,13 +88,14 @@ GRIDS = {
                  arrays=(MiB, 64 * MiB), array_transfers=_ALL_RECEIVERS,
                  shm_ops=(4 * KiB, MiB, 64 * MiB), shm_mapping=(4 * KiB, MiB, 64 * MiB),
                  slices=(4 * KiB, 64 * KiB, MiB), clients=DEFAULT_CLIENTS,
-                 contended_reads=True),
+                 contended_reads=True, pinned_proxies=(("dict", "get"), ("dict", "set"))),
     # what fits in 2 minutes here; 256 MiB only in the default and rigorous modes
     "fast": Grid(transfer=(4 * KiB, MiB, 64 * MiB), arrays=(MiB,),
                  array_transfers=(("queue", "copy"), ("send_bytes", "copy"), ("pickle5", "copy"),
                                   ("shared_memory", "copy")),
                  shm_ops=(4 * KiB, 64 * MiB), shm_mapping=(4 * KiB,), slices=(64 * KiB,),
-                 clients=FAST_CLIENTS, contended_reads=False),
+                 clients=FAST_CLIENTS, contended_reads=False,
+                 pinned_proxies=(("dict", "set"),)),
 }
 
 
@@ -363,13 +368,17 @@ def _values(cat: _Catalogue, grid: Grid) -> Dict[str, str]:
 
 
 def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: Dict[str, str]) -> None:
-    floor = cat.add("pipe_round_trip", [],
-                    {"mpbench_metric": "round_trip", "mpbench_object": "pipe",
-                     "mpbench_op": "round_trip", "mpbench_clients": 1, "mpbench_ops": 1,
-                     "mpbench_api": "Connection.send/recv of a 64 B pickled list",
-                     "mpbench_method": cat.method, "mpbench_placement": "free",
-                     "mpbench_is_floor": 1},
-                    setups.pipe_round_trip, weight=WEIGHT, cost=0.05)
+    floors: Dict[str, str] = {}
+    for placement in PROXY_PLACEMENTS:
+        floors[placement] = cat.add(
+            "pipe_round_trip", [("placement", placement)] if placement != "free" else [],
+            {"mpbench_metric": "round_trip", "mpbench_object": "pipe",
+             "mpbench_op": "round_trip", "mpbench_clients": 1, "mpbench_ops": 1,
+             "mpbench_api": "Connection.send/recv of a 64 B pickled list",
+             "mpbench_method": cat.method, "mpbench_placement": placement,
+             "mpbench_is_floor": 1},
+            functools.partial(setups.pipe_round_trip, placement=placement), weight=WEIGHT,
+            cost=0.05)
     for obj in proxies.OBJECTS:
         for op in proxies.OPS[obj]:
             api = proxies.API[obj, op]
@@ -382,14 +391,21 @@ def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: Dict[str, str]) -> N
                                 functools.partial(setups.local_op, module=proxies, obj=obj,
                                                   op=op),
                                 weight=WEIGHT, cost=0.03)
-            for clients in _clients(grid, op):
+            runs = [(clients, "free") for clients in _clients(grid, op)]
+            if (obj, op) in grid.pinned_proxies:
+                runs.append((1, "same-cpu"))
+            for clients, placement in runs:
                 params: List[Tuple[str, Any]] = [("object", obj), ("op", op)]
                 if clients != 1:
                     params.append(("clients", clients))
+                if placement != "free":
+                    params.append(("placement", placement))
                 cat.add("proxy", params,
                         {**_op_md(obj, op, clients, api), "mpbench_method": cat.method,
-                         "mpbench_floor": floor, "mpbench_local": local},
-                        functools.partial(setups.proxy_op, obj=obj, op=op, clients=clients),
+                         "mpbench_placement": placement, "mpbench_floor": floors[placement],
+                         "mpbench_local": local},
+                        functools.partial(setups.proxy_op, obj=obj, op=op, clients=clients,
+                                          placement=placement),
                         inner_loops=clients, weight=WEIGHT, cost=0.06 + 0.003 * clients)
 
 

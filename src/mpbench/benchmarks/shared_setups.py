@@ -24,7 +24,7 @@ from mpbench.workloads import channel_floors, proxies, shm_costs, values
 from mpbench.workloads.channels import PingPongRun
 from mpbench.workloads.clients import Clients, time_in_process
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
-from mpbench.workloads.placement import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import cpus_for, peak_rss, reset_peak_rss, rss
 from mpbench.workloads.segments import Segments, terminate_raises
 from mpbench.workloads.shm_reference import minimal_handover, time_minimal_handover
 from mpbench.workloads.transfer import make_payload, time_copy_into_new
@@ -177,24 +177,34 @@ def time_local(loops: int, loop: Any, args: tuple, reset: Any = None) -> float:
     return time_in_process(loops, loop, args)
 
 
+def _placement_md(cpus: Optional[list]) -> Dict[str, MetadataValue]:
+    return {"mpbench_cpu": cpus[0]} if cpus else {}
+
+
 @contextmanager
-def proxy_op(env: WorkerEnv, obj: str, op: str, clients: int) -> Iterator[Prepared]:
+def proxy_op(env: WorkerEnv, obj: str, op: str, clients: int,
+             placement: str = "free") -> Iterator[Prepared]:
+    """N clients and the Manager's server, placed freely or all on one CPU."""
     ctx = context(env.options)
+    cpus = cpus_for(placement)
     with terminate_raises():
-        managed = proxies.Managed(ctx, obj, op, clients)
+        managed = proxies.Managed(ctx, obj, op, clients, cpus)
         try:
             with Clients(ctx, proxies.prepare, managed.specs(), timeout=env.child_timeout,
-                         what=f"{clients} client(s), Manager {obj} {op}", check=managed) as run:
-                yield Prepared(run.time, _occupancy(clients + 1))
+                         what=f"{clients} client(s), Manager {obj} {op}", check=managed,
+                         cpus=cpus) as run:
+                yield Prepared(run.time, {**_occupancy(clients + 1), **_placement_md(cpus)})
         finally:
             managed.close()
 
 
 @contextmanager
-def pipe_round_trip(env: WorkerEnv) -> Iterator[Prepared]:
+def pipe_round_trip(env: WorkerEnv, placement: str = "free") -> Iterator[Prepared]:
     """One ``Pipe()`` round trip of a small pickled object: the channels group's
-    ping-pong (``pipe``, object payload), between two children placed freely."""
-    with PingPongRun(context(env.options), "pipe", PIPE_FLOOR_SIZE, "object",
+    ping-pong (``pipe``, object payload), between two children placed freely or
+    both on one CPU."""
+    cpus = cpus_for(placement)
+    with PingPongRun(context(env.options), "pipe", PIPE_FLOOR_SIZE, "object", cpus=cpus,
                      timeout=env.child_timeout) as run:
         run.round_trips(3, keep=False)
-        yield Prepared(run.time)
+        yield Prepared(run.time, _placement_md(cpus))

@@ -61,12 +61,14 @@ def client_member(conn: Any, prepare: Prepare, spec: tuple, barrier: Any,
 
 
 class Clients:
-    """``len(specs)`` clients, client ``i`` running ``prepare(*specs[i])``'s loop."""
+    """``len(specs)`` clients, client ``i`` running ``prepare(*specs[i])``'s loop, each
+    pinned to ``cpus`` if given."""
 
     def __init__(self, ctx: Any, prepare: Prepare, specs: Sequence[tuple], *, timeout: float,
-                 what: str, check: Optional[Check] = None) -> None:
+                 what: str, check: Optional[Check] = None,
+                 cpus: Optional[Sequence[int]] = None) -> None:
         self.ctx, self.prepare, self.specs = ctx, prepare, list(specs)
-        self.timeout, self.what = timeout, what
+        self.timeout, self.what, self.cpus = timeout, what, cpus
         self.check = check or Check()
         self.crew: Optional[Crew] = None
 
@@ -78,7 +80,8 @@ class Clients:
         barrier = self.ctx.Barrier(self.count) if self.count > 1 else None
         args = [(self.prepare, spec, barrier, self.timeout) for spec in self.specs]
         self.crew = Crew(self.ctx, client_member, args, timeout=self.timeout, what=self.what,
-                         names=[f"client-{i}" for i in range(self.count)])
+                         names=[f"client-{i}" for i in range(self.count)],
+                         cpus=[self.cpus] * self.count)
         self.crew.__enter__()
         try:
             answers = self.crew.recv_all()

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import types
 from itertools import repeat
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.clients import Check
+from mpbench.workloads.placement import pinned
 from mpbench.workloads.values import attr_get, attr_set
 
 OBJECTS = ("dict", "list", "namespace")
@@ -78,11 +79,14 @@ def local_object(obj: str, clients: int = 1) -> Any:
 class Managed(Check):
     """A ``Manager()`` (its server started here) and one object of ``obj`` in it,
     reset before and checked after every timed call by this process, through
-    its own proxy: what the clients changed must be there for the parent to see."""
+    its own proxy: what the clients changed must be there for the parent to see.
+    ``cpus`` pins the server process (it inherits this process's affinity)."""
 
-    def __init__(self, ctx: Any, obj: str, op: str, clients: int) -> None:
+    def __init__(self, ctx: Any, obj: str, op: str, clients: int,
+                 cpus: Optional[Sequence[int]] = None) -> None:
         self.obj, self.op, self.clients = obj, op, clients
-        self.manager = ctx.Manager()
+        with pinned(cpus):
+            self.manager = ctx.Manager()
         try:
             if obj == "dict":
                 self.proxy: Any = self.manager.dict(local_object("dict", clients))
