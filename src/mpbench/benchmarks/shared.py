@@ -46,12 +46,12 @@ KiB, MiB = 2**10, 2**20
 MIN_SIZE, MAX_SIZE = 4 * KiB, 256 * MiB
 SLICE_MAX = 4 * MiB       # a[:] of an Array makes a list of ints: ~4.5x its bytes
 FIXED_LOOP_SIZE = 16 * MiB  # from here one hand-over per value (-l 1): no calibration
-FIXED_LOOPS_FROM = MiB
+MAX_LOOPS = 4096
 COPY_NEW_FROM = 16 * MiB  # memcpy into a new object: below, glibc reuses freed memory
 LEADS_SIZE = 64 * MiB     # the size the project's table of minimal loops has
 FAULTS = (FAULT_RECEIVER_DIES,)
 # pyperf worker processes relative to the mode's: 4 by default, 3 (the least) with
-# --fast, for the hand-overs; 3 for the rest (the budget: docs/shared.md)
+# --fast, for hand-overs below 16 MiB; 3 for the rest (the budget: docs/shared.md)
 WEIGHT_HANDOVER = 0.2
 WEIGHT = 0.15
 # Proxy calls and their Pipe() floor are round trips: placed freely they land on one
@@ -85,7 +85,7 @@ class Grid:
 _ALL_RECEIVERS = tuple((t, r) for t in TRANSFERS for r in receivers_of(t))
 GRIDS = {
     "full": Grid(transfer=(4 * KiB, 64 * KiB, MiB, 16 * MiB, 64 * MiB, 256 * MiB),
-                 arrays=(MiB, 64 * MiB), array_transfers=_ALL_RECEIVERS,
+                 arrays=(MiB, 16 * MiB), array_transfers=_ALL_RECEIVERS,
                  shm_ops=(4 * KiB, MiB, 64 * MiB), shm_mapping=(4 * KiB, MiB, 64 * MiB),
                  slices=(4 * KiB, 64 * KiB, MiB), clients=DEFAULT_CLIENTS,
                  contended_reads=True, pinned_proxies=(("dict", "get"), ("dict", "set"))),
@@ -154,12 +154,12 @@ OPTIONS = (
 
 # -- rough costs, for the progress estimate -------------------------------------------
 
-# (fixed seconds, bytes per second) of one hand-over on a small VM (docs/shared.md)
-_SPEED = {("queue", "copy"): (15e-6, 0.4e9), ("send_bytes", "copy"): (6e-6, 0.7e9),
-          ("pickle5", "copy"): (10e-6, 0.7e9), ("shared_memory", "view"): (35e-6, 18e9),
-          ("shared_memory", "copy"): (35e-6, 2e9), ("fork_cow", "view"): (1e-3, 30e9),
-          ("fork_cow", "copy"): (1e-3, 2e9), (FLOOR, "copy"): (3e-6, 2.5e9),
-          ("memcpy", "copy"): (0.2e-6, 8e9), ("minimal", "copy"): (35e-6, 2e9)}
+# (fixed seconds, bytes per second) of one hand-over, measured on the project's 2-CPU VM
+_SPEED = {("queue", "copy"): (38e-6, 0.42e9), ("send_bytes", "copy"): (22e-6, 0.7e9),
+          ("pickle5", "copy"): (25e-6, 0.7e9), ("shared_memory", "view"): (34e-6, 16e9),
+          ("shared_memory", "copy"): (36e-6, 2e9), ("fork_cow", "view"): (0.9e-3, 30e9),
+          ("fork_cow", "copy"): (0.9e-3, 2e9), (FLOOR, "copy"): (18e-6, 1e9),
+          ("minimal", "copy"): (30e-6, 2e9)}
 
 
 def _handover_seconds(transfer: str, receiver: str, size: int) -> float:
@@ -167,19 +167,18 @@ def _handover_seconds(transfer: str, receiver: str, size: int) -> float:
     return fixed + size / rate
 
 
-def _handover_loops(transfer: str, receiver: str, size: int) -> Optional[int]:
-    """Fixed hand-overs per value from 1 MiB (about 30 ms of them; one from 16 MiB):
-    pyperf's calibration would cost a worker process per benchmark and tell little."""
-    if size < FIXED_LOOPS_FROM:
-        return None
+def _handover_loops(transfer: str, receiver: str, size: int) -> int:
+    """Fixed hand-overs per value, about 30 ms of them on a small VM (one from 16 MiB):
+    pyperf's calibration would cost a worker process per benchmark and tell little
+    (values are sums of spans between two processes, far above the timer's resolution)."""
     if size >= FIXED_LOOP_SIZE:
         return 1
-    return max(1, min(64, round(0.03 / _handover_seconds(transfer, receiver, size))))
+    return max(1, min(MAX_LOOPS, round(0.03 / _handover_seconds(transfer, receiver, size))))
 
 
 def _handover_cost(transfer: str, receiver: str, size: int) -> float:
     one = _handover_seconds(transfer, receiver, size)
-    value = one * (_handover_loops(transfer, receiver, size) or 1)
+    value = one * _handover_loops(transfer, receiver, size)
     # set-up spread over a worker's values: processes, payload, check and memory passes
     return value + (0.05 + 3 * one + size / 1e9) / 4
 
@@ -243,7 +242,8 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
              "mpbench_is_floor": 1, "mpbench_is_reference": 1,
              "mpbench_floor": _copy_floor(memcpy, size), **_memory_md("minimal", size)},
             functools.partial(setups.reference, size=size, needed=_needed("minimal", size)),
-            loops=_handover_loops("minimal", "copy", size), weight=WEIGHT_HANDOVER,
+            loops=_handover_loops("minimal", "copy", size),
+            weight=WEIGHT if size >= FIXED_LOOP_SIZE else WEIGHT_HANDOVER,
             cost=_handover_cost("minimal", "copy", size))
     for payload, payload_sizes in (("bytes", grid.transfer), ("ndarray", grid.arrays)):
         for transfer in (FLOOR,) + TRANSFERS:
@@ -277,7 +277,7 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                                                      receiver=receiver,
                                                      needed=_needed(transfer, size)),
                                    loops=_handover_loops(transfer, receiver, size),
-                                   weight=0.15 if size > LEADS_SIZE else WEIGHT_HANDOVER,
+                                   weight=WEIGHT if size >= FIXED_LOOP_SIZE else WEIGHT_HANDOVER,
                                    cost=_handover_cost(transfer, receiver, size))
                     if transfer == FLOOR:
                         pipe_floor[size] = name
