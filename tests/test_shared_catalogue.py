@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, run_mpbench
 from mpbench import catalogue, memory_check, runner
-from mpbench.benchmarks import shared
+from mpbench.benchmarks import shared, shared_grid
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
 
@@ -82,13 +82,20 @@ def test_values_proxies_and_shared_memory_costs_the_issue_names(full):
 def test_the_harness_check_follows_the_reference_convention(full):
     by_name = {spec.name: spec for spec in full}
     checked = [s for s in full if s.metadata.get("mpbench_reference")]
-    assert {s.metadata["mpbench_size"] for s in checked} == {4 * KiB, 64 * MiB}
+    assert {(s.metadata["mpbench_size"], s.metadata["mpbench_placement"]) for s in checked} == {
+        (4 * KiB, "same-cpu"), (64 * MiB, "free")}
     for spec in checked:
         ref = by_name[spec.metadata["mpbench_reference"]].metadata
         assert ref["mpbench_is_reference"] == 1 and ref["mpbench_is_floor"] == 1
-        assert ref["mpbench_size"] == spec.metadata["mpbench_size"]
+        for key in ("mpbench_size", "mpbench_placement"):
+            assert ref[key] == spec.metadata[key]
         assert (spec.metadata["mpbench_transfer"], spec.metadata["mpbench_receiver"]) == (
             "shared_memory", "copy")
+    pinned = {s.metadata["mpbench_transfer"] for s in full
+              if s.metadata.get("mpbench_placement") == "same-cpu"
+              and s.metadata["mpbench_metric"] == "handover"}
+    assert pinned == {"queue", "send_bytes", "pickle5", "shared_memory", "fork_cow", "os_pipe",
+                      "shared_memory_minimal"}
 
 
 def test_fast_mode_is_smaller_and_never_256mib():
@@ -117,7 +124,7 @@ def test_options_shape_the_catalogue():
 ])
 def test_bad_sizes_are_refused(text, fragment):
     with pytest.raises(UsageError, match=fragment):
-        shared.parse_shared_sizes(text)
+        shared_grid.parse_shared_sizes(text)
 
 
 @pytest.mark.timeout(60)

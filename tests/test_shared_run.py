@@ -27,18 +27,21 @@ def test_a_tiny_run_writes_the_metadata_and_leaves_nothing(tmp_path):
     before = shm_segments()
     out = tmp_path / "r.json"
     only = (r"shared\.(handover(_minimal)?\[(transfer=(shared_memory,receiver=copy|pickle5),)?"
-            r"size=4KiB\]|value\[object=value,op=increment,clients=2\]"
+            r"size=4KiB(,placement=same-cpu)?\]|value\[object=value,op=increment,clients=2\]"
             r"|proxy\[object=list,op=append,clients=2\]|shm\[op=register\])$")
     proc = run_mpbench("run", "--debug-single-value", "--only", only, "--shared-sizes", "4KiB",
                        "-o", str(out), timeout=100)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _assert_quiet(proc.stdout + proc.stderr)
     md = {b.get_name(): bench_metadata(b) for b in pyperf.BenchmarkSuite.load(str(out))}
-    checked = md["shared.handover[transfer=shared_memory,receiver=copy,size=4KiB]"]
-    assert checked["mpbench_reference"] == "shared.handover_minimal[size=4KiB]"
+    checked = md["shared.handover[transfer=shared_memory,receiver=copy,size=4KiB,"
+                 "placement=same-cpu]"]
+    reference = "shared.handover_minimal[size=4KiB,placement=same-cpu]"
+    assert checked["mpbench_reference"] == reference
     assert checked["mpbench_floor"] == "shared.memcpy[size=4KiB]"
     assert checked["mpbench_held_bytes"] >= 0 and checked["mpbench_processes"] == 2
-    assert md["shared.handover_minimal[size=4KiB]"]["mpbench_cycle_seconds"] > 0
+    assert checked["mpbench_cpu"] == md[reference]["mpbench_cpu"]
+    assert md[reference]["mpbench_cycle_seconds"] > 0
     pickle5 = md["shared.handover[transfer=pickle5,size=4KiB]"]
     assert pickle5["mpbench_floor"] == "shared.handover[transfer=os_pipe,size=4KiB]"
     assert pickle5["mpbench_floor"] in md  # the floor came along

@@ -125,3 +125,18 @@ def test_untracked_segments_are_unlinked_too():
     with Segments() as segments:
         name = segments.create(4096, track=False).name
     assert f"{name.lstrip('/')}" not in shm_segments()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("transfer", ["shared_memory", "fork_cow"])
+def test_pinned_hand_overs_keep_every_process_on_one_cpu(transfer):
+    import os
+
+    from mpbench.workloads.placement import cpus_for
+
+    cpus = cpus_for("same-cpu")
+    with HandOverRun(FORK, transfer, 8192, "bytes", "copy", timeout=30, cpus=cpus) as run:
+        assert {frozenset(os.sched_getaffinity(p.pid)) for p in run.crew.procs} == {
+            frozenset(cpus)}
+        run.check(2)
+        assert run.time(10) > 0

@@ -16,39 +16,31 @@
   Namespace, beside ``shared.local[...]`` (the same loop on a local object)
   and ``shared.pipe_round_trip`` (the floor a proxy call cannot beat).
 
-Parameters at their default (``payload=bytes``, ``clients=1``, ``track=true``)
-are left out of names; every one is metadata. Sizes: ``--shared-sizes``
-(4 KiB to 256 MiB), a flag of its own: ``--sizes`` is the channels group's
-(1 B to 1 GiB), and one flag meaning two ranges would make one group refuse
-or silently drop what the other accepts. See docs/shared.md.
+Parameters at their default (``payload=bytes``, ``clients=1``, ``track=true``,
+``placement=free``) are left out of names; every one is metadata. Sizes,
+options and costs: :mod:`mpbench.benchmarks.shared_grid`. See docs/shared.md.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mpbench import options as opt
 from mpbench.benchmarks import shared_setups as setups
+from mpbench.benchmarks import shared_grid
+from mpbench.benchmarks.shared_grid import (COPY_NEW_FROM, FIXED_LOOP_SIZE, LEADS_SIZE, Grid,
+                                            grid_for, handover_cost, handover_loops, memory_md,
+                                            needed_memory)
 from mpbench.benchmarks.sync import start_method
 from mpbench.catalogue import BenchSpec, MetadataValue, bench_name
-from mpbench.errors import UsageError
-from mpbench.memory_check import NEEDED_KEY
-from mpbench.units import format_size, parse_list, parse_size
+from mpbench.units import format_size
 from mpbench.workloads import proxies, shm_costs, values
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES
 from mpbench.workloads.segments import supports_track
-from mpbench.workloads.transfer import ALL_TRANSFERS, FLOOR, TRANSFERS, receivers_of
+from mpbench.workloads.transfer import FLOOR, TRANSFERS, receivers_of
 
 GROUP = "shared"
-KiB, MiB = 2**10, 2**20
-MIN_SIZE, MAX_SIZE = 4 * KiB, 256 * MiB
-SLICE_MAX = 4 * MiB       # a[:] of an Array makes a list of ints: ~4.5x its bytes
-FIXED_LOOP_SIZE = 16 * MiB  # from here one hand-over per value (-l 1): no calibration
-MAX_LOOPS = 4096
-COPY_NEW_FROM = 16 * MiB  # memcpy into a new object: below, glibc reuses freed memory
-LEADS_SIZE = 64 * MiB     # the size the project's table of minimal loops has
 FAULTS = (FAULT_RECEIVER_DIES,)
 # pyperf worker processes relative to the mode's: 4 by default, 3 (the least) with
 # --fast, for hand-overs below 16 MiB; 3 for the rest (the budget: docs/shared.md)
@@ -57,139 +49,7 @@ WEIGHT = 0.15
 # Proxy calls and their Pipe() floor are round trips: placed freely they land on one
 # CPU or two at the scheduler's whim; all on one CPU is the repeatable reading.
 PROXY_PLACEMENTS = ("free", "same-cpu")
-DEFAULT_CLIENTS = (1, 2, 4)
-FAST_CLIENTS = (1, 2)
-# Memory one hand-over may hold at once, in payloads (sender's payload and its
-# pickle or check copy, the receiver's buffers): measured 4 for queue/ndarray
-# (docs/shared.md), plus a margin for the allocator and the interpreters.
-MEMORY_FACTOR = {"queue": 6, "send_bytes": 4, "pickle5": 4, "shared_memory": 4,
-                 "fork_cow": 4, FLOOR: 3, "memcpy": 3, "minimal": 3}
-MEMORY_MARGIN = 256 * MiB
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Sizes per family."""
-
-    transfer: Tuple[int, ...]        # every transfer, bytes payload, and the floors
-    arrays: Tuple[int, ...]          # ndarray payload
-    array_transfers: Tuple[Tuple[str, str], ...]  # (transfer, receiver) with an ndarray
-    shm_ops: Tuple[int, ...]         # SharedMemory's close and unlink
-    shm_mapping: Tuple[int, ...]     # create and attach (they touch no page)
-    slices: Tuple[int, ...]          # Array slices
-    clients: Tuple[int, ...]         # Value and proxy clients at once
-    contended_reads: bool            # N clients for reads too (else writes only)
-    pinned_proxies: Tuple[Tuple[str, str], ...]  # (object, op) also with every process on one CPU
-
-
-_ALL_RECEIVERS = tuple((t, r) for t in TRANSFERS for r in receivers_of(t))
-GRIDS = {
-    "full": Grid(transfer=(4 * KiB, 64 * KiB, MiB, 16 * MiB, 64 * MiB, 256 * MiB),
-                 arrays=(MiB, 16 * MiB), array_transfers=_ALL_RECEIVERS,
-                 shm_ops=(4 * KiB, MiB, 64 * MiB), shm_mapping=(4 * KiB, MiB, 64 * MiB),
-                 slices=(4 * KiB, 64 * KiB, MiB), clients=DEFAULT_CLIENTS,
-                 contended_reads=True, pinned_proxies=(("dict", "get"), ("dict", "set"))),
-    # what fits in 2 minutes here; 256 MiB only in the default and rigorous modes
-    "fast": Grid(transfer=(4 * KiB, MiB, 64 * MiB), arrays=(MiB,),
-                 array_transfers=(("queue", "copy"), ("send_bytes", "copy"), ("pickle5", "copy"),
-                                  ("shared_memory", "copy")),
-                 shm_ops=(4 * KiB, 64 * MiB), shm_mapping=(4 * KiB,), slices=(64 * KiB,),
-                 clients=FAST_CLIENTS, contended_reads=False,
-                 pinned_proxies=(("dict", "set"),)),
-}
-
-
-def grid_for(options: opt.Options) -> Grid:
-    """``--shared-sizes`` replaces every size list (slices stop at 4 MiB), ``--nprocs``
-    the clients; else the run mode's grid."""
-    grid = GRIDS["fast" if options.get("mode") in ("fast", "debug") else "full"]
-    sizes = options.get("shared_sizes")
-    if sizes:
-        sizes = tuple(sorted(sizes))
-        grid = replace(grid, transfer=sizes, arrays=sizes, shm_ops=sizes, shm_mapping=sizes,
-                       slices=tuple(s for s in sizes if s <= SLICE_MAX))
-    nprocs = options.get("nprocs")
-    if nprocs:
-        grid = replace(grid, clients=tuple(sorted(nprocs)))
-    return grid
-
-
-# -- options ------------------------------------------------------------------------
-
-def parse_buffer_size(text: str) -> int:
-    size = parse_size(text)
-    if size < MIN_SIZE:
-        raise UsageError(f"bad shared size {text!r}: at least {format_size(MIN_SIZE)}")
-    if size > MAX_SIZE:
-        raise UsageError(f"bad shared size {text!r}: at most {format_size(MAX_SIZE)}")
-    return size
-
-
-def parse_shared_sizes(text: str) -> List[int]:
-    return parse_list(text, parse_buffer_size, "shared size")
-
-
-def parse_transfers(text: str) -> List[str]:
-    def one(item: str) -> str:
-        if item not in ALL_TRANSFERS:
-            raise UsageError(f"unknown transfer {item!r} (known: {', '.join(ALL_TRANSFERS)})")
-        return item
-    return parse_list(text, one, "transfer")
-
-
-def _sizes_text(sizes: Sequence[int]) -> str:
-    return ",".join(format_size(s) for s in sizes)
-
-
-OPTIONS = (
-    opt.Option("--shared-sizes", parse_shared_sizes,
-               "shared: buffer sizes, 4KiB to 256MiB (default: "
-               f"{_sizes_text(GRIDS['full'].transfer)}; with --fast "
-               f"{_sizes_text(GRIDS['fast'].transfer)})"),
-    opt.Option("--transfers", parse_transfers,
-               "shared: hand-over methods (default: all: " + ", ".join(ALL_TRANSFERS)
-               + "); the floors they are compared with come along"),
-)
-
-
-# -- rough costs, for the progress estimate -------------------------------------------
-
-# (fixed seconds, bytes per second) of one hand-over, measured on the project's 2-CPU VM
-_SPEED = {("queue", "copy"): (38e-6, 0.42e9), ("send_bytes", "copy"): (22e-6, 0.7e9),
-          ("pickle5", "copy"): (25e-6, 0.7e9), ("shared_memory", "view"): (34e-6, 16e9),
-          ("shared_memory", "copy"): (36e-6, 2e9), ("fork_cow", "view"): (0.9e-3, 30e9),
-          ("fork_cow", "copy"): (0.9e-3, 2e9), (FLOOR, "copy"): (18e-6, 1e9),
-          ("minimal", "copy"): (30e-6, 2e9)}
-
-
-def _handover_seconds(transfer: str, receiver: str, size: int) -> float:
-    fixed, rate = _SPEED[transfer, receiver]
-    return fixed + size / rate
-
-
-def _handover_loops(transfer: str, receiver: str, size: int) -> int:
-    """Fixed hand-overs per value, about 30 ms of them on a small VM (one from 16 MiB):
-    pyperf's calibration would cost a worker process per benchmark and tell little
-    (values are sums of spans between two processes, far above the timer's resolution)."""
-    if size >= FIXED_LOOP_SIZE:
-        return 1
-    return max(1, min(MAX_LOOPS, round(0.03 / _handover_seconds(transfer, receiver, size))))
-
-
-def _handover_cost(transfer: str, receiver: str, size: int) -> float:
-    one = _handover_seconds(transfer, receiver, size)
-    value = one * _handover_loops(transfer, receiver, size)
-    # set-up spread over a worker's values: processes, payload, check and memory passes
-    return value + (0.05 + 3 * one + size / 1e9) / 4
-
-
-def _needed(kind: str, size: int) -> int:
-    return MEMORY_FACTOR[kind] * size + MEMORY_MARGIN
-
-
-def _memory_md(kind: str, size: int) -> Dict[str, MetadataValue]:
-    """What ``mpbench run`` checks is free before a large hand-over starts."""
-    return {NEEDED_KEY: _needed(kind, size)} if size >= FIXED_LOOP_SIZE else {}
+OPTIONS = shared_grid.OPTIONS
 
 
 # -- the catalogue ----------------------------------------------------------------------
@@ -211,11 +71,9 @@ def _copy_floor(memcpy: Dict[Tuple[int, str], str], size: int) -> str:
     return memcpy.get((size, "new"), memcpy[size, "buffer"])
 
 
-def _handovers(cat: _Catalogue, grid: Grid) -> None:
+def _memcpy_floors(cat: _Catalogue, grid: Grid) -> Dict[Tuple[int, str], str]:
     memcpy: Dict[Tuple[int, str], str] = {}
-    pipe_floor: Dict[int, str] = {}
-    sizes = sorted(set(grid.transfer) | set(grid.arrays))
-    for size in sizes:
+    for size in sorted(set(grid.transfer) | set(grid.arrays)):
         for destination in ("buffer", "new") if size >= COPY_NEW_FROM else ("buffer",):
             params: List[Tuple[str, Any]] = [("size", format_size(size))]
             if destination == "new":
@@ -227,60 +85,91 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                  "mpbench_destination": destination, "mpbench_placement": "in-process",
                  "mpbench_api": ("bytes(bytearray): a new object per copy" if destination == "new"
                                  else "bytearray slice copy into a bytearray"),
-                 "mpbench_is_floor": 1, **_memory_md("memcpy", size)},
-                functools.partial(setups.memcpy, size=size, needed=_needed("memcpy", size),
+                 "mpbench_is_floor": 1, **memory_md("memcpy", size)},
+                functools.partial(setups.memcpy, size=size, needed=needed_memory("memcpy", size),
                                   destination=destination),
                 weight=WEIGHT, cost=size / (1e9 if destination == "new" else 8e9) + 1e-4)
-    references: Dict[int, str] = {}
-    for size in sorted({min(grid.transfer)} | ({LEADS_SIZE} & set(grid.transfer))):
-        references[size] = cat.add(
-            "handover_minimal", [("size", format_size(size))],
+    return memcpy
+
+
+def _weight(size: int) -> float:
+    return WEIGHT if size >= FIXED_LOOP_SIZE else WEIGHT_HANDOVER
+
+
+def _references(cat: _Catalogue, grid: Grid, memcpy: Dict[Tuple[int, str], str]
+                ) -> Dict[Tuple[int, str], str]:
+    """The harness check's references: at the smallest size, every process on one CPU
+    (free, a wake-up lands on one CPU or two: bimodal at 4 KiB), and at 64 MiB, free."""
+    points = [(min(grid.transfer), "same-cpu")]
+    if LEADS_SIZE in grid.transfer and LEADS_SIZE != points[0][0]:
+        points.append((LEADS_SIZE, "free"))
+    references: Dict[Tuple[int, str], str] = {}
+    for size, placement in points:
+        params: List[Tuple[str, Any]] = [("size", format_size(size))]
+        if placement != "free":
+            params.append(("placement", placement))
+        references[size, placement] = cat.add(
+            "handover_minimal", params,
             {"mpbench_metric": "handover", "mpbench_transfer": "shared_memory_minimal",
              "mpbench_receiver": "copy", "mpbench_payload": "bytes", "mpbench_size": size,
-             "mpbench_placement": "free", "mpbench_method": "fork",
+             "mpbench_placement": placement, "mpbench_method": "fork",
              "mpbench_api": "SharedMemory write, Pipe send/recv, attach, bytes(view)",
              "mpbench_is_floor": 1, "mpbench_is_reference": 1,
-             "mpbench_floor": _copy_floor(memcpy, size), **_memory_md("minimal", size)},
-            functools.partial(setups.reference, size=size, needed=_needed("minimal", size)),
-            loops=_handover_loops("minimal", "copy", size),
-            weight=WEIGHT if size >= FIXED_LOOP_SIZE else WEIGHT_HANDOVER,
-            cost=_handover_cost("minimal", "copy", size))
+             "mpbench_floor": _copy_floor(memcpy, size), **memory_md("minimal", size)},
+            functools.partial(setups.reference, size=size, needed=needed_memory("minimal", size),
+                              placement=placement),
+            loops=handover_loops("minimal", "copy", size), weight=_weight(size),
+            cost=handover_cost("minimal", "copy", size))
+    return references
+
+
+def _handovers(cat: _Catalogue, grid: Grid) -> None:
+    memcpy = _memcpy_floors(cat, grid)
+    references = _references(cat, grid, memcpy)
+    pipe_floor: Dict[Tuple[int, str], str] = {}
+    pinned_size = min(grid.transfer)
     for payload, payload_sizes in (("bytes", grid.transfer), ("ndarray", grid.arrays)):
+        points = [(size, "free") for size in payload_sizes]
+        if payload == "bytes":
+            points.append((pinned_size, "same-cpu"))
         for transfer in (FLOOR,) + TRANSFERS:
             for receiver in receivers_of(transfer):
                 if payload == "ndarray" and (transfer, receiver) not in grid.array_transfers:
                     continue
-                for size in payload_sizes:
+                for size, placement in points:
                     params: List[Tuple[str, Any]] = [("transfer", transfer)]
                     if transfer in ("shared_memory", "fork_cow"):
                         params.append(("receiver", receiver))
                     if payload != "bytes":
                         params.append(("payload", payload))
                     params.append(("size", format_size(size)))
-                    floor = (pipe_floor.get(size) if transfer in ("queue", "send_bytes", "pickle5")
+                    if placement != "free":
+                        params.append(("placement", placement))
+                    floor = (pipe_floor.get((size, placement))
+                             if transfer in ("queue", "send_bytes", "pickle5")
                              else _copy_floor(memcpy, size) if receiver == "copy"
                              else memcpy[size, "buffer"])
                     md: Dict[str, MetadataValue] = {
                         "mpbench_metric": "handover", "mpbench_transfer": transfer,
                         "mpbench_receiver": receiver, "mpbench_payload": payload,
-                        "mpbench_size": size, "mpbench_placement": "free",
+                        "mpbench_size": size, "mpbench_placement": placement,
                         "mpbench_method": cat.method, "mpbench_floor": floor,
-                        **_memory_md(transfer, size)}
+                        **memory_md(transfer, size)}
                     if transfer == FLOOR:
                         md["mpbench_is_floor"] = 1
                     if (transfer, receiver, payload) == ("shared_memory", "copy", "bytes") \
-                            and size in references:
-                        md["mpbench_reference"] = references[size]
+                            and (size, placement) in references:
+                        md["mpbench_reference"] = references[size, placement]
                     name = cat.add("handover", params, md,
                                    functools.partial(setups.handover, transfer=transfer,
                                                      size=size, payload=payload,
-                                                     receiver=receiver,
-                                                     needed=_needed(transfer, size)),
-                                   loops=_handover_loops(transfer, receiver, size),
-                                   weight=WEIGHT if size >= FIXED_LOOP_SIZE else WEIGHT_HANDOVER,
-                                   cost=_handover_cost(transfer, receiver, size))
+                                                     receiver=receiver, placement=placement,
+                                                     needed=needed_memory(transfer, size)),
+                                   loops=handover_loops(transfer, receiver, size),
+                                   weight=_weight(size),
+                                   cost=handover_cost(transfer, receiver, size))
                     if transfer == FLOOR:
-                        pipe_floor[size] = name
+                        pipe_floor[size, placement] = name
 
 
 def _shm_ops(cat: _Catalogue, grid: Grid) -> None:

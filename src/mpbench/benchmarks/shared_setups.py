@@ -24,7 +24,7 @@ from mpbench.workloads import channel_floors, proxies, shm_costs, values
 from mpbench.workloads.channels import PingPongRun
 from mpbench.workloads.clients import Clients, time_in_process
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
-from mpbench.workloads.placement import cpus_for, peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import cpus_for, peak_rss, pinned, reset_peak_rss, rss
 from mpbench.workloads.segments import Segments, terminate_raises
 from mpbench.workloads.shm_reference import minimal_handover, time_minimal_handover
 from mpbench.workloads.transfer import make_payload, time_copy_into_new
@@ -43,6 +43,10 @@ def context(options: opt.Options) -> Any:
 def _fault(options: opt.Options) -> Optional[str]:
     fault = opt.fault(options)
     return fault if fault == FAULT_RECEIVER_DIES else None
+
+
+def _placement_md(cpus: Optional[list]) -> Dict[str, MetadataValue]:
+    return {"mpbench_cpu": cpus[0]} if cpus else {}
 
 
 def _whole_mib(nbytes: int) -> int:
@@ -74,14 +78,15 @@ def memory_metadata(memory: Dict[str, tuple], size: int) -> Dict[str, MetadataVa
 
 @contextmanager
 def handover(env: WorkerEnv, transfer: str, size: int, payload: str, receiver: str,
-             needed: int) -> Iterator[Prepared]:
+             needed: int, placement: str = "free") -> Iterator[Prepared]:
     _check_memory(needed)
+    cpus = cpus_for(placement)
     with terminate_raises(), HandOverRun(context(env.options), transfer, size, payload,
                                          receiver, timeout=env.child_timeout,
-                                         fault=_fault(env.options)) as run:
+                                         fault=_fault(env.options), cpus=cpus) as run:
         memory = run.memory()  # first: later the allocator reuses freed buffers unseen
         run.check(1 if size >= COPIES_FROM_SIZE else 2)
-        yield Prepared(run.time, memory_metadata(memory, size))
+        yield Prepared(run.time, {**memory_metadata(memory, size), **_placement_md(cpus)})
 
 
 @contextmanager
@@ -103,18 +108,21 @@ def memcpy(env: WorkerEnv, size: int, needed: int, destination: str) -> Iterator
 
 
 @contextmanager
-def reference(env: WorkerEnv, size: int, needed: int) -> Iterator[Prepared]:
+def reference(env: WorkerEnv, size: int, needed: int,
+              placement: str = "free") -> Iterator[Prepared]:
     """The hand-written loop; its whole cycle per hand-over (acknowledgement, close and
-    free included) is measured once in set-up, ``mpbench_cycle_seconds``."""
+    free included) is measured once in set-up, ``mpbench_cycle_seconds``. ``same-cpu``
+    pins this process while it runs, and so the child it forks."""
     _check_memory(needed)
-    with terminate_raises(), Segments() as segments:
+    cpus = cpus_for(placement)
+    with terminate_raises(), pinned(cpus), Segments() as segments:
         segment = segments.create(size)
         payload = make_payload(size)
         rounds = 3 if size >= COPIES_FROM_SIZE else 200
         _, wall = minimal_handover(rounds, segment, payload, env.child_timeout)
         yield Prepared(functools.partial(time_minimal_handover, segment=segment,
                                          payload=payload, timeout=env.child_timeout),
-                       {"mpbench_cycle_seconds": round(wall / rounds, 9)})
+                       {"mpbench_cycle_seconds": round(wall / rounds, 9), **_placement_md(cpus)})
 
 
 @contextmanager
@@ -175,10 +183,6 @@ def time_local(loops: int, loop: Any, args: tuple, reset: Any = None) -> float:
     if reset is not None:
         reset()  # a local list would otherwise grow by every call's appends
     return time_in_process(loops, loop, args)
-
-
-def _placement_md(cpus: Optional[list]) -> Dict[str, MetadataValue]:
-    return {"mpbench_cpu": cpus[0]} if cpus else {}
 
 
 @contextmanager

@@ -30,7 +30,7 @@ import struct
 import sys
 from array import array
 from time import monotonic_ns
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.crew import STOP, Crew
@@ -261,15 +261,16 @@ class HandOverRun:
     """A sender child and a receiver child (``fork_cow``: the sender alone) set up for
     ``transfer``; the parent creates (and at the end unlinks) the segment of
     ``shared_memory``. ``time(loops)`` returns the seconds of ``loops`` hand-overs,
-    the sum of their spans."""
+    the sum of their spans. ``cpus`` pins both (and a fork child, which inherits it)."""
 
     def __init__(self, ctx: Any, transfer: str, size: int, payload: str = "bytes",
                  receiver: str = "copy", *, timeout: float = 30.0,
-                 fault: Optional[str] = None) -> None:
+                 fault: Optional[str] = None, cpus: Optional[Sequence[int]] = None) -> None:
         if receiver not in receivers_of(transfer):
             raise ValueError(f"{transfer} has no {receiver!r} receiver")
         self.ctx, self.transfer, self.size = ctx, transfer, size
         self.payload, self.receiver, self.timeout, self.fault = payload, receiver, timeout, fault
+        self.cpus = list(cpus) if cpus is not None else None
         self.what = f"{transfer} hand-over of {size} B ({payload}, {receiver})"
         self.segments = Segments()
         self.link: Optional[Link] = None
@@ -295,7 +296,7 @@ class HandOverRun:
         try:
             args, names = self._members()
             self.crew = Crew(self.ctx, handover_member, args, timeout=self.timeout,
-                             what=self.what, names=names)
+                             what=self.what, names=names, cpus=[self.cpus] * len(args))
             self.crew.__enter__()
             if self.link is not None:
                 self.link.release()
