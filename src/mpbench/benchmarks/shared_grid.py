@@ -153,10 +153,14 @@ def handover_cost(transfer: str, receiver: str, size: int) -> float:
 
 
 def needed_memory(kind: str, size: int) -> int:
-    """Bytes a benchmark of ``kind`` at ``size`` may hold at once, margin included."""
+    """Bytes a benchmark of ``kind`` at ``size`` may hold at once, margin included;
+    0 (nothing to check) below 16 MiB."""
+    if size < FIXED_LOOP_SIZE:
+        return 0
     return MEMORY_FACTOR[kind] * size + MEMORY_MARGIN
 
 
 def memory_md(kind: str, size: int) -> Dict[str, MetadataValue]:
     """What ``mpbench run`` checks is free before a large hand-over starts."""
-    return {NEEDED_KEY: needed_memory(kind, size)} if size >= FIXED_LOOP_SIZE else {}
+    needed = needed_memory(kind, size)
+    return {NEEDED_KEY: needed} if needed else {}

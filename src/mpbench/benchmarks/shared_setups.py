@@ -54,8 +54,8 @@ def _whole_mib(nbytes: int) -> int:
 
 
 def _check_memory(needed: int) -> None:
-    """Refuse to start (the runner checked too, before this worker started)."""
-    short = shortfall(needed)
+    """Refuse to start (the runner checked too, before this worker started); 0: no need."""
+    short = shortfall(needed) if needed else None
     if short:
         raise BenchmarkFailed(f"not started: {short}")
 
