@@ -187,9 +187,9 @@ def fork_handovers(obj: Any, count: int, receiver: str, *, size: int = 0,
                    die_at: Optional[int] = None) -> Tuple[int, tuple, tuple]:
     """``count`` hand-overs to a child forked for each: ``(total span ns, memory of
     the last child, memory of this process)``, each memory a :meth:`Held.now`
-    triple (zeros unless ``measure``). The
-    span runs from just before ``os.fork()`` to the child holding its view (or
-    copy); the child's exit and its reaping come after."""
+    triple (zeros unless ``measure``). The span runs from just before ``os.fork()``
+    to the child holding its view (or copy); the child's exit and its reaping come
+    after."""
     read_fd, write_fd = os.pipe()
     total = 0
     child: tuple = (0, 0, 0)
@@ -221,7 +221,7 @@ def handover_member(conn: Any, role: str, transfer: str, receiver: str, size: in
     """Crew target: the ``sender`` or the ``receiver`` of a transfer.
 
     Commands: ``("run", n)`` (answer: the stamps of n hand-overs),
-    ``("check", n)``, ``("memory", 1)`` (answer: bytes held), ``("modules", 0)``
+    ``("check", n)``, ``("memory", 1)`` (answer: :meth:`Held.now`), ``("modules", 0)``
     (answer: which of :data:`WATCHED_MODULES` this process has imported).
     """
     if payload == "ndarray":
