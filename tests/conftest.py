@@ -95,6 +95,12 @@ def shm_entries() -> set:
     return {name for name in names if name.startswith(("sem.mp-", "psm_", "mp-"))}
 
 
+def shm_segments() -> set:
+    """The ``SharedMemory`` segments in /dev/shm (``psm_*``): named semaphores come and go
+    with other test runs on a shared machine, segments only with the shared group's."""
+    return {name for name in shm_entries() if name.startswith("psm_")}
+
+
 FIXTURE_RESULTS = (ROOT / "tests" / "data" / "suite-py311.json",
                    ROOT / "tests" / "data" / "suite-py312.json")
 

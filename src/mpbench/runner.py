@@ -28,6 +28,7 @@ import mpbench
 from mpbench import passes, publish, samples, workdirs
 from mpbench.catalogue import BenchSpec
 from mpbench.machine import machine_metadata
+from mpbench.memory_check import spec_shortfall
 from mpbench.options import Options, child_timeout
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.progress import ProgressStream
@@ -103,6 +104,7 @@ class Outcome:
     seconds: float
     benchmark: Optional[pyperf.Benchmark] = None
     error: Optional[str] = None
+    skipped: Optional[str] = None
 
 
 @dataclass
@@ -182,7 +184,8 @@ class SuiteRun:
             self._header()
             started = time.monotonic()
             for number, job in enumerate(self.jobs):
-                if not self.outcomes[job.index].error:  # a failure ends a benchmark
+                if not (self.outcomes[job.index].error or self.outcomes[job.index].skipped):
+                    # a failure (or a skip for lack of memory) ends a benchmark
                     self._run_one(number, job, workdir, started)
             return self._finish(workdir, time.monotonic() - started)
         except Interrupted as exc:
@@ -230,6 +233,12 @@ class SuiteRun:
         where = f"pass {job.pass_no}/{npasses}; " if npasses > 1 else ""
         self.say(f"[{number + 1:>{len(str(total))}}/{total}] {spec.name} "
                  f"({where}{self._eta(number, time.monotonic() - started)})")
+        outcome = self.outcomes[job.index]
+        short = spec_shortfall(spec.metadata)
+        if short:  # checked before it starts: skipped with a line, not failed
+            self.say(f"    skipped: {short}")
+            outcome.skipped, outcome.benchmark = short, None
+            return
         part = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.json")
         log_path = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.log")
         limit = self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 120
@@ -247,7 +256,6 @@ class SuiteRun:
             if returncode is None or leftovers:
                 stop_group(proc.pid, proc)
         seconds = time.monotonic() - t0
-        outcome = self.outcomes[job.index]
         outcome.seconds += seconds
         if returncode is None:
             outcome.error = f"timed out after {limit:.0f} s; stopped"
@@ -282,6 +290,10 @@ class SuiteRun:
         plan = self.plan
         passed = [o.benchmark for o in self.outcomes if o.benchmark is not None]
         failed = [o for o in self.outcomes if o.error]
+        skipped = [o.spec.name for o in self.outcomes if o.skipped]
+        if skipped:
+            self.say(f"{len(skipped)} benchmark(s) skipped for lack of memory: "
+                     + ", ".join(skipped))
         if passed:
             for line in passes.spread_summary(passed):
                 self.say(line)
