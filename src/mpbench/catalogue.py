@@ -24,7 +24,8 @@ TimeFunc = Callable[[int], float]
 
 GROUP_MODULES = ("mpbench.benchmarks.process",
                  "mpbench.benchmarks.channels",
-                 "mpbench.benchmarks.sync")
+                 "mpbench.benchmarks.sync",
+                 "mpbench.benchmarks.pool")
 
 
 @dataclass
