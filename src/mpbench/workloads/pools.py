@@ -179,8 +179,11 @@ class WorkerPool:
                 raise BenchmarkFailed(f"{self.what}: {len(set(pids))} distinct workers ran "
                                       f"the start-up tasks, expected {self.workers}")
         except Exception as exc:
-            self._stop_after_error()
-            raise failure(self.kind, self.what, self.procs, exc, self.timeout) from exc
+            if self.pool is not None:
+                self.procs += worker_processes(self.kind, self.pool)
+            error = failure(self.kind, self.what, self.procs, exc, self.timeout)  # before
+            self._stop_after_error()  # stopping kills the workers that are still fine
+            raise error from exc
         except BaseException:
             self._stop_after_error()
             raise
@@ -243,8 +246,9 @@ def time_lifecycle(loops: int, kind: str, ctx: Any, workers: int, part: str, tim
                 t2 = perf_counter()
         except Exception as exc:
             procs += worker_processes(kind, pool) if pool is not None else []
+            error = failure(kind, what, procs, exc, timeout)
             stop(kind, pool, procs)
-            raise failure(kind, what, procs, exc, timeout) from exc
+            raise error from exc
         except BaseException:
             stop(kind, pool, procs)
             raise
@@ -407,8 +411,9 @@ def time_concurrent_imap(loops: int, ctx: Any, timeout: float, task: Callable = 
                 pool.terminate()
                 total += perf_counter() - t0
         except Exception as exc:
+            error = failure("pool", what, procs, exc, timeout)
             stop("pool", pool, procs)
-            raise failure("pool", what, procs, exc, timeout) from exc
+            raise error from exc
         except BaseException:
             stop("pool", pool, procs)
             raise
