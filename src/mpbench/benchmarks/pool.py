@@ -67,7 +67,7 @@ FULL_SWEEP = (("map", 1), ("map", 4), ("map", 16), ("map", 64), ("map", None),
               ("apply_async", None), ("submit", None), ("executor_map", 1),
               ("executor_map", 16))
 GRIDS = {
-    "full": Grid(FULL_SWEEP, per_method=(("map", 1), ("map", 16), ("imap", 1), ("submit", None)),
+    "full": Grid(FULL_SWEEP, per_method=(("map", 1), ("map", 16), ("submit", None)),
                  per_workers=(("map", 1), ("map", 16), ("submit", None)),
                  split_all_workers=False, break_even_all_workers=True,
                  payload_sizes=(64, 4 * KiB, 64 * KiB, MiB)),
@@ -384,7 +384,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
 
 
 def _busy_md(env: Any, task_us: float) -> Dict[str, MetadataValue]:
-    return setup.busy_iterations(env, task_us)
+    return setup.serial_here(env, task_us)
 
 
 def _numeric_chunks(options: opt.Options, default: Sequence[int]) -> List[int]:

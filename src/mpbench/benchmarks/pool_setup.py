@@ -57,6 +57,20 @@ def busy_iterations(env: WorkerEnv, task_us: float) -> Dict[str, Any]:
             "mpbench_spin_iteration_ns": round(cal.iteration_ns, 3)}
 
 
+def serial_here(env: WorkerEnv, task_us: float) -> Dict[str, Any]:
+    """:func:`busy_iterations`, plus the plain loop's seconds per task measured here and
+    now (~20 ms, before the pool starts): busy work drifts by 10 % and more between
+    moments of a run on a shared machine, so a speed-up is best taken against the
+    serial time of the same worker (``mpbench_serial_task_s``, per run)."""
+    md = busy_iterations(env, task_us)
+    calls = max(3, int(0.02 / (task_us * 1e-6)))
+    iters = md["mpbench_task_iters"]
+    pool_floors.time_plain_loop(1, pool_tasks.busy, iters)
+    md["mpbench_serial_task_s"] = pool_floors.time_plain_loop(calls, pool_tasks.busy,
+                                                              iters) / calls
+    return md
+
+
 def _context(method: str) -> Any:
     return multiprocessing.get_context(method)
 
