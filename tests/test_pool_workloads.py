@@ -21,18 +21,23 @@ FORK = multiprocessing.get_context("fork" if "fork" in METHODS else METHODS[0])
 
 
 @pytest.fixture
-def fork_pools():
-    """A Pool(2) and a ProcessPoolExecutor(2), both up (per test: the leftover check
-    after every test would kill a longer-lived pool's workers)."""
-    with pools.WorkerPool("pool", FORK, 2, 30) as pool, \
-            pools.WorkerPool("executor", FORK, 2, 30) as executor:
-        yield {"pool": pool, "executor": executor}
+def fork_pool(request):
+    """A Pool(2) or ProcessPoolExecutor(2) (``kind``), up. One per test: the leftover
+    check after every test would kill a longer-lived pool's workers, and forking a
+    second pool while the first one's threads run is what Python 3.12 warns about."""
+    with pools.WorkerPool(request.param, FORK, 2, 30) as handle:
+        yield handle
 
 
-@pytest.mark.parametrize("api", pools.DISPATCH_APIS)
+def by_kind(apis):
+    return pytest.mark.parametrize("api, fork_pool", [(api, pools.kind_of(api)) for api in apis],
+                                   indirect=["fork_pool"])
+
+
+@by_kind(pools.DISPATCH_APIS)
 @pytest.mark.parametrize("chunksize", [None, 3])
-def test_every_task_runs_once_in_a_worker_and_comes_back_in_order(fork_pools, api, chunksize):
-    handle = fork_pools[pools.kind_of(api)]
+def test_every_task_runs_once_in_a_worker_and_comes_back_in_order(fork_pool, api, chunksize):
+    handle = fork_pool
     _, results = pools.run_calls(api, handle.pool, pool_tasks.whoami, range(50), chunksize)
     values = [value for value, _ in results]
     assert values == list(range(50)) if api in pools.ORDERED_APIS else sorted(values) == list(range(50))
@@ -40,9 +45,9 @@ def test_every_task_runs_once_in_a_worker_and_comes_back_in_order(fork_pools, ap
     assert {pid for _, pid in results} <= workers and os.getpid() not in workers
 
 
-@pytest.mark.parametrize("api", pools.DISPATCH_APIS)
-def test_dispatch_times_checked_calls(fork_pools, api):
-    run = pools.Dispatch(fork_pools[pools.kind_of(api)], api, pool_tasks.identity, range(64), 4)
+@by_kind(pools.DISPATCH_APIS)
+def test_dispatch_times_checked_calls(fork_pool, api):
+    run = pools.Dispatch(fork_pool, api, pool_tasks.identity, range(64), 4)
     assert run.time(2) > 0
 
 
@@ -125,12 +130,12 @@ def test_minimal_pool_worker_death_is_noticed():
             floor.time(1)
 
 
-def test_plain_loop_and_bare_map_run_the_task(fork_pools):
+@pytest.mark.parametrize("fork_pool", ["pool"], indirect=True)
+def test_plain_loop_and_bare_map_run_the_task(fork_pool):
     calls = []
     assert pool_floors.time_plain_loop(5, calls.append, 1) > 0
     assert calls == [1] * 5
-    assert pool_floors.time_bare_map(2, fork_pools["pool"].pool, pool_tasks.identity,
-                                     range(10), 1) > 0
+    assert pool_floors.time_bare_map(2, fork_pool.pool, pool_tasks.identity, range(10), 1) > 0
 
 
 def test_workers_import_next_to_nothing():

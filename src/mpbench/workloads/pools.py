@@ -25,6 +25,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import repeat
+from multiprocessing import connection
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from mpbench.errors import BenchmarkFailed
@@ -131,11 +132,26 @@ def check_workers(procs: Sequence[Any], what: str) -> None:
                                   f"{describe_exit(proc.exitcode)}, expected exit code 0")
 
 
+def _dead(procs: Sequence[Any]) -> List[Any]:
+    """Workers that have ended, their exit codes known: a worker's sentinel closes as it
+    exits, a moment before ``waitpid`` can report it, so wait that moment."""
+    sentinels = {}
+    for proc in procs:
+        try:
+            sentinels[proc.sentinel] = proc
+        except ValueError:  # closed: it ended and was reaped
+            continue
+    ended = [sentinels[s] for s in connection.wait(list(sentinels), 0)] if sentinels else []
+    for proc in ended:
+        proc.join(1.0)
+    return [p for p in procs if p.exitcode is not None]
+
+
 def failure(kind: str, what: str, procs: Sequence[Any], exc: BaseException,
             timeout: float) -> BenchmarkFailed:
     """What went wrong, in words: a dead worker (Pool hangs, the executor breaks), or
     a plain timeout."""
-    dead = [p for p in procs if p.exitcode is not None]
+    dead = _dead(procs)
     deaths = ", ".join(f"pid {p.pid} ended with {describe_exit(p.exitcode)}" for p in dead)
     if isinstance(exc, BrokenProcessPool):
         return BenchmarkFailed(f"{what}: ProcessPoolExecutor raised BrokenProcessPool "
