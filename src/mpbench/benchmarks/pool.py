@@ -73,7 +73,7 @@ GRIDS = {
                  payload_sizes=(64, 4 * KiB, 64 * KiB, MiB)),
     "fast": Grid(FULL_SWEEP, per_method=(("map", 1),), per_workers=(),
                  split_all_workers=False, break_even_all_workers=False,
-                 payload_sizes=(64, 64 * KiB, MiB)),
+                 payload_sizes=(64, MiB)),
 }
 
 
