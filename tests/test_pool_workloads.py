@@ -13,6 +13,7 @@ import pytest
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.options import available_start_methods
+from mpbench.workloads import pool_dispatch as dispatch
 from mpbench.workloads import pool_floors, pool_tasks, pools
 from mpbench.workloads.guard import ChildTimeout
 
@@ -38,30 +39,30 @@ def by_kind(apis):
 @pytest.mark.parametrize("chunksize", [None, 3])
 def test_every_task_runs_once_in_a_worker_and_comes_back_in_order(fork_pool, api, chunksize):
     handle = fork_pool
-    _, results = pools.run_calls(api, handle.pool, pool_tasks.whoami, range(50), chunksize)
+    _, results = dispatch.run_calls(api, handle.pool, pool_tasks.whoami, range(50), chunksize)
     values = [value for value, _ in results]
-    assert values == list(range(50)) if api in pools.ORDERED_APIS else sorted(values) == list(range(50))
+    assert (values if api in pools.ORDERED_APIS else sorted(values)) == list(range(50))
     workers = {proc.pid for proc in handle.procs}
     assert {pid for _, pid in results} <= workers and os.getpid() not in workers
 
 
 @by_kind(pools.DISPATCH_APIS)
 def test_dispatch_times_checked_calls(fork_pool, api):
-    run = pools.Dispatch(fork_pool, api, pool_tasks.identity, range(64), 4)
+    run = dispatch.Dispatch(fork_pool, api, pool_tasks.identity, range(64), 4)
     assert run.time(2) > 0
 
 
 def test_result_check_catches_missing_and_reordered_results():
-    pools.check_results("imap_unordered", [2, 0, 1], range(3), "t")
+    dispatch.check_results("imap_unordered", [2, 0, 1], range(3), "t")
     for api, got in (("map", [0, 2, 1]), ("map", [0, 1]), ("imap_unordered", [0, 1, 1])):
         with pytest.raises(BenchmarkFailed, match="3 tasks"):
-            pools.check_results(api, got, range(3), "t")
+            dispatch.check_results(api, got, range(3), "t")
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_map_runs_in_workers_of_every_start_method(method):
     with pools.WorkerPool("pool", multiprocessing.get_context(method), 2, 30) as handle:
-        _, results = pools.run_calls("map", handle.pool, pool_tasks.whoami, range(20), 1)
+        _, results = dispatch.run_calls("map", handle.pool, pool_tasks.whoami, range(20), 1)
     assert [value for value, _ in results] == list(range(20))
     assert {pid for _, pid in results} <= {proc.pid for proc in handle.procs}
 
@@ -88,7 +89,7 @@ def test_pool_hang_on_a_dead_worker_is_cut_and_named():
     t0 = time.monotonic()
     with pytest.raises(BenchmarkFailed) as failed:
         with pools.WorkerPool("pool", FORK, 2, timeout=1.5) as handle:
-            pools.Dispatch(handle, "map", pool_tasks.worker_dies, range(8), 1).time(1)
+            dispatch.Dispatch(handle, "map", pool_tasks.worker_dies, range(8), 1).time(1)
     message = str(failed.value)
     assert "Pool hung: a worker died inside a task" in message
     assert f"exit code {pool_tasks.WORKER_DIES_EXIT_CODE}" in message
@@ -99,7 +100,7 @@ def test_executor_breaks_on_a_dead_worker_and_says_so():
     t0 = time.monotonic()
     with pytest.raises(BenchmarkFailed, match="raised BrokenProcessPool") as failed:
         with pools.WorkerPool("executor", FORK, 2, timeout=30) as handle:
-            pools.Dispatch(handle, "submit", pool_tasks.worker_dies, range(8), None).time(1)
+            dispatch.Dispatch(handle, "submit", pool_tasks.worker_dies, range(8), None).time(1)
     assert f"exit code {pool_tasks.WORKER_DIES_EXIT_CODE}" in str(failed.value)
     assert time.monotonic() - t0 < 15  # well within the 30 s timeout: no hang
 
@@ -142,7 +143,8 @@ def test_workers_import_next_to_nothing():
     """Spawn and forkserver workers import the tasks' module: nothing of the harness,
     and no more of mpbench than the tasks themselves."""
     code = ("import sys, mpbench.workloads.pool_tasks, mpbench.workloads.pools, "
-            "mpbench.workloads.pool_floors, mpbench.workloads.lifecycle\n"
+            "mpbench.workloads.pool_floors, mpbench.workloads.lifecycle, "
+            "mpbench.workloads.pool_dispatch\n"
             "print(' '.join(sorted(sys.modules)))")
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True, timeout=60).stdout.split())

@@ -45,18 +45,18 @@ FAULTS = (setup.FAULT_WORKER_DIES,)
 WEIGHT = 0.25
 
 
+Pairs = Tuple[Tuple[str, Optional[int]], ...]  # (api, chunksize); None: the API's default
+
+
 @dataclass(frozen=True)
 class Grid:
     """What is crossed with what. ``main W`` is 2 when asked for, else the middle of
     ``--workers``; the default start method is the platform's (unless ``--methods``
     leaves it out)."""
 
-    # (api, chunksize) at the main W and the default method (None: the API's default)
-    sweep: Tuple[Tuple[str, Optional[int]], ...]
-    # (api, chunksize) at the main W, every other method
-    per_method: Tuple[Tuple[str, Optional[int]], ...]
-    # (api, chunksize) at every other W, default method
-    per_workers: Tuple[Tuple[str, Optional[int]], ...]
+    sweep: Pairs        # at the main W and the default method
+    per_method: Pairs   # at the main W, every other method
+    per_workers: Pairs  # at every other W, the default method
     split_all_workers: bool        # startup/shutdown at every W (else the main W)
     break_even_all_workers: bool   # break-even at every W (else the main W)
     payload_sizes: Tuple[int, ...]
@@ -121,7 +121,7 @@ def grid_for(options: opt.Options) -> Grid:
     if not chunks:
         return grid
 
-    def rechunk(pairs: Sequence[Tuple[str, Optional[int]]]) -> Tuple[Tuple[str, Optional[int]], ...]:
+    def rechunk(pairs: Pairs) -> Pairs:
         out: List[Tuple[str, Optional[int]]] = []
         for api in dict.fromkeys(api for api, _ in pairs):
             if api not in pools.CHUNKED_APIS:

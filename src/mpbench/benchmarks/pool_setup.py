@@ -15,7 +15,9 @@ from mpbench.atomic import atomic_write_text
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.machine import usable_cpus
 from mpbench.workloads import busywork, lifecycle, pool_floors, pool_tasks, pools
+from mpbench.workloads import pool_dispatch as dispatch
 from mpbench.workloads import channels as channel_work
+from mpbench.workloads.guard import deadline
 
 CALIBRATION_FILE = "pool-busywork-calibration.json"
 FAULT_WORKER_DIES = "worker-dies"
@@ -98,7 +100,7 @@ def dispatch_setup(env: WorkerEnv, api: str, chunksize: Optional[int], method: s
     args = list(items(env))
     with pools.WorkerPool(pools.kind_of(api), _context(method), workers,
                           env.child_timeout) as handle:
-        run = pools.Dispatch(handle, api, task_for(env, task), args, chunksize)
+        run = dispatch.Dispatch(handle, api, task_for(env, task), args, chunksize)
         yield Prepared(run.time, {**occupancy(workers), **metadata(env)})
 
 
@@ -118,12 +120,16 @@ def busy_items(task_us: float, count: int) -> Callable[[WorkerEnv], List[int]]:
 
 @contextmanager
 def bare_map_setup(env: WorkerEnv, method: str, workers: int, tasks: int) -> Iterator[Prepared]:
-    """The harness check's reference: the same pool, timed by a bare ``map`` loop."""
+    """The harness check's reference: the same pool, timed by a bare ``map`` loop (a floor:
+    the test hook that kills workers leaves it alone, as it does every floor)."""
     with pools.WorkerPool("pool", _context(method), workers, env.child_timeout) as handle:
-        func = functools.partial(pool_floors.time_bare_map, pool=handle.pool,
-                                 task=task_for(env, pool_tasks.identity),
-                                 items=range(tasks), chunksize=1)
-        yield Prepared(func, occupancy(workers))
+        bare = functools.partial(pool_floors.time_bare_map, pool=handle.pool,
+                                 task=pool_tasks.identity, items=range(tasks), chunksize=1)
+
+        def time_func(loops: int) -> float:  # one interval timer around the bare loop
+            with deadline(env.child_timeout, f"{handle.what} bare map"):
+                return bare(loops)
+        yield Prepared(time_func, occupancy(workers))
 
 
 @contextmanager

@@ -2,8 +2,8 @@
 
 Every ``time_*`` function follows pyperf's ``bench_time_func`` protocol
 (``loops`` rounds, total seconds). The pools run the tasks of
-:mod:`mpbench.workloads.pool_tasks`; results are checked after the clock
-stops (they must come back whole, and in order where the API promises it).
+:mod:`mpbench.workloads.pool_tasks`; the per-task dispatch loops are in
+:mod:`mpbench.workloads.pool_dispatch`.
 
 A pool is *up* when each of its W workers has run a task: W
 :func:`~mpbench.workloads.pool_tasks.rendezvous` tasks, each holding its
@@ -21,12 +21,14 @@ Standard library only: the parent side of the pool benchmarks.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
-from itertools import repeat
 from multiprocessing import connection
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import pool_tasks
@@ -80,14 +82,51 @@ def worker_processes(kind: str, pool: Any) -> List[Any]:
     return list(procs)
 
 
-def rendezvous(kind: str, pool: Any, workers: int, arrived: Any, go: Any,
-               timeout: float) -> List[int]:
-    """Run one :func:`~pool_tasks.rendezvous` task in each of the ``workers`` workers;
-    their pids. The caller bounds the wait with a deadline."""
-    if kind == "pool":
-        pending = [pool.apply_async(pool_tasks.rendezvous, (timeout,)) for _ in range(workers)]
-    else:
-        pending = [pool.submit(pool_tasks.rendezvous, timeout) for _ in range(workers)]
+@contextmanager
+def alarms_for_main_thread() -> Iterator[None]:
+    """Threads started inside (a pool's handler threads, the executor's manager thread)
+    keep SIGALRM blocked, so the deadline's alarm reaches the main thread.
+
+    The alarm is process-directed: the kernel hands it to any thread that does not
+    block it. Taken by a handler thread, it would leave the main thread waiting,
+    never interrupted (one Pool hang in six was never cut here). Processes forked
+    inside inherit the mask too; nothing in a worker uses SIGALRM. Costs two
+    ``pthread_sigmask`` calls.
+    """
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:  # an alarm that came meanwhile is delivered here, to this thread
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def start(kind: str, ctx: Any, workers: int, arrived: Any, go: Any,
+          timeout: float) -> Tuple[Any, List[Any]]:
+    """A new pool with one :func:`~pool_tasks.rendezvous` task submitted per worker:
+    ``(pool, pending results)``; :func:`rendezvous` waits for them."""
+    with alarms_for_main_thread():
+        pool = new_pool(kind, ctx, workers, pool_tasks.rendezvous_init, (arrived, go))
+        try:
+            if kind == "pool":
+                pending = [pool.apply_async(pool_tasks.rendezvous, (timeout,))
+                           for _ in range(workers)]
+            else:  # the first submit starts the executor's thread (and fork's workers)
+                pending = [pool.submit(pool_tasks.rendezvous, timeout) for _ in range(workers)]
+            return pool, pending
+        except BaseException as exc:
+            error = exc
+    stop(kind, pool, worker_processes(kind, pool))  # outside the block: its deadline can fire
+    raise error
+
+
+def rendezvous(kind: str, pending: Sequence[Any], workers: int, arrived: Any,
+               go: Any) -> List[int]:
+    """Wait until the ``workers`` rendezvous tasks all run, let them go; their pids
+    (the caller bounds the wait with a deadline)."""
     for _ in range(workers):
         arrived.acquire()
     for _ in range(workers):
@@ -186,30 +225,25 @@ class WorkerPool:
         arrived, go = self.ctx.Semaphore(0), self.ctx.Semaphore(0)
         try:
             with deadline(self.timeout, f"{self.what} start-up"):
-                self.pool = new_pool(self.kind, self.ctx, self.workers,
-                                     pool_tasks.rendezvous_init, (arrived, go))
-                pids = rendezvous(self.kind, self.pool, self.workers, arrived, go,
-                                  self.timeout)
+                self.pool, pending = start(self.kind, self.ctx, self.workers, arrived, go,
+                                           self.timeout)
+                pids = rendezvous(self.kind, pending, self.workers, arrived, go)
             self.procs = worker_processes(self.kind, self.pool)
             if len(set(pids)) != self.workers:
                 raise BenchmarkFailed(f"{self.what}: {len(set(pids))} distinct workers ran "
                                       f"the start-up tasks, expected {self.workers}")
-        except Exception as exc:
+        except BaseException as exc:
             if self.pool is not None:
                 self.procs += worker_processes(self.kind, self.pool)
-            error = failure(self.kind, self.what, self.procs, exc, self.timeout)  # before
-            self._stop_after_error()  # stopping kills the workers that are still fine
+            # described before stopping: stopping kills the workers that were fine
+            error = (failure(self.kind, self.what, self.procs, exc, self.timeout)
+                     if isinstance(exc, Exception) else None)
+            stop(self.kind, self.pool, self.procs)
+            self.pool = None
+            if error is None:
+                raise
             raise error from exc
-        except BaseException:
-            self._stop_after_error()
-            raise
         return self
-
-    def _stop_after_error(self) -> None:
-        if self.pool is not None:
-            self.procs += worker_processes(self.kind, self.pool)
-        stop(self.kind, self.pool, self.procs)
-        self.pool = None
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self.pool is None:
@@ -254,8 +288,8 @@ def time_lifecycle(loops: int, kind: str, ctx: Any, workers: int, part: str, tim
         try:
             with deadline(timeout, what):
                 t0 = perf_counter()
-                pool = new_pool(kind, ctx, workers, pool_tasks.rendezvous_init, (arrived, go))
-                pids = rendezvous(kind, pool, workers, arrived, go, timeout)
+                pool, pending = start(kind, ctx, workers, arrived, go, timeout)
+                pids = rendezvous(kind, pending, workers, arrived, go)
                 t1 = perf_counter()
                 procs = worker_processes(kind, pool)
                 close(kind, pool)
@@ -276,132 +310,6 @@ def time_lifecycle(loops: int, kind: str, ctx: Any, workers: int, part: str, tim
     return total
 
 
-# -- dispatch ----------------------------------------------------------------------
-# One function per API: a bare loop of `loops` calls over `items`, its seconds and the
-# last call's results. Nothing else runs between the two clock reads.
-
-Loop = Callable[[Any, Callable, Sequence[Any], Optional[int], int], Tuple[float, List[Any]]]
-
-
-def _map(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-         loops: int) -> Tuple[float, List[Any]]:
-    call = pool.map
-    results: List[Any] = []
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        results = call(task, items, chunksize)
-    return perf_counter() - t0, results
-
-
-def _imap(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-          loops: int) -> Tuple[float, List[Any]]:
-    call = pool.imap
-    results: List[Any] = []
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        results = list(call(task, items, chunksize or 1))
-    return perf_counter() - t0, results
-
-
-def _imap_unordered(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-                    loops: int) -> Tuple[float, List[Any]]:
-    call = pool.imap_unordered
-    results: List[Any] = []
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        results = list(call(task, items, chunksize or 1))
-    return perf_counter() - t0, results
-
-
-def _apply_async(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-                 loops: int) -> Tuple[float, List[Any]]:
-    call = pool.apply_async
-    results: List[Any] = []
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        pending = [call(task, (item,)) for item in items]
-        results = [p.get() for p in pending]
-    return perf_counter() - t0, results
-
-
-def _apply(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-           loops: int) -> Tuple[float, List[Any]]:
-    call = pool.apply
-    results: List[Any] = []
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        results = [call(task, (item,)) for item in items]
-    return perf_counter() - t0, results
-
-
-def _submit(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-            loops: int) -> Tuple[float, List[Any]]:
-    call = pool.submit
-    results: List[Any] = []
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        pending = [call(task, item) for item in items]
-        results = [f.result() for f in pending]
-    return perf_counter() - t0, results
-
-
-def _executor_map(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-                  loops: int) -> Tuple[float, List[Any]]:
-    call = pool.map
-    results: List[Any] = []
-    size = chunksize or 1
-    t0 = perf_counter()
-    for _ in repeat(None, loops):
-        results = list(call(task, items, chunksize=size))
-    return perf_counter() - t0, results
-
-
-LOOPS: Dict[str, Loop] = {"map": _map, "imap": _imap, "imap_unordered": _imap_unordered,
-                          "apply_async": _apply_async, "apply": _apply, "submit": _submit,
-                          "executor_map": _executor_map}
-
-
-def run_calls(api: str, pool: Any, task: Callable, items: Sequence[Any],
-              chunksize: Optional[int], loops: int = 1) -> Tuple[float, List[Any]]:
-    """``loops`` calls of ``api`` over ``items``: (seconds, the last call's results).
-    ``chunksize`` ``None`` is the API's default."""
-    return LOOPS[api](pool, task, items, chunksize, loops)
-
-
-def check_results(api: str, results: List[Any], expected: Sequence[Any], what: str) -> None:
-    """Results whole, and in order where the API promises order."""
-    got = results if api in ORDERED_APIS else sorted(results)
-    if len(got) != len(expected) or got != list(expected):
-        raise BenchmarkFailed(f"{what}: {len(results)} results came back for "
-                              f"{len(expected)} tasks, or not the ones sent"
-                              + ("" if api in ORDERED_APIS else " (order ignored)"))
-
-
-class Dispatch:
-    """Per-task cost of one API on a pool that is up: ``time(loops)`` makes ``loops``
-    calls over ``items`` (pyperf's ``inner_loops`` = ``len(items)``)."""
-
-    def __init__(self, handle: WorkerPool, api: str, task: Callable, items: Sequence[Any],
-                 chunksize: Optional[int], expected: Optional[Sequence[Any]] = None) -> None:
-        if kind_of(api) != handle.kind:
-            raise ValueError(f"{api} is not an API of {handle.what}")
-        self.handle, self.api, self.task, self.chunksize = handle, api, task, chunksize
-        self.items = list(items)
-        self.expected = self.items if expected is None else list(expected)
-        self.what = f"{handle.what} {api}" + (f" chunksize {chunksize}" if chunksize else "")
-
-    def time(self, loops: int) -> float:
-        try:
-            with deadline(self.handle.timeout, self.what):
-                seconds, results = run_calls(self.api, self.handle.pool, self.task,
-                                             self.items, self.chunksize, loops)
-        except Exception as exc:
-            raise failure(self.handle.kind, self.what, self.handle.procs, exc,
-                          self.handle.timeout) from exc
-        check_results(self.api, results, self.expected, self.what)
-        return seconds
-
-
 # -- pyperformance's shape --------------------------------------------------------
 
 def time_concurrent_imap(loops: int, ctx: Any, timeout: float, task: Callable = pool_tasks.identity,
@@ -420,7 +328,8 @@ def time_concurrent_imap(loops: int, ctx: Any, timeout: float, task: Callable = 
         try:
             with deadline(timeout, what):
                 t0 = perf_counter()
-                pool = ctx.Pool(workers)
+                with alarms_for_main_thread():
+                    pool = ctx.Pool(workers)
                 procs = worker_processes("pool", pool)
                 for _ in pool.imap(task, items, chunksize):
                     pass
