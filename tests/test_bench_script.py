@@ -18,6 +18,8 @@ from conftest import ROOT
      ["channels.socketpair.throughput[size=64B]", "channels.pipe.throughput[size=64B]"]),
     ("bench_sync.py", ["--only", r"wakeup\[primitive=event,waiters=2\]"],
      ["sync.semaphore_pingpong", "sync.wakeup[primitive=event,waiters=2]"]),
+    ("bench_pool.py", ["--only", r"queue_timeout\[op=get,timeout=1ms\]"],
+     ["pool.sleep_overshoot[timeout=1ms]", "pool.queue_timeout[op=get,timeout=1ms]"]),
 ])
 def test_bench_script_runs_under_plain_pyperf(tmp_path, script, args, names):
     """The benchmark asked for and the floor it is compared with, nothing else."""

@@ -25,6 +25,7 @@ TimeFunc = Callable[[int], float]
 GROUP_MODULES = ("mpbench.benchmarks.process",
                  "mpbench.benchmarks.channels",
                  "mpbench.benchmarks.sync",
+                 "mpbench.benchmarks.pool",
                  "mpbench.benchmarks.shared")
 
 
