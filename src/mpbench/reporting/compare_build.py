@@ -52,10 +52,9 @@ def make_sides(sets: Sequence[data.ResultSet], vs_count: int) -> List[Side]:
 
 def compare_builders() -> List[CompareBuilder]:
     """Per-group overlay sections, in page order."""
-    from mpbench.reporting import channels_section, process_section, sync_section
+    from mpbench.groups import all_groups
 
-    return [process_section.compare_section, channels_section.compare_section,
-            sync_section.compare_section]
+    return [group.part("compare").compare_section for group in all_groups() if group.compare]
 
 
 def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] = (),
