@@ -1,24 +1,19 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``trace``, ``compare`` and ``bench_matrix``. Arguments after ``--`` go to the
+``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
 command a session runs.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
 import sys
 from datetime import datetime, timezone
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import nox
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
-
-MATRIX = ("3.9", "3.10", "3.11", "3.12", "3.13")
 
 
 @nox.session
@@ -51,57 +46,73 @@ def compare(session: nox.Session) -> None:
     session.run("mpbench", "compare", *session.posargs)
 
 
-def _version_of(python: str) -> Optional[str]:
-    try:
-        out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
+@nox.session
+def aa(session: nox.Session) -> None:
+    """A/A self-test: ``nox -s aa -- [selection and mode options]`` runs a selection twice
+    (default: the process group, --fast) and prints the false-alarm rate of the comparison."""
+    session.install(".")
+    session.run("mpbench", "selftest", "aa", *session.posargs)
 
 
-def find_interpreters() -> Tuple[Dict[str, str], List[str]]:
-    """CPython 3.9-3.13 found on PATH or under pyenv: (version -> path, skipped versions)."""
-    roots = [os.environ.get("PYENV_ROOT", ""), os.path.expanduser("~/.pyenv")]
-    found: Dict[str, str] = {}
-    for version in MATRIX:
-        candidates = [shutil.which(f"python{version}") or ""]
-        for root in filter(None, roots):
-            candidates += sorted(glob.glob(os.path.join(root, "versions", f"{version}.*", "bin",
-                                                        f"python{version}")), reverse=True)
-        if sys.version_info[:2] == tuple(map(int, version.split("."))):
-            candidates.insert(0, sys.executable)
-        for candidate in filter(None, candidates):
-            if _version_of(candidate) == version:
-                found[version] = candidate
-                break
-    return found, [v for v in MATRIX if v not in found]
+def _interpreters_module():
+    """mpbench.interpreters straight from src/ (standard library only): nox's own
+    Python has no mpbench installed."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src")
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    from mpbench import interpreters
+
+    return interpreters
+
+
+def _split_python_option(args: List[str]) -> Tuple[Optional[str], List[str]]:
+    """``--python LIST`` (or ``--python=LIST``) out of the arguments meant for mpbench run."""
+    rest: List[str] = []
+    wanted: Optional[str] = None
+    it = iter(args)
+    for arg in it:
+        if arg == "--python":
+            wanted = next(it, "")
+        elif arg.startswith("--python="):
+            wanted = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return wanted, rest
 
 
 @nox.session
 def bench_matrix(session: nox.Session) -> None:
-    """The suite on every CPython 3.9-3.13 found, then the version comparison.
+    """The suite on every CPython >= 3.9 found (free-threaded builds too), then the comparison.
 
-    ``nox -s bench_matrix -- --fast`` passes options to every ``mpbench run``.
+    ``nox -s bench_matrix -- [--python 3.12,3.13t,PATH] [mpbench run options]``.
     """
-    found, skipped = find_interpreters()
-    session.log(f"interpreters found: {', '.join(f'{v} ({p})' for v, p in found.items()) or 'none'}")
-    if skipped:
-        session.warn(f"skipped (not installed): {', '.join(skipped)}")
+    interpreters = _interpreters_module()
+    wanted_text, run_args = _split_python_option(list(session.posargs))
+    try:
+        wanted = interpreters.parse_python_list(wanted_text) if wanted_text is not None else None
+        found, skipped = interpreters.choose(wanted)
+    except interpreters.UsageError as exc:
+        # bad input: one line and exit status 2, as every mpbench command does
+        print(f"nox > bench_matrix: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    session.log("interpreters: " + (", ".join(f"{name} ({i.path})" for name, i in found.items())
+                                    or "none"))
+    for line in skipped:
+        session.warn(f"skipped {line}")
     if not found:
-        session.error("no CPython 3.9-3.13 found on PATH or under pyenv")
+        session.error("no usable CPython >= 3.9 found on PATH or under pyenv")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     outdir = os.path.join("results", f"matrix-{stamp}")
     os.makedirs(outdir, exist_ok=True)
     results = []
-    for version, python in found.items():
+    for version, interpreter in found.items():
         venv = os.path.join(".nox", f"bench_matrix-py{version}")
         if not os.path.exists(os.path.join(venv, "bin", "python")):
-            session.run(python, "-m", "venv", venv, external=True)
+            session.run(interpreter.path, "-m", "venv", venv, external=True)
         session.run(os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", ".",
                     external=True)
         out = os.path.join(outdir, f"py{version}.json")
-        session.run(os.path.join(venv, "bin", "mpbench"), "run", "-o", out, *session.posargs,
+        session.run(os.path.join(venv, "bin", "mpbench"), "run", "-o", out, *run_args,
                     external=True, success_codes=[0, 1])
         if os.path.exists(out):
             results.append(out)
@@ -111,4 +122,4 @@ def bench_matrix(session: nox.Session) -> None:
     session.install(".")
     session.run("mpbench", "compare", *results, "-o", os.path.join("reports", "matrix"))
     if skipped:
-        session.warn(f"versions skipped (not installed): {', '.join(skipped)}")
+        session.warn(f"skipped: {'; '.join(skipped)}")

@@ -95,6 +95,12 @@ def shm_entries() -> set:
     return {name for name in names if name.startswith(("sem.mp-", "psm_", "mp-"))}
 
 
+def shm_segments() -> set:
+    """The ``SharedMemory`` segments in /dev/shm (``psm_*``): named semaphores come and go
+    with other test runs on a shared machine, segments only with the shared group's."""
+    return {name for name in shm_entries() if name.startswith("psm_")}
+
+
 FIXTURE_RESULTS = (ROOT / "tests" / "data" / "suite-py311.json",
                    ROOT / "tests" / "data" / "suite-py312.json")
 
@@ -139,3 +145,51 @@ class FixtureFile:
 
     def mean(self, name: str) -> float:
         return self.benches[name].mean()
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 64 KiB tmpfs (a small disk that fills up), or a skip saying why none."""
+    mounted: List[Path] = []
+
+    def mount(name: str = "tmpfs", size: str = "64k") -> Path:
+        where = tmp_path / name
+        where.mkdir()
+        if not sys.platform.startswith("linux"):
+            pytest.skip("tmpfs: Linux only")
+        try:
+            done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                                   str(where)], capture_output=True, text=True, timeout=30)
+        except OSError as exc:
+            pytest.skip(f"cannot mount a tmpfs here: {exc}")
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+        mounted.append(where)
+        return where
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, timeout=30)
+
+
+def fill(folder: Path, leave: int = 0) -> None:
+    """Fill ``folder``'s file system until at most ``leave`` bytes are free."""
+    stats = os.statvfs(folder)
+    free = stats.f_bavail * stats.f_frsize
+    with open(folder / "ballast", "wb") as ballast:
+        try:
+            ballast.write(b"\0" * max(0, free - leave))
+            ballast.flush()
+        except OSError:
+            pass
+
+
+def mpbench_driver(tmp_path: Path, prologue: str, *args: str, timeout: float = 100,
+                   env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``mpbench ARGS`` in a fresh interpreter after ``prologue`` (Python code that
+    arranges a fault at a chosen point, e.g. by wrapping a function)."""
+    script = tmp_path / "driver.py"
+    script.write_text(prologue + "\nimport sys\nfrom mpbench.cli import main\n"
+                      f"sys.exit(main({list(args)!r}))\n")
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=timeout, env=env)

@@ -22,6 +22,8 @@ from conftest import ROOT
     ("bench_sync.py", ["--only", r"wakeup\[primitive=event,waiters=2,placement=same-cpu\]"],
      ["sync.semaphore_pingpong[placement=same-cpu]",
       "sync.wakeup[primitive=event,waiters=2,placement=same-cpu]"]),
+    ("bench_pool.py", ["--only", r"queue_timeout\[op=get,timeout=1ms\]"],
+     ["pool.sleep_overshoot[timeout=1ms]", "pool.queue_timeout[op=get,timeout=1ms]"]),
 ])
 def test_bench_script_runs_under_plain_pyperf(tmp_path, script, args, names):
     """The benchmark asked for, its floor and its reference (the harness check), nothing else."""

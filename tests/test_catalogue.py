@@ -32,7 +32,8 @@ def test_every_figure_names_a_floor_that_exists(specs):
 def test_process_metadata_carries_every_parameter(specs):
     for spec in (s for s in specs if s.group == "process"):
         md = spec.metadata
-        assert md["mpbench_metric"] in {"start", "time_to_target", "join", "start_join"}
+        assert md["mpbench_metric"] in {"start", "time_to_target", "join", "start_join",
+                                        "terminate"}
         assert isinstance(md["mpbench_nprocs"], int)
         if not spec.is_floor:
             assert md["mpbench_method"] in {"fork", "spawn", "forkserver"}

@@ -1,15 +1,14 @@
 """The benchmark catalogue: every benchmark, its parameters and how to set it up.
 
-A group module under :mod:`mpbench.benchmarks` exposes ``GROUP`` (its name),
-``OPTIONS`` (extra :class:`~mpbench.options.Option` s) and
-``benchmarks(options) -> list[BenchSpec]``. Building the catalogue is cheap
+A group's catalogue module (named by its descriptor in :mod:`mpbench.groups`)
+exposes ``GROUP`` (its name), ``OPTIONS`` (extra :class:`~mpbench.options.Option` s),
+``FAULTS`` (test hooks) and ``benchmarks(options) -> list[BenchSpec]``. Building the catalogue is cheap
 and deterministic: the ``mpbench`` process and every pyperf worker build the
 same list from the same options and agree on names and order.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +21,6 @@ from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
 MetadataValue = Union[int, float, str]
 TimeFunc = Callable[[int], float]
 
-GROUP_MODULES = ("mpbench.benchmarks.process",
-                 "mpbench.benchmarks.channels",
-                 "mpbench.benchmarks.sync")
 
 
 @dataclass
@@ -114,15 +110,10 @@ def timed(time_func: TimeFunc, **metadata: MetadataValue) -> Iterator[Prepared]:
 
 
 def group_modules() -> List[Any]:
-    """The group modules that exist in this installation, in catalogue order."""
-    modules = []
-    for name in GROUP_MODULES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules
+    """Every registered group's catalogue module, in catalogue order (:mod:`mpbench.groups`)."""
+    from mpbench.groups import all_groups
+
+    return [group.part("catalogue") for group in all_groups()]
 
 
 def all_options() -> List[Option]:

@@ -1,7 +1,9 @@
-"""The ``mpbench`` command line: ``list`` and ``run`` (more commands join later).
+"""The ``mpbench`` command line: ``list``, ``run``, ``report``, ``compare``, ``trace``, ``view``.
 
-Heavy modules (pyperf, the runner) are imported inside the commands: spawn
-children of anything started from here must not pay for them.
+Every module beyond the standard library's smallest is imported inside
+:func:`main`: spawn children of anything started from here must not pay for
+them, and a Ctrl-C during start-up lands in :func:`main`'s handler (one line,
+exit status 130) instead of a traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ import sys
 from typing import Optional, Sequence
 
 from mpbench import __version__
-from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments, fail,
-                               options_from_args)
-from mpbench.errors import UsageError
 
 
 def _describe(spec) -> str:
@@ -26,6 +25,7 @@ def _describe(spec) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the catalogue, one benchmark a line with its parameters."""
     from mpbench import catalogue
+    from mpbench.arguments import options_from_args
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
     for note in catalogue.notes(options_from_args(args)):
@@ -37,27 +37,33 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected benchmarks and write one pyperf results file."""
-    from mpbench import catalogue, runner
+    from mpbench import catalogue, passes, publish, runner
+    from mpbench.arguments import options_from_args
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
     for note in catalogue.notes(options_from_args(args)):
         print(f"note: {note}")
-    if args.output is None:
-        output = runner.check_output(runner.default_output(), create_parent=True)
-    else:
-        output = runner.check_output(args.output)
     mode = runner.MODES[args.mode]
+    runs = [1 if mode.name == "debug" else mode.processes_for(spec) for spec in specs]
+    if args.output is None:
+        output = publish.check_output(runner.default_output(), create_parent=True,
+                                      runs_per_benchmark=runs)
+    else:
+        output = publish.check_output(args.output, runs_per_benchmark=runs)
     report_dir = None
     if args.report is not None:
         from mpbench.reporting.output import prepare_outdir
 
         report_dir = prepare_outdir(args.report)
-    plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv)
-    status = runner.SuiteRun(plan).run()
-    if report_dir is not None and os.path.exists(output):
+    npasses = args.passes or passes.default_passes(mode.name)
+    plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv,
+                          passes=npasses)
+    suite_run = runner.SuiteRun(plan)
+    status = suite_run.run()
+    if report_dir is not None and suite_run.saved is not None and suite_run.saved.results:
         from mpbench.reporting.build import build_report
 
-        build_report(output, report_dir)
+        build_report(suite_run.saved.results, report_dir)
     return status
 
 
@@ -70,11 +76,31 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Compare results files: ratios, significance, overlaid figures, machine differences."""
+    """Compare results files: verdicts over passes, overlaid figures, machine differences."""
     from mpbench.reporting.compare_build import build_comparison
 
-    build_comparison(args.results, args.output)
-    return 0
+    return build_comparison(args.results, args.output, args.vs or (), args.min_effect,
+                            args.fail_on_slower)
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    """``selftest aa``: run a selection twice, compare, print the false-alarm rate."""
+    from mpbench import catalogue, passes, runner, selftest
+    from mpbench.arguments import options_from_args
+
+    options = options_from_args(args)
+    specs = catalogue.select(catalogue.build(options), args.only or selftest.DEFAULT_ONLY)
+    outdir = selftest.prepare(args.output or selftest.default_outdir())
+    mode = runner.MODES[args.mode]
+    return selftest.run_aa(specs, options, mode, args.passes or passes.default_passes(mode.name),
+                           args.min_effect, outdir, selftest.run_argv(args.argv))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a results file for Bencher, github-action-benchmark or a spreadsheet."""
+    from mpbench.export import export
+
+    return export(args.results, args.format, args.output)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -92,6 +118,11 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments,
+                                   argparse_type)
+    from mpbench.passes import parse_passes
+    from mpbench.units import parse_percent
+
     parser = OneLineParser(prog="mpbench",
                            description="What multiprocessing costs on this machine, and why.")
     parser.add_argument("--version", action="version", version=f"mpbench {__version__}")
@@ -108,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_mode_arguments(run)
     run.add_argument("-o", "--output", metavar="FILE",
                      help="results file (default: results/<host>-py<ver>-<UTC time>.json)")
+    run.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
+                     help="interleaved passes sharing the worker processes, to measure the "
+                          "machine's drift (default: 2; 1 with --debug-single-value)")
     run.add_argument("--report", metavar="DIR", nargs="?", const="reports",
                      help="then build the report from the results into DIR (default: reports/)")
     run.set_defaults(func=cmd_run)
@@ -122,7 +156,44 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("results", metavar="RESULTS.json", nargs="+")
     compare.add_argument("-o", "--output", metavar="DIR", default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")
+    compare.add_argument("--vs", metavar="RESULTS.json", nargs="+",
+                         help="pool the files before --vs as the reference and these as the "
+                              "candidate (repeated runs of each side)")
+    compare.add_argument("--min-effect", metavar="PCT", default=0.05,
+                         type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
+                         help="smallest change called slower or faster (default: 5%%)")
+    compare.add_argument("--fail-on-slower", metavar="PCT",
+                         type=argparse_type(lambda t: parse_percent(t, "--fail-on-slower")),
+                         help="exit with status 1 when a benchmark is called slower and its "
+                              "interval lies above +PCT%% (for CI)")
     compare.set_defaults(func=cmd_compare)
+
+    selftest = commands.add_parser("selftest", help="aa: two identical runs must compare as "
+                                                    "'no change' (prints the false-alarm rate)")
+    selftest.add_argument("kind", choices=["aa"], help="aa: run a selection twice and compare")
+    add_selection_arguments(selftest)
+    add_mode_arguments(selftest)
+    selftest.set_defaults(mode="fast", only=None)
+    selftest.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
+                          help="passes per run (default: 2)")
+    selftest.add_argument("--min-effect", metavar="PCT", default=0.05,
+                          type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
+                          help="smallest change called slower or faster (default: 5%%)")
+    selftest.add_argument("-o", "--output", metavar="DIR",
+                          help="new folder for both results files and the comparison "
+                               "(default: results/aa-<UTC time>/)")
+    selftest.set_defaults(func=cmd_selftest)
+
+    from mpbench.export import FORMATS
+
+    export = commands.add_parser("export", help="results for Bencher, github-action-benchmark, CSV")
+    export.add_argument("results", metavar="RESULTS.json")
+    export.add_argument("--format", required=True, choices=FORMATS,
+                        help="bencher (Bencher Metric Format JSON), github-action-benchmark "
+                             "(customSmallerIsBetter JSON) or csv")
+    export.add_argument("-o", "--output", metavar="FILE",
+                        help="where to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
 
     from mpbench.tracing.command import add_trace_arguments, add_view_arguments
 
@@ -132,14 +203,24 @@ def build_parser() -> argparse.ArgumentParser:
     view = commands.add_parser("view", help="open a trace in the bundled Perfetto UI, offline")
     add_view_arguments(view)
     view.set_defaults(func=cmd_view)
-    for sub in (listing, run, report, compare, trace, view):
+    for sub in (listing, run, report, compare, selftest, export, trace, view):
         sub.__class__ = OneLineParser
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``mpbench`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("mpbench: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str]) -> int:
+    from mpbench.arguments import fail
+    from mpbench.errors import UsageError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv[1:]
@@ -147,9 +228,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return args.func(args)
     except UsageError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # the reader went away (`mpbench list | head`): not an error of ours
         sys.stdout = open(os.devnull, "w")

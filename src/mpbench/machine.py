@@ -123,6 +123,25 @@ def virtualization() -> str:
     return " ".join(parts) or "none"
 
 
+def free_threaded_build() -> bool:
+    """Whether this is a free-threaded CPython build (``Py_GIL_DISABLED``, 3.13t+)."""
+    import sysconfig
+
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def gil_disabled() -> bool:
+    """Whether threads of this interpreter run Python code in parallel: a
+    free-threaded build with the GIL not re-enabled at run time
+    (``sys._is_gil_enabled()``, 3.13+; ``PYTHON_GIL=1`` turns it back on)."""
+    import sys
+
+    if not free_threaded_build():
+        return False
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return not is_enabled() if is_enabled is not None else True
+
+
 def default_start_method() -> str:
     """The start method ``multiprocessing`` uses when a program does not choose."""
     return multiprocessing.get_context().get_start_method()
@@ -144,7 +163,10 @@ def _machine_metadata() -> Dict[str, Value]:
         "mpbench_os": platform.system() or "unknown",
         "mpbench_machine": platform.machine() or "unknown",
         "mpbench_virtualization": virtualization(),
-        "mpbench_python": f"{platform.python_implementation()} {platform.python_version()}",
+        "mpbench_python": (f"{platform.python_implementation()} {platform.python_version()}"
+                           + ("t" if free_threaded_build() else "")),
+        "mpbench_free_threaded": int(free_threaded_build()),
+        "mpbench_gil_disabled": int(gil_disabled()),
     }
 
 

@@ -65,10 +65,16 @@ def parse_nprocs(text: str) -> List[int]:
                       "process count")
 
 
+MIN_CHILD_TIMEOUT = 0.1
+MAX_CHILD_TIMEOUT = 86400.0  # a day: a benchmark that waits longer is hung
+
+
 def parse_timeout(text: str) -> float:
+    """Seconds, from 0.1 (below, a healthy child cannot start) to one day."""
     value = parse_non_negative_float(text, "timeout")
-    if value == 0:
-        raise UsageError(f"bad timeout {text!r}: must be more than 0 seconds")
+    if not MIN_CHILD_TIMEOUT <= value <= MAX_CHILD_TIMEOUT:
+        raise UsageError(f"bad timeout {text!r}: from {MIN_CHILD_TIMEOUT:g} to "
+                         f"{MAX_CHILD_TIMEOUT:g} seconds (a day)")
     return value
 
 

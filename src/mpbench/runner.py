@@ -4,7 +4,8 @@ Running each benchmark under its own pyperf manager (in its own session) is
 what lets a failing or hanging benchmark fail alone: pyperf stops a whole
 script at the first worker error. The per-benchmark JSON files are merged
 with pyperf's own API, the machine's metadata is added, and the results file
-is written atomically, so ``pyperf show|stats|compare_to`` read it unchanged.
+is published whole and without replacing any file (:mod:`mpbench.publish`),
+so ``pyperf show|stats|compare_to`` read it unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,13 +25,13 @@ from typing import Dict, List, Optional, Sequence
 import pyperf
 
 import mpbench
-from mpbench import harness, samples
-from mpbench.atomic import atomic_open, atomic_write_text
+from mpbench import harness, passes, publish, samples, workdirs
 from mpbench.catalogue import BenchSpec
-from mpbench.errors import UsageError
 from mpbench.machine import machine_metadata
+from mpbench.memory_check import spec_shortfall
 from mpbench.options import Options, child_timeout
 from mpbench.procgroup import live_members, start_session, stop_group
+from mpbench.progress import ProgressStream
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
 from mpbench.units import format_clock, format_seconds, format_size
 
@@ -54,23 +54,29 @@ class Mode:
     def processes_for(self, spec: BenchSpec) -> int:
         return max(3, round(self.processes * spec.weight))
 
-    def pyperf_args(self, spec: BenchSpec) -> List[str]:
+    def pyperf_args(self, spec: BenchSpec, processes: Optional[int] = None,
+                    loops: Optional[int] = None) -> List[str]:
+        """pyperf's options for ``spec``; ``processes`` and ``loops``: one pass's share
+        of the workers and the loops an earlier pass calibrated."""
         if self.name == "debug":
             return ["--debug-single-value"]
-        args = ["-p", str(self.processes_for(spec)), "-n", str(self.values),
+        processes = self.processes_for(spec) if processes is None else processes
+        args = ["-p", str(processes), "-n", str(self.values),
                 "-w", str(self.warmups), "--min-time", str(self.min_time)]
-        if spec.loops:
-            args += ["-l", str(spec.loops)]
+        loops = spec.loops or loops
+        if loops:
+            args += ["-l", str(loops)]
         return args
 
-    def estimate(self, spec: BenchSpec) -> float:
+    def estimate(self, spec: BenchSpec, processes: Optional[int] = None,
+                 calibrate: bool = True) -> float:
         """Rough seconds the benchmark takes (for progress, and its time limit)."""
         if self.name == "debug":
             return 2 * WORKER_OVERHEAD + spec.cost
         per_value = spec.cost if spec.loops else max(spec.cost, self.min_time)
-        workers = self.processes_for(spec)
+        workers = self.processes_for(spec) if processes is None else processes
         total = workers * (WORKER_OVERHEAD + (self.warmups + self.values) * per_value)
-        if not spec.loops:
+        if calibrate and not spec.loops:
             total += WORKER_OVERHEAD + 4 * per_value  # pyperf's loop calibration
         return total
 
@@ -98,6 +104,7 @@ class Outcome:
     seconds: float
     benchmark: Optional[pyperf.Benchmark] = None
     error: Optional[str] = None
+    skipped: Optional[str] = None
 
 
 @dataclass
@@ -109,6 +116,7 @@ class RunPlan:
     mode: Mode
     output: str
     argv: Sequence[str] = field(default_factory=list)
+    passes: int = 1
 
 
 def default_output(directory: str = "results") -> str:
@@ -117,26 +125,6 @@ def default_output(directory: str = "results") -> str:
     version = "{}.{}".format(*sys.version_info[:2])
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return os.path.join(directory, f"{host}-py{version}-{stamp}.json")
-
-
-def check_output(path: str, create_parent: bool = False) -> str:
-    """Refuse an output path we could not write (before running anything)."""
-    path = os.path.abspath(path)
-    parent = os.path.dirname(path)
-    if os.path.isdir(path):
-        raise UsageError(f"-o {path}: is a directory")
-    if os.path.exists(path) or os.path.lexists(path):
-        raise UsageError(f"-o {path}: already exists (pyperf never overwrites results)")
-    if create_parent:
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"-o {path}: cannot create {parent}: {exc.strerror}") from None
-    if not os.path.isdir(parent):
-        raise UsageError(f"-o {path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"-o {path}: directory {parent} is not writable")
-    return path
 
 
 class Interrupted(Exception):
@@ -176,9 +164,12 @@ class SuiteRun:
 
     def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
         self.plan = plan
-        self.out = out
-        self.outcomes: List[Outcome] = []
+        self.out = ProgressStream(out)  # a closed stdout (`| head`) must not stop the run
+        self.saved: Optional[publish.Published] = None
+        self.outcomes = [Outcome(spec, 0.0) for spec in plan.specs]
         self.means: Dict[str, float] = {}
+        self.jobs = passes.schedule(plan.specs, plan.passes, plan.mode.processes_for)
+        self.loops: Dict[str, int] = {}  # calibrated in pass 1, reused by later passes
 
     def say(self, text: str = "", end: str = "\n") -> None:
         print(text, end=end, file=self.out, flush=True)
@@ -186,14 +177,16 @@ class SuiteRun:
     def run(self) -> int:
         """Run every benchmark; 0 if all passed, 1 if any failed, 130 if interrupted."""
         plan = self.plan
-        workdir = tempfile.mkdtemp(prefix=".mpbench-run-", dir=os.path.dirname(plan.output))
+        workdir = workdirs.fresh(os.path.dirname(plan.output), workdirs.RUN_PREFIX, self.say)
         previous = {sig: signal.signal(sig, _raise_interrupted)
                     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
             self._header()
             started = time.monotonic()
-            for index, spec in enumerate(plan.specs):
-                self.outcomes.append(self._run_one(index, spec, workdir, started))
+            for number, job in enumerate(self.jobs):
+                if not (self.outcomes[job.index].error or self.outcomes[job.index].skipped):
+                    # a failure (or a skip for lack of memory) ends a benchmark
+                    self._run_one(number, job, workdir, started)
             return self._finish(workdir, time.monotonic() - started)
         except Interrupted as exc:
             self.say(f"\ninterrupted ({exc}): stopped every child; no results written")
@@ -201,43 +194,57 @@ class SuiteRun:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            shutil.rmtree(workdir, ignore_errors=True)
+            if self.saved is None or self.saved.kept_workdir != workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
 
     def _header(self) -> None:
         plan = self.plan
         md = machine_metadata()
-        total = sum(plan.mode.estimate(spec) for spec in plan.specs)
+        total = sum(self._estimate(job) for job in self.jobs)
         self.say(f"mpbench {mpbench.__version__} on {md['mpbench_python']}, "
                  f"{md['mpbench_usable_cpus']} usable CPUs ({md['mpbench_virtualization']}), "
                  f"default start method {md['mpbench_default_start_method']}")
-        self.say(f"{len(plan.specs)} benchmarks, mode {plan.mode.name}, "
+        self.say(f"{len(plan.specs)} benchmarks, mode {plan.mode.name}, {plan.passes} pass"
+                 f"{'es' if plan.passes > 1 else ''}, "
                  f"estimated {format_clock(total)}; results: {os.path.relpath(plan.output)}")
 
-    def _eta(self, index: int, elapsed: float) -> str:
-        specs, mode = self.plan.specs, self.plan.mode
-        done_est = sum(mode.estimate(spec) for spec in specs[:index])
-        left_est = sum(mode.estimate(spec) for spec in specs[index:])
+    def _estimate(self, job: passes.Job) -> float:
+        return self.plan.mode.estimate(job.spec, job.processes, calibrate=job.pass_no == 1)
+
+    def _eta(self, number: int, elapsed: float) -> str:
+        done_est = sum(self._estimate(job) for job in self.jobs[:number])
+        left_est = sum(self._estimate(job) for job in self.jobs[number:])
         scale = elapsed / done_est if done_est > 0 and elapsed > 0 else 1.0
         return f"{format_clock(elapsed)} elapsed, ~{format_clock(left_est * scale)} left"
 
-    def _command(self, spec: BenchSpec, workdir: str, part: str) -> List[str]:
+    def _command(self, job: passes.Job, workdir: str, part: str) -> List[str]:
+        spec = job.spec
         config = {"names": [spec.name], "options": self.plan.options,
-                  "scratch_dir": workdir, "samples_dir": workdir}
-        timeout = int(self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 60)
+                  "scratch_dir": workdir, "samples_dir": workdir,
+                  "parent_pid": os.getpid()}  # the manager stops its session if we die
+        timeout = int(self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 60)
         return [sys.executable, "-m", "mpbench.suite", CONFIG_FLAG, json.dumps(config),
                 "--quiet", "--timeout", str(timeout), "-o", part,
-                *self.plan.mode.pyperf_args(spec)]
+                *self.plan.mode.pyperf_args(spec, job.processes, self.loops.get(spec.name))]
 
-    def _run_one(self, index: int, spec: BenchSpec, workdir: str, started: float) -> Outcome:
-        total = len(self.plan.specs)
-        self.say(f"[{index + 1:>{len(str(total))}}/{total}] {spec.name} "
-                 f"({self._eta(index, time.monotonic() - started)})")
-        part = os.path.join(workdir, f"bench-{index}.json")
-        log_path = os.path.join(workdir, f"bench-{index}.log")
-        limit = self.plan.mode.estimate(spec) * 10 + 4 * child_timeout(self.plan.options) + 120
+    def _run_one(self, number: int, job: passes.Job, workdir: str, started: float) -> None:
+        """Run one benchmark's pass; merge its runs into the benchmark's outcome."""
+        spec, total, npasses = job.spec, len(self.jobs), self.plan.passes
+        where = f"pass {job.pass_no}/{npasses}; " if npasses > 1 else ""
+        self.say(f"[{number + 1:>{len(str(total))}}/{total}] {spec.name} "
+                 f"({where}{self._eta(number, time.monotonic() - started)})")
+        outcome = self.outcomes[job.index]
+        short = spec_shortfall(spec.metadata)
+        if short:  # checked before it starts: skipped with a line, not failed
+            self.say(f"    skipped: {short}")
+            outcome.skipped, outcome.benchmark = short, None
+            return
+        part = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.json")
+        log_path = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.log")
+        limit = self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 120
         t0 = time.monotonic()
         with open(log_path, "w") as log:
-            proc = start_session(self._command(spec, workdir, part), log)
+            proc = start_session(self._command(job, workdir, part), log)
             try:
                 returncode = proc.wait(timeout=limit)
             except subprocess.TimeoutExpired:
@@ -249,15 +256,21 @@ class SuiteRun:
             if returncode is None or leftovers:
                 stop_group(proc.pid, proc)
         seconds = time.monotonic() - t0
+        outcome.seconds += seconds
         if returncode is None:
-            outcome = Outcome(spec, seconds, error=f"timed out after {limit:.0f} s; stopped")
+            outcome.error = f"timed out after {limit:.0f} s; stopped"
         elif returncode != 0 or not os.path.exists(part):
-            outcome = Outcome(spec, seconds, error=_failure_message(log_path, returncode))
+            outcome.error = _failure_message(log_path, returncode)
         else:
-            bench = pyperf.BenchmarkSuite.load(part).get_benchmarks()[0]
-            outcome = Outcome(spec, seconds, benchmark=bench)
-            self.means[spec.name] = bench.mean()
+            bench = passes.tag(pyperf.BenchmarkSuite.load(part).get_benchmarks()[0], job.pass_no)
+            if job.pass_no == 1:
+                self.loops[spec.name] = passes.calibrated_loops(bench) or 0
+                outcome.benchmark = bench
+            else:
+                outcome.benchmark = passes.merge([outcome.benchmark, bench])
+            self.means[spec.name] = outcome.benchmark.mean()
         if outcome.error:
+            outcome.benchmark = None  # a benchmark that failed in any pass is not written
             self.say(f"    FAILED: {outcome.error}")
         else:
             note = f"    {_bench_summary(outcome.benchmark)}"
@@ -266,21 +279,29 @@ class SuiteRun:
             peak = _peak_rss(outcome.benchmark)
             if peak:  # all processes of the benchmark together, largest worker
                 note += f"  peak RSS {format_size(peak)}"
+            if job.pass_no > 1:
+                spread = passes.spread(outcome.benchmark)
+                note += f"  run-to-run spread {passes.format_spread(spread)}"
             self.say(f"{note}  [{seconds:.1f} s]")
         if leftovers and returncode is not None:
             self.say(f"    warning: {len(leftovers)} process(es) outlived the benchmark; stopped")
-        return outcome
 
     def _finish(self, workdir: str, elapsed: float) -> int:
         plan = self.plan
         passed = [o.benchmark for o in self.outcomes if o.benchmark is not None]
         failed = [o for o in self.outcomes if o.error]
+        skipped = [o.spec.name for o in self.outcomes if o.skipped]
+        if skipped:
+            self.say(f"{len(skipped)} benchmark(s) skipped for lack of memory: "
+                     + ", ".join(skipped))
         if passed:
-            write_results(plan, passed, workdir)
-            self.say(f"wrote {os.path.relpath(plan.output)} ({len(passed)} benchmarks) "
+            for line in passes.spread_summary(passed):
+                self.say(line)
+            self.saved = write_results(plan, passed, workdir)
+            self.say(f"{self.saved.describe()} ({len(passed)} benchmarks) "
                      f"in {format_clock(elapsed)}")
-            found = samples.samples_path(plan.output)
-            document = samples.load(found) if os.path.exists(found) else None
+            found = self.saved.samples
+            document = samples.load(found) if found and os.path.exists(found) else None
             for line in harness.summary_lines(harness.entries_of(passed, document)):
                 self.say(line)
         else:
@@ -290,21 +311,25 @@ class SuiteRun:
             for outcome in failed:
                 self.say(f"  {outcome.spec.name}: {outcome.error}")
             return 1
-        return 0
+        return 0 if self.saved is None or self.saved.as_asked else 1
 
 
-def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark], workdir: str) -> None:
-    """Merge per-benchmark results, add run and machine metadata, write atomically."""
+def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark],
+                  workdir: str) -> publish.Published:
+    """Merge per-benchmark results, add run and machine metadata, publish them."""
     run_md = {**machine_metadata(),
               "mpbench_results_layout": RESULTS_LAYOUT,
               "mpbench_version": mpbench.__version__,
               "mpbench_mode": plan.mode.name,
+              passes.PASSES_KEY: plan.passes,
               "mpbench_command": " ".join(["mpbench", "run", *plan.argv]) or "mpbench run"}
     for bench in benchmarks:
         bench.update_metadata(run_md)
     suite = pyperf.BenchmarkSuite(benchmarks)
     document = samples.merge_parts(workdir, os.path.basename(plan.output))
-    if document["benchmarks"]:
-        atomic_write_text(samples.samples_path(plan.output), json.dumps(document))
-    with atomic_open(plan.output) as handle:
-        suite.dump(handle)
+    # a benchmark that failed in a later pass is not written: nor are its earlier samples
+    written = {bench.get_name() for bench in benchmarks}
+    document["benchmarks"] = {name: kept for name, kept in document["benchmarks"].items()
+                              if name in written}
+    return publish.publish(plan.output, suite, document if document["benchmarks"] else None,
+                           workdir)

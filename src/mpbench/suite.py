@@ -78,6 +78,16 @@ def main(argv: Optional[Sequence[str]] = None, only: Optional[str] = None) -> No
             specs = catalogue.select(specs, config.get("only"))
     except UsageError as exc:
         fail(str(exc))
+    if config.get("parent_pid"):
+        # Started by `mpbench run` (the manager) or by such a manager (a worker):
+        # if our parent dies, stop this session (the workers' children included).
+        import os
+
+        from mpbench import lifeline
+
+        lifeline.tie_session_to_parent(int(config["parent_pid"]), allow_thread=not args.worker)
+        if not args.worker:
+            config["parent_pid"] = os.getpid()
     args.mpbench_config = json.dumps(config)
 
     scratch_dir = config.get("scratch_dir")

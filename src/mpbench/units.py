@@ -82,3 +82,15 @@ def parse_non_negative_float(text: str, what: str) -> float:
     if not value >= 0 or value == float("inf"):
         raise UsageError(f"bad {what} {text!r}: must be a finite number >= 0")
     return value
+
+
+def parse_percent(text: str, what: str) -> float:
+    """``5``, ``5%`` or ``2.5`` percent, from 0 to 1000, as a fraction (0.05)."""
+    number = text.strip()[:-1] if text.strip().endswith("%") else text
+    try:
+        value = float(number)
+    except ValueError:
+        raise UsageError(f"bad {what} {text!r}: expected a percentage like 5 or 5%") from None
+    if not 0 <= value <= 1000:  # also refuses nan and inf
+        raise UsageError(f"bad {what} {text!r}: must be a percentage from 0 to 1000")
+    return value / 100

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Iterator, List, Optional
 
 from mpbench import options as opt
+from mpbench.benchmarks import process_terminate
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
 from mpbench.units import format_size, parse_list, parse_size
@@ -172,4 +173,5 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 functools.partial(_setup, time_func=work.time_cold_forkserver, method=method,
                                   target=_target(options, work.noop)),
                 weight=0.5, cost=0.15)
+    specs.extend(process_terminate.benchmarks(methods))  # terminate() beside os.kill
     return specs

@@ -28,12 +28,12 @@ METHOD_NOTES = (
 
 def section_builders() -> List[SectionBuilder]:
     """Single-file sections, in page order (groups without results are skipped)."""
-    from mpbench.reporting import (channels_section, harness_section, process_section,
-                                   sync_section)
+    from mpbench.groups import all_groups
+    from mpbench.reporting import drift_section, harness_section
 
-    builders: List[SectionBuilder] = [process_section.section, channels_section.section,
-                                      sync_section.section, harness_section.section]
-    return builders
+    builders: List[SectionBuilder] = [group.part("report").section for group in all_groups()
+                                      if group.report]
+    return builders + [harness_section.section, drift_section.section]
 
 
 def machine_value(key: str, value: object) -> str:

@@ -1,25 +1,34 @@
-"""``mpbench compare A.json B.json [C.json ...]``: the same benchmarks across results files.
+"""``mpbench compare A.json B.json [C.json ...]`` and ``mpbench compare A1 A2 --vs B1 B2``.
 
-A is the reference: every other file is shown as a ratio to it (B/A, C/A)
-with pyperf's significance test, figures are overlaid per file, and a table
-lists what differs between the machines. Benchmarks missing from some files
-are listed and left out; files that share nothing are refused.
+The reference is the first file (or every file before ``--vs``, pooled); each
+other file (or every ``--vs`` file, pooled) is a candidate. Each common
+benchmark gets a verdict, slower, faster or within noise, from an interval
+computed over passes (:mod:`mpbench.reporting.verdict`); figures are overlaid
+per file, and a table lists what differs between the machines. The verdicts
+also go to ``comparison.json``. Benchmarks missing from some files are listed
+and left out; files that share nothing are refused.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 from mpbench.errors import UsageError
-from mpbench.reporting import data, output, page, plotting as plot
+from mpbench.reporting import data, fleet, output, page
+from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
-from mpbench.reporting.significance import Change, compare
-from mpbench.reporting.tables import Headline, Section, Table
-from mpbench.units import format_seconds
+from mpbench.reporting.tables import Section, Table
+from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Side, compare_sides
 
 CompareBuilder = Callable[[Sequence[data.ResultSet], str], Optional[Section]]
+COMPARE_NOTES = METHOD_NOTES + (
+    "Verdicts: a change is called slower or faster only when its 95 % interval, computed "
+    "over passes (not over values, as pyperf's t-test does), lies wholly beyond the minimum "
+    "effect; see mpbench's README (Comparing results) for why it may differ from "
+    "'pyperf compare_to'.",)
 
 
 def common_names(sets: Sequence[data.ResultSet]) -> List[str]:
@@ -27,127 +36,94 @@ def common_names(sets: Sequence[data.ResultSet]) -> List[str]:
     return [name for name in sets[0].results if all(name in rs.results for rs in sets[1:])]
 
 
-def changes(sets: Sequence[data.ResultSet], names: Sequence[str]) -> Dict[str, List[Change]]:
-    """For each benchmark, its change in every file after the reference."""
-    ref = sets[0]
-    return {name: [compare(ref.results[name].bench, rs.results[name].bench) for rs in sets[1:]]
-            for name in names}
+def side_label(sets: Sequence[data.ResultSet]) -> str:
+    if len(sets) == 1:
+        return sets[0].label
+    return f"{sets[0].label} +{len(sets) - 1}"
 
 
-def _ratio_figure(sets, names, found, group: str, outdir: str) -> Optional[plot.Figure]:
-    names = [n for n in names if sets[0].results[n].group == group]
-    if not names:
-        return None
-    height = max(2.5, 0.22 * len(names) + 1.2)
-    fig, ax = plot.new_figure(10, height)
-    offsets = [(i - (len(sets) - 2) / 2) * 0.3 for i in range(len(sets) - 1)]
-    for j, rs in enumerate(sets[1:]):
-        ys = [k + offsets[j] for k in range(len(names))]
-        xs = [found[n][j].ratio for n in names]
-        errs = [found[n][j].spread for n in names]
-        sig = [found[n][j].significant for n in names]
-        c = plot.colour(j + 1)
-        ax.errorbar(xs, ys, xerr=errs, fmt="none", ecolor=c, alpha=0.6, capsize=2)
-        for significant, fill, note in ((True, c, "significant"),
-                                        (False, "white", "not significant")):
-            points = [(x, y) for x, y, s in zip(xs, ys, sig) if s == significant]
-            if points:
-                ax.scatter([x for x, _ in points], [y for _, y in points], facecolors=fill,
-                           edgecolors=c, marker="o", zorder=3,
-                           label=f"{rs.label} / {sets[0].label} ({note})")
-    ax.axvline(1.0, color="black", lw=1)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}x"))
-    ax.xaxis.set_minor_formatter(plot.FuncFormatter(lambda v, _: ""))
-    ax.set_xlabel(f"mean relative to {sets[0].label} (right: slower; bars: +-1 std dev)")
-    ax.legend(fontsize=7, loc="best")
-    ax.set_title(f"{group}: ratio to the reference")
-    return plot.save(fig, outdir, f"compare_ratio_{group}", f"{group}: ratios to the reference",
-                     "Each benchmark's mean in a file over its mean in the reference file; "
-                     "filled: significant by pyperf's two-sample t-test (95 %), as pyperf "
-                     "compare_to marks it; hollow: not significant. Bars: first-order spread "
-                     "of the ratio from both standard deviations.")
-
-
-def _significance_table(sets, names, found) -> Table:
-    columns = ["benchmark", sets[0].label] + [f"{rs.label}" for rs in sets[1:]]
-    rows = []
-    for name in names:
-        row = [name, format_seconds(sets[0].results[name].mean)]
-        for rs, change in zip(sets[1:], found[name]):
-            row.append(f"{format_seconds(rs.results[name].mean)} ({change.describe()})")
-        rows.append(row)
-    return Table("Every common benchmark (mean; change against the reference)", columns, rows,
-                 "Significance: pyperf's two-sample t-test at 95 %, the test pyperf "
-                 "compare_to applies; the same benchmarks are marked.")
-
-
-def _headlines(sets, names, found) -> List[Headline]:
-    lines = []
-    for j, rs in enumerate(sets[1:]):
-        sig = [(n, found[n][j]) for n in names if found[n][j].significant]
-        slower = [(n, c) for n, c in sig if c.ratio > 1]
-        faster = [(n, c) for n, c in sig if c.ratio < 1]
-        text = (f"{rs.label} against {sets[0].label}: {len(slower)} significantly slower, "
-                f"{len(faster)} significantly faster, {len(names) - len(sig)} not significant "
-                f"of {len(names)} common benchmarks")
-        extremes = []
-        if slower:
-            n, c = max(slower, key=lambda item: item[1].ratio)
-            extremes.append(f"most slower: {n} {c.ratio:.2f}x")
-        if faster:
-            n, c = min(faster, key=lambda item: item[1].ratio)
-            extremes.append(f"most faster: {n} {1 / c.ratio:.2f}x")
-        lines.append(Headline(text + (f" ({'; '.join(extremes)})" if extremes else "") + "."))
-    return lines
+def make_sides(sets: Sequence[data.ResultSet], vs_count: int) -> List[Side]:
+    """Reference first: the first file, or every file before the ``--vs`` files."""
+    if vs_count:
+        ref, cand = sets[:len(sets) - vs_count], sets[len(sets) - vs_count:]
+        return [Side(side_label(ref), list(ref)), Side(side_label(cand), list(cand))]
+    return [Side(rs.label, [rs]) for rs in sets]
 
 
 def compare_builders() -> List[CompareBuilder]:
     """Per-group overlay sections, in page order."""
-    from mpbench.reporting import channels_section, process_section, sync_section
+    from mpbench.groups import all_groups
 
-    return [process_section.compare_section, channels_section.compare_section,
-            sync_section.compare_section]
+    return [group.part("compare").compare_section for group in all_groups() if group.compare]
 
 
-def build_comparison(paths: Sequence[str], outdir: str) -> str:
-    """Write a comparison report of ``paths`` (the first is the reference) into ``outdir``."""
+def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] = (),
+                     min_effect: float = DEFAULT_MIN_EFFECT,
+                     fail_on_slower: Optional[float] = None) -> int:
+    """Write a comparison report into ``outdir``; the exit status (1: the
+    ``fail_on_slower`` gate tripped)."""
     started = time.monotonic()
-    if len(paths) < 2:
+    if len(paths) + len(vs_paths) < 2:
         raise UsageError("compare needs at least two results files")
-    sets = data.label_sets([data.load(path) for path in paths])
+    sets = data.label_sets([data.load(path) for path in [*paths, *vs_paths]])
     names = common_names(sets)
     if not names:
         raise UsageError("these results files have no benchmark in common: nothing to compare")
     outdir = output.prepare_outdir(outdir)
-    found = changes(sets, names)
-    missing = [[rs.label, ", ".join(sorted(set(rs.results) - set(names)))]
-               for rs in sets if set(rs.results) - set(names)]
+    sides = make_sides(sets, len(vs_paths))
+    ref, cands = sides[0], sides[1:]
+    found = [compare_sides(ref, cand, names, min_effect) for cand in cands]
+    left_out: Dict[str, List[str]] = {
+        os.path.basename(rs.path): sorted(set(rs.results) - set(names))
+        for rs in sets if set(rs.results) - set(names)}
+    note = vs.drift_note(sides, names)
+    many = fleet.is_fleet(sets, len(vs_paths))
     with output.staged(outdir) as tmp:
+        headlines = vs.headlines(ref, cands, found, min_effect, note)
+        method_line = fleet.start_method_headline(sets)
+        if method_line:
+            headlines.insert(0, method_line)
         overview = Section("changes", "Changes against the reference",
-                           f"Reference: {sets[0].label} ({os.path.basename(sets[0].path)}).",
-                           _headlines(sets, names, found))
-        overview.figures = [f for f in (_ratio_figure(sets, names, found, g, tmp)
-                                        for g in sets[0].groups()) if f]
-        overview.tables = [_significance_table(sets, names, found)]
-        if missing:
+                           f"Reference: {ref.label} "
+                           f"({', '.join(os.path.basename(p) for p in ref.paths)}).", headlines)
+        figure = fleet.heatmap if many else functools.partial(vs.ratio_figure,
+                                                              min_effect=min_effect)
+        overview.figures = [f for f in (figure(ref, cands, found, names, group, outdir=tmp)
+                                        for group in sets[0].groups()) if f]
+        overview.tables = [vs.verdict_table(ref, cands, found, names, min_effect)]
+        floors = fleet.floor_table(sets, names) if many else None
+        if floors:
+            overview.tables.insert(0, floors)
+        if left_out:
             overview.tables.append(Table("Left out: not in every file", ["file", "benchmarks"],
-                                         missing))
-        sections = [overview] + [s for s in (b(sets, tmp) for b in compare_builders()) if s]
+                                         [[f, ", ".join(n)] for f, n in left_out.items()]))
+        overlays = [] if len(sets) > fleet.OVERLAY_MAX_FILES else compare_builders()
+        sections = [overview] + [s for s in (b(sets, tmp) for b in overlays) if s]
         machines = machine_table(sets, only_differences=True)
         sections.append(Section("machines", "What differs between the machines",
                                 tables=[machines]))
-        title = "mpbench comparison: " + " vs ".join(rs.label for rs in sets)
+        title = "mpbench comparison: " + " vs ".join(side.label for side in sides)
         subtitle = f"{len(names)} benchmarks in common across {len(sets)} results files"
         everything = machine_table(sets)
         with open(os.path.join(tmp, "summary.md"), "w") as md:
-            md.write(page.render_markdown(title, subtitle, sections, everything, METHOD_NOTES))
+            md.write(page.render_markdown(title, subtitle, sections, everything, COMPARE_NOTES))
         with open(os.path.join(tmp, "index.html"), "w") as index:
             index.write(page.render_html(tmp, title, subtitle, sections, everything,
-                                         METHOD_NOTES))
-    print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))} and summary.md "
-          f"({len(names)} common benchmarks) in {time.monotonic() - started:.1f} s")
-    return outdir
+                                         COMPARE_NOTES))
+        vs.write_json(os.path.join(tmp, "comparison.json"),
+                      vs.document(ref, cands, found, min_effect, left_out))
+    for cand, verdicts in zip(cands, found):
+        print(vs.summary_line(ref, cand, verdicts, min_effect))
+        for v in vs.called(verdicts)[:10]:
+            print(f"  {v.verdict}: {v.name} {v.describe()}")
+    if note:
+        print(note)
+    print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))}, summary.md and "
+          f"comparison.json ({len(names)} common benchmarks) in "
+          f"{time.monotonic() - started:.1f} s")
+    if fail_on_slower is not None:
+        tripped = vs.gate(found, cands, fail_on_slower)
+        for line in tripped:
+            print(f"--fail-on-slower {fail_on_slower:.0%}: {line}")
+        return 1 if tripped else 0
+    return 0

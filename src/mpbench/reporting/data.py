@@ -11,11 +11,13 @@ import pyperf
 
 from mpbench import samples as samples_mod
 from mpbench.errors import UsageError
+from mpbench.reporting.validate import check_benchmark
 from mpbench.results import bench_metadata, load_suite
 
 KNOWN_LAYOUT = 1
-MACHINE_KEYS = ("mpbench_python", "cpu_model_name", "mpbench_usable_cpus", "mpbench_cpu_count",
-                "mpbench_affinity", "mpbench_cgroup_cpu_quota", "mpbench_mem_total",
+MACHINE_KEYS = ("mpbench_python", "mpbench_free_threaded", "mpbench_gil_disabled",
+                "cpu_model_name", "mpbench_usable_cpus", "mpbench_cpu_count", "mpbench_affinity",
+                "mpbench_cgroup_cpu_quota", "mpbench_mem_total",
                 "mpbench_kernel", "mpbench_os", "mpbench_machine", "mpbench_virtualization",
                 "mpbench_default_start_method", "mpbench_start_methods", "hostname",
                 "mpbench_mode", "mpbench_version")
@@ -125,6 +127,7 @@ def load(path: str) -> ResultSet:
         if not isinstance(layout, int) or layout > KNOWN_LAYOUT:
             raise UsageError(f"{path}: results layout {layout} is newer than this mpbench "
                              f"understands ({KNOWN_LAYOUT}); upgrade mpbench")
+        check_benchmark(path, bench.get_name(), md, list(bench.get_values()))
         results[bench.get_name()] = Result(bench.get_name(), md, bench.get_values(), bench)
     samples: Dict[str, Any] = {}
     samples_path = samples_mod.samples_path(path)

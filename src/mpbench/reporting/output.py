@@ -16,7 +16,7 @@ from typing import Iterator
 
 from mpbench.errors import UsageError
 
-ENTRIES = ("figures", "summary.md", "index.html")
+ENTRIES = ("figures", "summary.md", "comparison.json", "index.html")
 
 
 def prepare_outdir(outdir: str) -> str:

@@ -56,8 +56,8 @@ def save(fig: Any, outdir: str, stem: str, title: str, caption: str) -> Figure:
     figdir = os.path.join(outdir, "figures")
     os.makedirs(figdir, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(os.path.join(figdir, f"{stem}.png"), dpi=DPI)
-    fig.savefig(os.path.join(figdir, f"{stem}.svg"))
+    fig.savefig(os.path.join(figdir, f"{stem}.png"), dpi=DPI, bbox_inches="tight")
+    fig.savefig(os.path.join(figdir, f"{stem}.svg"), bbox_inches="tight")
     plt.close(fig)
     return Figure(stem, title, caption)
 

@@ -65,6 +65,7 @@ def trace_command(args: argparse.Namespace) -> int:
     registry.scripts_dir()  # fail early, in one line, when the scripts are not there
     methods: List[str] = args.method or available_start_methods()
     outdir = prepare_outdir(args.output or default_outdir())
+    _remove_stale_scratch()
     status = 0
     with sigterm_as_interrupt():
         status = _trace_all(scenarios, methods, outdir, args)
@@ -72,6 +73,16 @@ def trace_command(args: argparse.Namespace) -> int:
     print(f"index: {index}  (buttons open each trace in ui.perfetto.dev; "
           f"mpbench view {outdir} serves it)")
     return status
+
+
+def _remove_stale_scratch() -> None:
+    """Scratch folders of traces that were killed (SIGKILL) before cleaning up."""
+    import tempfile
+
+    from mpbench import workdirs
+
+    for stale in workdirs.remove_stale(tempfile.gettempdir(), workdirs.TRACE_PREFIX):
+        print(f"removed {stale.path}: left by a killed mpbench trace (pid {stale.pid}, gone)")
 
 
 def _trace_all(scenarios, methods: List[str], outdir: str, args: argparse.Namespace) -> int:
@@ -99,7 +110,7 @@ def view_command(args: argparse.Namespace) -> int:
 
     with sigterm_as_interrupt():
         return serve(args.path, port=args.port, browser=not args.no_browser,
-                     timeout=args.timeout)
+                     timeout=args.timeout, host=args.host)
 
 
 def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,7 +150,10 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
                              "of traces (reports/traces) to serve with its index.html")
     parser.add_argument("--port", type=argparse_type(
         lambda text: parse_positive_int(text, "port", 65535)), default=None,
-                        help="port on 127.0.0.1 (default: 9001, or the next free one)")
+                        help="port (default: 9001, or the next free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only; "
+                             "any other is reachable from elsewhere and is warned about)")
     parser.add_argument("--no-browser", action="store_true",
                         help="only print the URL (the default when no browser is available)")
     parser.add_argument("--timeout", metavar="SECONDS", type=argparse_type(

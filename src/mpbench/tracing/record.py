@@ -27,8 +27,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from mpbench import __version__
+from mpbench import __version__, workdirs
 from mpbench.atomic import atomic_open
+from mpbench.lifeline import guarded
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.tracing.registry import MIN_DURATION_US, Scenario, scripts_dir
 from mpbench.tracing.timeline import Timeline, check_flows, shortest_function_slices
@@ -90,16 +91,20 @@ def _run_session(cmd: Sequence[str], log_path: str, timeout: float,
     """Run ``cmd`` in its own session; its exit status, or ``None`` on timeout.
 
     Leaves nothing running: whatever of the session outlives the leader
-    (a forkserver, a stray child) is stopped.
+    (a forkserver, a stray child) is stopped, and so is the whole session if
+    we are killed (its leader is a :mod:`mpbench.lifeline` guardian).
+    Interrupted, the session is killed at once (its trace is dropped anyway),
+    the resource trackers last, so that they unlink the semaphores and shared
+    memory the others leave.
     """
     with open(log_path, "w") as log:
-        proc = start_session(cmd, log, env=env)
+        proc = start_session(guarded(cmd), log, env=env)
         try:
             status: Optional[int] = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             status = None
         except BaseException:
-            stop_group(proc.pid, proc)
+            stop_group(proc.pid, proc, term=False)
             raise
     if status is None or live_members(proc.pid):
         stop_group(proc.pid, proc)
@@ -171,7 +176,7 @@ class TraceJob:
 
     def run(self) -> Recorded:
         result = Recorded(self.scenario.name, self.method)
-        scratch = tempfile.mkdtemp(prefix=f"mpbench-trace-{self.scenario.name}-")
+        scratch = workdirs.create(tempfile.gettempdir(), workdirs.TRACE_PREFIX)
         # viztracer keeps its per-process files in a temporary folder: ours, so
         # that it goes away with ours even if viztracer is killed.
         env = dict(os.environ, TMPDIR=scratch, PYTHONUNBUFFERED="1")

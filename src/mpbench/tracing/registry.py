@@ -3,48 +3,25 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from mpbench.errors import UsageError
+from mpbench.groups import Scenario
 
 SCRIPTS_ENV = "MPBENCH_TRACE_SCRIPTS"
 # viztracer's --min_duration for every scenario (see mpbench.tracing.record)
 MIN_DURATION_US = 10.0
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """One traced scenario: ``trace/trace_<name>.py`` runs it.
+def _all_scenarios() -> Sequence[Scenario]:
+    from mpbench.groups import all_groups
 
-    ``count`` names the script option that ``mpbench trace --count N`` sets
-    (messages, round trips, rounds or acquisitions per process).
-    """
-
-    name: str
-    summary: str
-    count: str
-
-    @property
-    def script(self) -> str:
-        return f"trace_{self.name}.py"
+    return tuple(scenario for group in all_groups() for scenario in group.scenarios)
 
 
-SCENARIOS: Sequence[Scenario] = (
-    Scenario("process", "Process start/join, one child a round: where each start method's "
-                        "time goes (spawn: interpreter, imports, unpickling, target)", "rounds"),
-    Scenario("queue", "Queue, 2 producers -> 2 consumers: put/get linked, the feeder "
-                      "threads, messages in flight", "messages"),
-    Scenario("pipe", "Pipe ping-pong between two children: each send linked "
-                     "to its recv", "round_trips"),
-    Scenario("queue_64mib", "one 64 MiB message through a Queue: pickling, the feeder "
-                            "thread's write, the reader's unpickling", "messages"),
-    Scenario("pipe_64mib", "one 64 MiB message through a Pipe (send_bytes/recv_bytes)",
-             "messages"),
-    Scenario("lock", "4 processes contending for one Lock: hand-offs from each release "
-                     "to the next acquire, who holds the lock", "acquisitions"),
-)
+# Every group's scenarios, in group order (each group lists its own: mpbench.groups).
+SCENARIOS: Sequence[Scenario] = _all_scenarios()
 
 BY_NAME: Dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}
 

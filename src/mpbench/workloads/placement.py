@@ -127,6 +127,12 @@ def rss(pid: int = 0) -> int:
     return _status_bytes(pid, "VmRSS:")
 
 
+def rss_shmem(pid: int = 0) -> int:
+    """Shared-memory pages (``RssShmem``: tmpfs, ``SharedMemory``) in ``pid``'s resident
+    memory, bytes (0 if unknown): counted in every process that maps them."""
+    return _status_bytes(pid, "RssShmem:")
+
+
 def peak_rss(pid: int = 0) -> int:
     """Peak resident memory (``VmHWM``) of process ``pid`` (0: this one) in bytes; 0 if unknown."""
     found = _status_bytes(pid, "VmHWM:")

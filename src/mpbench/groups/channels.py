@@ -1,0 +1,23 @@
+"""The ``channels`` group: Queue, SimpleQueue, JoinableQueue, Pipe and a Manager queue
+against message size, beside a raw pipe, a socketpair, pickle and memcpy."""
+
+from mpbench.groups import Group, Scenario
+
+GROUP = Group(
+    name="channels",
+    title="Queue, Pipe and friends against message size",
+    catalogue="mpbench.benchmarks.channels",
+    report="mpbench.reporting.channels_section",
+    compare="mpbench.reporting.channels_section",
+    scenarios=(
+        Scenario("queue", "Queue, 2 producers -> 2 consumers: put/get linked, the feeder "
+                          "threads, messages in flight", "messages"),
+        Scenario("pipe", "Pipe ping-pong between two children: each send linked "
+                         "to its recv", "round_trips"),
+        Scenario("queue_64mib", "one 64 MiB message through a Queue: pickling, the feeder "
+                                "thread's write, the reader's unpickling", "messages"),
+        Scenario("pipe_64mib", "one 64 MiB message through a Pipe (send_bytes/recv_bytes)",
+                 "messages"),
+    ),
+    docs="docs/channels.md",
+)

@@ -1,0 +1,18 @@
+"""The ``process`` group: starting and joining processes per start method, beside
+a bare ``os.fork`` and interpreter start-up (and terminating them)."""
+
+from mpbench.groups import Group, Scenario
+
+GROUP = Group(
+    name="process",
+    title="Starting and joining processes",
+    catalogue="mpbench.benchmarks.process",
+    report="mpbench.reporting.process_section",
+    compare="mpbench.reporting.process_section",
+    scenarios=(
+        Scenario("process", "Process start/join, one child a round: where each start method's "
+                            "time goes (spawn: interpreter, imports, unpickling, target)",
+                 "rounds"),
+    ),
+    docs="README.md#process-starting-and-joining-processes",
+)

@@ -1,0 +1,17 @@
+"""The ``sync`` group: Lock, RLock, Semaphore, Event and Condition under contention
+from N processes, beside threading.Lock, an uncontended acquire and a ping-pong."""
+
+from mpbench.groups import Group, Scenario
+
+GROUP = Group(
+    name="sync",
+    title="Locks, semaphores, events and conditions under contention",
+    catalogue="mpbench.benchmarks.sync",
+    report="mpbench.reporting.sync_section",
+    compare="mpbench.reporting.sync_section",
+    scenarios=(
+        Scenario("lock", "4 processes contending for one Lock: hand-offs from each release "
+                         "to the next acquire, who holds the lock", "acquisitions"),
+    ),
+    docs="docs/sync.md",
+)

@@ -1,0 +1,175 @@
+"""``mpbench compare`` end to end: comparison.json, --vs, --min-effect, --fail-on-slower."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Optional
+
+import pyperf
+import pytest
+
+from conftest import FIXTURE_RESULTS, run_mpbench
+
+STABLE = "process.interpreter_startup[mode=isolated]"  # worker means within 10 % in the fixture
+PROCESS_BENCHMARKS = 29  # the fixture's process group
+
+
+def two_pass_copy(dst: Path, scale: Optional[Dict[str, float]] = None,
+                  src: Path = FIXTURE_RESULTS[0]) -> Path:
+    """The fixture's process group as if run in two passes (first half of its workers
+    pass 1, the rest pass 2), with the values of the benchmarks in ``scale`` multiplied."""
+    scale = scale or {}
+    benches = []
+    for bench in pyperf.BenchmarkSuite.load(str(src)):
+        if not bench.get_name().startswith("process."):
+            continue
+        runs = bench.get_runs()
+        value_runs = [run for run in runs if run.values]
+        half = (len(value_runs) + 1) // 2
+        new_runs, seen = [], 0
+        for run in runs:
+            number = 1 if seen < half or not run.values else 2
+            seen += bool(run.values)
+            factor = scale.get(bench.get_name(), 1.0)
+            new_runs.append(pyperf.Run([v * factor for v in run.values], warmups=run.warmups,
+                                       metadata={**run.get_metadata(), "mpbench_pass": number},
+                                       collect_metadata=False))
+        benches.append(pyperf.Benchmark(new_runs))
+    pyperf.BenchmarkSuite(benches).dump(str(dst))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    base = tmp_path_factory.mktemp("two-pass")
+    return {"a": two_pass_copy(base / "a.json"), "a2": two_pass_copy(base / "a2.json"),
+            "slow": two_pass_copy(base / "slow.json", {STABLE: 1.3}),
+            "fast": two_pass_copy(base / "fast.json", {STABLE: 1 / 1.3}),
+            "slight": two_pass_copy(base / "slight.json", {STABLE: 1.03})}
+
+
+def compare(*args: str, out: Path) -> subprocess.CompletedProcess:
+    return run_mpbench("compare", *args, "-o", str(out))
+
+
+def results(out: Path) -> Dict[str, dict]:
+    return {r["benchmark"]: r for r in json.loads((out / "comparison.json").read_text())["results"]}
+
+
+def test_comparison_json_holds_ratio_interval_verdict_and_files(files, tmp_path):
+    proc = compare(str(files["a"]), str(files["slow"]), out=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "comparison.json").read_text())
+    assert doc["format"] == "mpbench-comparison" and doc["version"] == 1
+    assert doc["min_effect"] == 0.05 and doc["confidence"] == 0.95 and doc["unit"] == "second"
+    assert doc["reference"] == {"label": "a", "files": [str(files["a"])]}
+    assert [c["label"] for c in doc["candidates"]] == ["slow"]
+    keys = {"benchmark", "reference", "candidate", "ratio", "interval", "verdict", "level",
+            "drift_known", "units", "df", "reference_mean", "candidate_mean",
+            "reference_spread", "candidate_spread", "reference_files", "candidate_files"}
+    assert len(doc["results"]) == PROCESS_BENCHMARKS
+    for record in doc["results"]:
+        assert set(record) == keys
+        low, high = record["interval"]
+        assert low <= record["ratio"] <= high
+        assert record["verdict"] in ("slower", "faster", "within noise")
+        assert record["level"] == "pass" and record["drift_known"] and record["units"] == [2, 2]
+        assert record["candidate_files"] == [str(files["slow"])]
+    assert doc["candidates"][0]["counts"] == {"slower": 1, "faster": 0,
+                                              "within noise": PROCESS_BENCHMARKS - 1}
+    assert results(tmp_path)[STABLE]["verdict"] == "slower"
+    assert results(tmp_path)[STABLE]["ratio"] == pytest.approx(1.3)
+    assert f"slower: {STABLE} 1.30x slower" in proc.stdout
+    assert "drift unknown" not in proc.stdout
+
+
+def test_identical_files_compare_as_no_change(files, tmp_path):
+    proc = compare(str(files["a"]), str(files["a2"]), out=tmp_path)
+    assert proc.returncode == 0
+    assert {r["verdict"] for r in results(tmp_path).values()} == {"within noise"}
+    assert (f"0 slower, 0 faster, {PROCESS_BENCHMARKS} within noise of {PROCESS_BENCHMARKS} "
+            "benchmarks") in proc.stdout
+
+
+@pytest.mark.parametrize("name, verdict", [("fast", "faster"), ("slight", "within noise")])
+def test_faster_and_below_the_minimum_effect(files, tmp_path, name, verdict):
+    assert compare(str(files["a"]), str(files[name]), out=tmp_path).returncode == 0
+    assert results(tmp_path)[STABLE]["verdict"] == verdict
+
+
+@pytest.mark.parametrize("min_effect, verdict", [("10%", "slower"), ("40", "within noise")])
+def test_min_effect_decides_whether_a_30_percent_shift_is_called(files, tmp_path, min_effect,
+                                                                  verdict):
+    proc = compare(str(files["a"]), str(files["slow"]), "--min-effect", min_effect, out=tmp_path)
+    assert proc.returncode == 0
+    assert results(tmp_path)[STABLE]["verdict"] == verdict
+    assert json.loads((tmp_path / "comparison.json").read_text())["min_effect"] == \
+        float(min_effect.rstrip("%")) / 100
+
+
+def test_vs_pools_the_files_of_each_side(files, tmp_path):
+    proc = compare(str(files["a"]), str(files["a2"]), "--vs", str(files["slow"]),
+                   str(files["slow"]), out=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "comparison.json").read_text())
+    assert doc["reference"]["files"] == [str(files["a"]), str(files["a2"])]
+    assert len(doc["candidates"]) == 1
+    assert {tuple(r["units"]) for r in doc["results"]} == {(4, 4)}
+    assert results(tmp_path)[STABLE]["verdict"] == "slower"
+
+
+def test_several_candidates_each_against_the_first_file(files, tmp_path):
+    proc = compare(str(files["a"]), str(files["slow"]), str(files["fast"]), out=tmp_path)
+    assert proc.returncode == 0
+    doc = json.loads((tmp_path / "comparison.json").read_text())
+    assert [c["label"] for c in doc["candidates"]] == ["slow", "fast"]
+    verdicts = {(r["candidate"], r["benchmark"]): r["verdict"] for r in doc["results"]}
+    assert verdicts[("slow", STABLE)] == "slower" and verdicts[("fast", STABLE)] == "faster"
+
+
+@pytest.mark.parametrize("threshold, status", [("10", 1), ("12%", 1), ("20", 0), ("50", 0),
+                                               ("0", 1)])
+def test_fail_on_slower_exits_1_only_beyond_its_threshold(files, tmp_path, threshold, status):
+    proc = compare(str(files["a"]), str(files["slow"]), "--fail-on-slower", threshold,
+                   out=tmp_path)
+    assert proc.returncode == status, proc.stdout + proc.stderr
+    assert (f"--fail-on-slower" in proc.stdout) == (status == 1)
+    assert (tmp_path / "comparison.json").exists()
+
+
+def test_fail_on_slower_ignores_faster_and_unchanged(files, tmp_path):
+    for other in ("a2", "fast", "slight"):
+        proc = compare(str(files["a"]), str(files[other]), "--fail-on-slower", "1",
+                       out=tmp_path / other)
+        assert proc.returncode == 0, other
+
+
+@pytest.mark.parametrize("flag, value", [("--fail-on-slower", "abc"), ("--fail-on-slower", "-5"),
+                                         ("--fail-on-slower", "nan"), ("--min-effect", "5x"),
+                                         ("--min-effect", "inf"), ("--min-effect", "2000")])
+def test_bad_percentages_are_one_line_exit_2(files, tmp_path, flag, value):
+    out = tmp_path / "out"
+    proc = compare(str(files["a"]), str(files["slow"]), flag, value, out=out)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert flag in proc.stderr and not out.exists()
+
+
+def test_vs_alone_is_two_files_and_the_ratio_figure_marks_each_verdict(files, tmp_path):
+    proc = compare(str(files["a"]), "--vs", str(files["slow"]), out=tmp_path)
+    assert proc.returncode == 0
+    svg = (tmp_path / "figures" / "compare_ratio_process.svg").read_text()
+    for label in ("slower", "within noise", "min effect"):
+        assert label in svg
+    summary = (tmp_path / "summary.md").read_text()
+    assert f"| {STABLE} |" in summary and "1.30x slower [" in summary
+
+
+def test_pyperf_compare_to_still_reads_two_pass_files(files):
+    proc = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(files["a"]),
+                           str(files["slow"])], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert STABLE in proc.stdout

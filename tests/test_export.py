@@ -1,0 +1,99 @@
+"""``mpbench export``: each format checked against the fields its tool documents."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import numbers
+
+import pytest
+
+from conftest import ROOT, run_mpbench
+from mpbench import export
+from mpbench.reporting.data import load
+
+pytestmark = pytest.mark.timeout(120)
+RESULTS = ROOT / "tests" / "data" / "suite-py311.json"
+
+
+@pytest.fixture(scope="module")
+def results():
+    return load(str(RESULTS))
+
+
+def test_bencher_metric_format(results):
+    """BMF: ``{benchmark: {measure: {value, lower_value?, upper_value?}}}``, numbers only
+    (https://bencher.dev/docs/reference/bencher-metric-format); latency in nanoseconds."""
+    bmf = json.loads(json.dumps(export.to_bencher(results)))
+    assert set(bmf) == set(results.results)
+    for name, measures in bmf.items():
+        assert set(measures) == {"latency"}
+        metric = measures["latency"]
+        assert set(metric) <= {"value", "lower_value", "upper_value"} and "value" in metric
+        assert all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in metric.values())
+        assert metric["lower_value"] <= metric["value"] <= metric["upper_value"]
+        assert metric["value"] == pytest.approx(results.results[name].mean * 1e9, abs=1e-3)
+
+
+def test_github_action_benchmark_custom_smaller_is_better(results):
+    """customSmallerIsBetter: a list of ``{name, unit, value, range?, extra?}``, strings but
+    value (github-action-benchmark's BenchmarkResult)."""
+    entries = json.loads(json.dumps(export.to_github_action_benchmark(results)))
+    assert isinstance(entries, list) and len(entries) == len(results.results)
+    assert len({e["name"] for e in entries}) == len(entries)
+    for entry in entries:
+        assert set(entry) <= {"name", "unit", "value", "range", "extra"}
+        assert isinstance(entry["name"], str) and isinstance(entry["unit"], str)
+        assert isinstance(entry["value"], numbers.Real) and entry["value"] > 0
+        assert isinstance(entry["range"], str) and entry["range"].startswith("± ")
+        assert "CPython 3.11" in entry["extra"] and "usable CPUs" in entry["extra"]
+    fork = next(e for e in entries if e["name"] == "process.start_join[method=fork]")
+    assert "x floor process.os_fork" in fork["extra"]
+
+
+def test_csv_one_row_per_benchmark_with_parameters_as_columns(results):
+    rows = list(csv.DictReader(io.StringIO(export.to_csv(results))))
+    assert [row["benchmark"] for row in rows] == list(results.results)
+    header = rows[0].keys()
+    for column in ("mean_s", "stdev_s", "floor", "ratio_to_floor", "method", "nprocs",
+                   "transport", "size", "primitive", "python", "hostname"):
+        assert column in header
+    assert len(set(header)) == len(list(header))
+    by_name = {row["benchmark"]: row for row in rows}
+    spawn = by_name["process.start_join[method=spawn]"]
+    assert spawn["method"] == "spawn" and spawn["group"] == "process"
+    assert float(spawn["mean_s"]) == results.results["process.start_join[method=spawn]"].mean
+    assert spawn["floor"].startswith("process.interpreter_startup")
+
+
+@pytest.mark.parametrize("fmt", export.FORMATS)
+def test_command_writes_the_file(tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    proc = run_mpbench("export", str(RESULTS), "--format", fmt, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    if fmt == "csv":
+        assert text.count("\n") == len(load(str(RESULTS)).results) + 1
+    else:
+        json.loads(text)
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--format", "xml"], "invalid choice"),
+    (["--format", "csv", "-o", "/no/such/dir/x.csv"], "does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, says):
+    proc = run_mpbench("export", str(RESULTS), *args)
+    assert proc.returncode == 2
+    assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_that_is_not_mpbench_results_is_refused(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"benchmarks": [], "version": "1.0"}))
+    out = tmp_path / "x.json"
+    proc = run_mpbench("export", str(other), "--format", "bencher", "-o", str(out))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()

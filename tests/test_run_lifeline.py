@@ -1,0 +1,171 @@
+"""``mpbench run`` killed, piped into ``head``, interrupted while it starts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pyperf
+import pytest
+
+from conftest import leftover_processes, mpbench_driver, run_mpbench
+
+ONE = r"process\.os_fork$"
+pytestmark = pytest.mark.timeout(120)
+
+
+def _wait_for(predicate, timeout: float = 60, what: str = "") -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _descendants(pid: int) -> list:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _cmdlines(procs) -> list:
+    found = []
+    for proc in procs:
+        try:
+            found.append(" ".join(proc.cmdline()))
+        except psutil.Error:
+            pass
+    return found
+
+
+def _start_hanging_run(tmp_path) -> subprocess.Popen:
+    """A run whose worker waits a minute on a spawn child that hangs: without a
+    lifeline, that tree would outlive any check below."""
+    proc = subprocess.Popen([sys.executable, "-m", "mpbench", "run", "--debug-single-value",
+                             "--only", r"process\.start_join\[method=spawn\]$",
+                             "--inject-fault", "hang", "--child-timeout", "60", "-o",
+                             str(tmp_path / "r.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Wait for the whole chain: pyperf manager -> worker -> the worker's spawn children.
+    _wait_for(lambda: any("--worker" in c and "interpreter_startup" not in c and
+                          "multiprocessing" not in c for c in _cmdlines(_descendants(proc.pid)))
+              and any("multiprocessing" in c for c in _cmdlines(_descendants(proc.pid))),
+              what="a pyperf worker with multiprocessing children")
+    return proc
+
+
+def _all_gone(procs, timeout: float = 15) -> bool:
+    def alive(p) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+    end = time.monotonic() + timeout
+    while any(alive(p) for p in procs):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
+def test_sigkill_of_run_stops_every_process_and_the_next_run_removes_its_work_folder(tmp_path):
+    proc = _start_hanging_run(tmp_path)
+    tree = _descendants(proc.pid)
+    proc.kill()
+    proc.wait()
+    assert not leftover_processes(grace=15), "the killed run's processes live on"
+    assert _all_gone(tree, timeout=0)
+    [stale] = list(tmp_path.glob(".mpbench-run-*"))
+    assert not (tmp_path / "r.json").exists()
+
+    again = run_mpbench("run", "--only", ONE, "--debug-single-value", "-o",
+                        str(tmp_path / "r2.json"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"removed {stale}" in again.stdout and f"pid {proc.pid}" in again.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r2.json"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
+def test_a_worker_whose_manager_is_killed_stops_its_children(tmp_path):
+    """mpbench run is frozen (SIGSTOP), so only the worker's own watch can act."""
+    proc = _start_hanging_run(tmp_path)
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        [manager] = psutil.Process(proc.pid).children()
+        below = manager.children(recursive=True)
+        assert any("--worker" in c for c in _cmdlines(below))
+        manager.kill()
+        assert _all_gone(below), f"outlived their manager: {_cmdlines(below)}"
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not leftover_processes()
+
+
+def test_a_live_runs_work_folder_is_left_alone(tmp_path):
+    live = tmp_path / f".mpbench-run-{os.getpid()}-abcdefgh"  # pytest: alive
+    live.mkdir()
+    proc = run_mpbench("run", "--only", ONE, "--debug-single-value", "-o", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert live.is_dir() and "removed" not in proc.stdout
+
+
+def test_a_stdout_closed_before_the_first_line_does_not_stop_the_run(tmp_path):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before mpbench writes anything
+    try:
+        proc = subprocess.run([sys.executable, "-m", "mpbench", "run", "--only", ONE,
+                               "--debug-single-value", "-o", str(tmp_path / "r.json")],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=100)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "stdout was closed; progress goes on here" in proc.stderr
+    assert f"wrote {tmp_path / 'r.json'} (1 benchmarks)" in proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    names = pyperf.BenchmarkSuite.load(str(tmp_path / "r.json")).get_benchmark_names()
+    assert names == ["process.os_fork"]
+
+
+def test_run_piped_into_head_still_writes_its_results(tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m mpbench run "
+                           f"--only '{ONE}' --debug-single-value -o {out} | head -2"],
+                          capture_output=True, text=True, timeout=100)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(proc.stdout.splitlines()) == 2 and proc.stdout.startswith("mpbench ")
+    assert pyperf.BenchmarkSuite.load(str(out)).get_benchmark_names() == ["process.os_fork"]
+    assert "Traceback" not in proc.stderr
+
+
+CTRL_C_AT_IMPORT = """
+import os, signal, sys
+
+class CtrlC:
+    '''Ctrl-C the moment {module} starts to import.'''
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+"""
+
+
+@pytest.mark.parametrize("module", ["mpbench.arguments", "mpbench.catalogue", "pyperf",
+                                    "mpbench.publish", "mpbench.machine"])
+def test_ctrl_c_during_start_up_is_one_line_and_exit_130(tmp_path, module):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = mpbench_driver(tmp_path, CTRL_C_AT_IMPORT.format(module=module), "run", "--only",
+                          ONE, "--debug-single-value", "-o", str(out / "r.json"))
+    assert proc.returncode == 130, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stderr.strip() == "mpbench: interrupted" or \
+        ("interrupted" in proc.stdout and not proc.stderr.strip()), proc.stdout + proc.stderr
+    assert list(out.iterdir()) == []
