@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mpbench import catalogue, harness
+from mpbench import catalogue, groups, harness
 from mpbench.options import available_start_methods
 
 
@@ -85,7 +85,7 @@ def full():
 def test_every_group_has_a_reference_and_every_reference_is_a_floor(full):
     names = {spec.name for spec in full}
     checked = [spec for spec in full if spec.reference]
-    assert {spec.group for spec in checked} == {"process", "channels", "sync"}
+    assert {spec.group for spec in checked} == set(groups.NAMES)
     for spec in checked:
         reference = catalogue.find(full, spec.reference)
         assert reference.metadata["mpbench_is_reference"] == 1 and reference.is_floor

@@ -115,8 +115,8 @@ def test_selftest_aa_runs_twice_compares_and_prints_the_false_alarm_rate(tmp_pat
     assert (out / "aa-1.json").exists() and (out / "aa-2.json").exists()
     doc = json.loads((out / "compare" / "comparison.json").read_text())
     called = sum(r["verdict"] != "within noise" for r in doc["results"])
-    assert len(doc["results"]) == 2  # the benchmark and its floor
-    assert f"A/A self-test: {called} of 2 benchmarks called slower or faster" in proc.stdout
+    assert len(doc["results"]) == 3  # the benchmark, its floor and its reference
+    assert f"A/A self-test: {called} of 3 benchmarks called slower or faster" in proc.stdout
     assert "false-alarm rate" in proc.stdout
     assert proc.returncode == (0 if called == 0 else 1)
     md = pyperf.BenchmarkSuite.load(str(out / "aa-1.json")).get_benchmarks()[0].get_metadata()
