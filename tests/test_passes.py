@@ -105,7 +105,7 @@ def test_report_shows_the_spread_of_a_two_pass_file(two_pass_run, tmp_path):
 
 
 def test_report_of_a_single_pass_file_says_the_spread_is_unknown(fixture_report):
-    assert "Run-to-run spread: unknown." in (fixture_report / "summary.md").read_text()
+    assert "Run-to-run spread: unknown (one pass per benchmark)." in (fixture_report / "summary.md").read_text()
 
 
 def test_selftest_aa_runs_twice_compares_and_prints_the_false_alarm_rate(tmp_path):

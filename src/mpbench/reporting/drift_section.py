@@ -26,7 +26,8 @@ def section(rs: ResultSet, outdir: str) -> Optional[Section]:
     title = "Run-to-run spread"
     if not found:
         return Section("drift", title, "", [Headline(
-            "Run-to-run spread: unknown. This file holds a single pass per benchmark (written "
+            "Run-to-run spread: unknown (one pass per benchmark)."), Headline(
+            "This file holds a single pass per benchmark (written "
             "before 'mpbench run --passes', or with --passes 1), so it cannot show how far the "
             "machine drifted while it ran; 'mpbench compare' sizes its intervals on worker "
             "processes alone for such files.")])

@@ -55,6 +55,27 @@ def _busy_table(flags: List[harness.BusyFlag]) -> Optional[Table]:
                  "their names say.")
 
 
+def _lead(found, checks: List[harness.Check]) -> Optional[Headline]:
+    """The first screen's line: every group's check range in one sentence."""
+    parts = []
+    outside = 0
+    for group in harness.groups(found):
+        mine = [c for c in checks if c.group == group]
+        held = [c for c in mine if c.held] or mine
+        if not held:
+            parts.append(f"{group} none")
+            continue
+        low, high = min(c.ratio for c in held), max(c.ratio for c in held)
+        parts.append(f"{group} {low:.2f}x" if low == high else f"{group} {low:.2f}-{high:.2f}x")
+        outside += sum(not c.ok for c in held)
+    if not checks:
+        return None
+    verdict = ("all within target" if not outside
+               else f"{outside} outside target: see the table")
+    return Headline("Harness checks (benchmark / its same-run minimal loop): "
+                    + ", ".join(parts) + f"; {verdict}.", [])
+
+
 def section(rs: ResultSet, outdir: str) -> Optional[Section]:
     """The harness checks of a single-file report (None for an empty file)."""
     found = entries(rs)
@@ -72,5 +93,8 @@ def section(rs: ResultSet, outdir: str) -> Optional[Section]:
                               + "; ".join(f.text() for f in flags[:3])
                               + ("; ..." if len(flags) > 3 else "") + ".",
                               [f.name for f in flags]))
+    lead = _lead(found, checks)
+    if lead:
+        lines.insert(0, lead)
     tables = [t for t in (_check_table(checks), _busy_table(flags)) if t]
     return Section("harness", "Harness checks", INTRO, lines, [], tables)

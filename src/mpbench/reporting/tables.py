@@ -29,7 +29,11 @@ class Headline:
 
 @dataclass
 class Section:
-    """A part of a report: headlines, figures, tables."""
+    """A part of a report: headlines, figures, tables.
+
+    The first headline is the section's line on the report's first screen; the
+    others are shown in the section, after its figures.
+    """
 
     key: str
     title: str
@@ -65,6 +69,24 @@ def table_html(table: Table) -> str:
     note = f"<p class='note'>{html.escape(table.note)}</p>" if table.note else ""
     return (f"<h3>{html.escape(table.title)}</h3><div class='scroll'><table><thead><tr>{head}"
             f"</tr></thead><tbody>{body}</tbody></table></div>{note}")
+
+
+def anchor_markdown(title: str) -> str:
+    """The anchor GitHub-style Markdown gives a heading: ``#locks-semaphores``."""
+    kept = "".join(c for c in title.lower() if c.isalnum() or c in " -_")
+    return "#" + kept.replace(" ", "-")
+
+
+def lead_markdown(section: Section) -> str:
+    """The section's first-screen line, linking to the section."""
+    return (f"- {section.headlines[0].text} "
+            f"([{section.title}]({anchor_markdown(section.title)}))")
+
+
+def lead_html(section: Section) -> str:
+    """The section's first-screen line, linking to the section."""
+    return (f"<li>{html.escape(section.headlines[0].text)} "
+            f"<a class='more' href='#{section.key}'>{html.escape(section.title)} &rarr;</a></li>")
 
 
 def headline_html(headline: Headline) -> str:
