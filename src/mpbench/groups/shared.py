@@ -7,5 +7,7 @@ GROUP = Group(
     name="shared",
     title="Shared state and zero-copy",
     catalogue="mpbench.benchmarks.shared",
+    report="mpbench.reporting.shared.section",
+    compare="mpbench.reporting.shared.compare_section",
     docs="docs/shared.md",
 )
