@@ -1,0 +1,13 @@
+"""Traced scenario: a 64 MiB array handed over by a Queue and by SharedMemory, side by side
+(``mpbench trace shared_handoff``).
+
+Spawn and forkserver children re-import this script: it imports nothing at
+module level.
+"""
+
+if __name__ == "__main__":
+    import sys
+
+    from mpbench.tracing.scenarios.shared_handoff import main
+
+    sys.exit(main(sys.argv[1:]))
