@@ -28,6 +28,9 @@ def test_catalogue_carries_every_parameter_and_floor():
         if spec.inner_loops:
             assert spec.inner_loops == md["mpbench_ops"]
     assert "sync.contended[primitive=lock,nprocs=16]" in names
+    fast = {spec.metadata["mpbench_nprocs"] for spec in sync_group.benchmarks({"mode": "fast"})
+            if spec.metadata["mpbench_metric"] == "acquire"}
+    assert fast == set(sync_group.FAST_NPROCS)
     assert "sync.contended[primitive=lock,nprocs=4,critical_us=0,think_us=0]" in names
     assert "sync.contended[primitive=semaphore,slots=2,nprocs=4]" in names
     assert "sync.wakeup[primitive=condition,notify=one,waiters=16,placement=same-cpu]" in names

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import (Any, Callable, ContextManager, Dict, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple, Union)
+from typing import (Any, Callable, ContextManager, Dict, Iterable, Iterator, List,
+                    Mapping, Optional, Sequence, Tuple, Union)
 
 from mpbench.errors import UsageError
 from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
@@ -109,11 +109,14 @@ def timed(time_func: TimeFunc, **metadata: MetadataValue) -> Iterator[Prepared]:
     yield Prepared(time_func, dict(metadata))
 
 
-def group_modules() -> List[Any]:
-    """Every registered group's catalogue module, in catalogue order (:mod:`mpbench.groups`)."""
+def group_modules(names: Optional[Iterable[str]] = None) -> List[Any]:
+    """Every registered group's catalogue module (or only those of the groups ``names``),
+    in catalogue order (:mod:`mpbench.groups`)."""
     from mpbench.groups import all_groups
 
-    return [group.part("catalogue") for group in all_groups()]
+    wanted = None if names is None else set(names)
+    return [group.part("catalogue") for group in all_groups()
+            if wanted is None or group.name in wanted]
 
 
 def all_options() -> List[Option]:
@@ -152,12 +155,12 @@ def _references_next_to_their_checks(specs: List[BenchSpec]) -> List[BenchSpec]:
     return ordered
 
 
-def build(options: Options) -> List[BenchSpec]:
-    """Every benchmark for these options: floors first within each group, each
-    reference just before the first benchmark it checks."""
+def build(options: Options, groups: Optional[Iterable[str]] = None) -> List[BenchSpec]:
+    """Every benchmark for these options (of the groups named, else of all): floors
+    first within each group, each reference just before the first benchmark it checks."""
     check_fault(options)
     specs: List[BenchSpec] = []
-    for module in group_modules():
+    for module in group_modules(groups):
         group_specs = module.benchmarks(options)
         specs.extend(_references_next_to_their_checks(
             [spec for spec in group_specs if spec.is_floor]

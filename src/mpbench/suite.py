@@ -71,11 +71,13 @@ def main(argv: Optional[Sequence[str]] = None, only: Optional[str] = None) -> No
         else:
             options = {**options_from_args(args), "mode": pyperf_mode(args)}
             config = {"options": options, "only": args.only or only}
-        specs = catalogue.build(config["options"])
         if "names" in config:
+            # a worker builds only its benchmarks' groups: it starts many times per run
+            groups = {name.split(".", 1)[0] for name in config["names"]}
+            specs = catalogue.build(config["options"], groups)
             specs = [catalogue.find(specs, name) for name in config["names"]]
         else:
-            specs = catalogue.select(specs, config.get("only"))
+            specs = catalogue.select(catalogue.build(config["options"]), config.get("only"))
     except UsageError as exc:
         fail(str(exc))
     if config.get("parent_pid"):

@@ -41,6 +41,9 @@ from mpbench.workloads.placement import cpus_for, end_cpus, pinned, spread_cpus
 
 GROUP = "sync"
 DEFAULT_NPROCS = (1, 2, 4, 8, 16)
+# --fast stops at 8: 16 contenders on a few CPUs measure the scheduler's time slices
+# more than the primitive, and the whole --fast suite must fit in 10 minutes.
+FAST_NPROCS = (1, 2, 4, 8)
 DEFAULT_PRIMITIVES = work.MUTEX_PRIMITIVES + work.WAKEUP_PRIMITIVES
 KNOWN_PRIMITIVES = DEFAULT_PRIMITIVES + (work.THREAD_PRIMITIVE,)
 DEFAULT_CRITICAL_US = 1.0
@@ -53,7 +56,7 @@ DEFAULT_SLOTS = (2, 4)
 MAX_MICROSECONDS = 1e6
 FAULTS = (contention.FAULT_DIE_HOLDING, contention.FAULT_SLOW_START)
 # pyperf worker processes relative to the mode's (each starts N contenders and merges
-# their stamps after every value): 4 with --fast, 7 by default (8 before the
+# their stamps after every value): 4 with --fast, 6 by default (8 before the
 # references and the second placement of the wake-ups came, within 25 minutes).
 CONTENTION_WEIGHT = 0.35
 # Wake-up rounds per value (fixed: pyperf would calibrate on the latencies alone, not
@@ -297,7 +300,8 @@ def _us(value: float) -> str:
 
 def benchmarks(options: opt.Options) -> List[BenchSpec]:
     """The sync group for these options."""
-    nprocs_list = opt.value(options, "nprocs", DEFAULT_NPROCS)
+    fast = options.get("mode") in ("fast", "debug")
+    nprocs_list = opt.value(options, "nprocs", FAST_NPROCS if fast else DEFAULT_NPROCS)
     primitives = opt.value(options, "primitives", DEFAULT_PRIMITIVES)
     points = work_points(options)
     slots_list = opt.value(options, "slots", DEFAULT_SLOTS)
