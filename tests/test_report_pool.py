@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Dict
 
 import pyperf
 import pytest
-
 from conftest import ROOT, run_mpbench
+
 from mpbench.reporting import data
 from mpbench.reporting.pool import advice, compare_section
 from mpbench.reporting.pool import data as pd
@@ -32,7 +31,7 @@ MAP_1 = "pool.dispatch[api=map,chunksize=1,method=fork,workers=2]"
 
 
 @pytest.fixture(scope="module")
-def means() -> Dict[str, float]:
+def means() -> dict[str, float]:
     return {b.get_name(): b.mean() for b in pyperf.BenchmarkSuite.load(str(FIXTURE))}
 
 

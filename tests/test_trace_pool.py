@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
-
 from conftest import ROOT, run_mpbench
+
 from mpbench.tracing.timeline import check_flows, overlapping_slices
 
 pytestmark = pytest.mark.timeout(180)
@@ -34,18 +33,18 @@ def traces(tmp_path_factory) -> Path:
     return outdir
 
 
-def load(path: Path) -> Dict:
+def load(path: Path) -> dict:
     with open(path) as handle:
         return json.load(handle)
 
 
-def names(data: Dict, kind: str) -> Dict[tuple, str]:
+def names(data: dict, kind: str) -> dict[tuple, str]:
     """(pid, tid) or (pid,) -> name, for process_name / thread_name metadata events."""
     return {((e["pid"],) if kind == "process_name" else (e["pid"], e["tid"])): e["args"]["name"]
             for e in data["traceEvents"] if e.get("ph") == "M" and e.get("name") == kind}
 
 
-def inside(event: Dict, slices: List[Dict]) -> List[Dict]:
+def inside(event: dict, slices: list[dict]) -> list[dict]:
     return [s for s in slices if s["pid"] == event["pid"] and s["tid"] == event["tid"]
             and s["ts"] <= event["ts"] <= s["ts"] + s["dur"]]
 

@@ -21,24 +21,26 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing import pool as mp_pool
 from multiprocessing.queues import SimpleQueue
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 from mpbench.tracing.marks import CAT_MESSAGE, add_slice, announce_role, now_us
 
 TASKS, RESULTS = "pool task", "pool result"
+# Pool's private helpers (no type stubs): the functions that run a chunk of map/starmap
+_POOL: Any = mp_pool
+CHUNK_RUNNERS = (_POOL.mapstar, _POOL.starmapstar)
 
 
-def chunk_args(channel: str, obj: Any, side: str) -> Optional[Dict[str, Any]]:
+def chunk_args(channel: str, obj: Any, side: str) -> dict[str, Any] | None:
     """The mark's args for a task or result message (None for a sentinel)."""
     if not isinstance(obj, tuple) or len(obj) < 3:
         return None
     job, index = obj[0], obj[1]
-    args: Dict[str, Any] = {"msg": f"{channel}:{job}:{index}", "side": side,
+    args: dict[str, Any] = {"msg": f"{channel}:{job}:{index}", "side": side,
                             "channel": channel, "job": job, "index": index}
     if channel == TASKS and len(obj) == 5:
         func, call_args = obj[2], obj[3]
-        args["tasks"] = (len(call_args[0][1]) if func in (mp_pool.mapstar, mp_pool.starmapstar)
-                         else 1)
+        args["tasks"] = len(call_args[0][1]) if func in CHUNK_RUNNERS else 1
     return args
 
 
@@ -50,7 +52,8 @@ class TracedSimpleQueue(SimpleQueue):
         self._channel = channel
 
     def __getstate__(self) -> Any:
-        return tuple(super().__getstate__()) + (self._channel,)
+        state: Any = super().__getstate__()
+        return (*state, self._channel)
 
     def __setstate__(self, state: Any) -> None:
         super().__setstate__(state[:-1])
@@ -95,14 +98,14 @@ def marked_recv(recv: Callable[[], Any], channel: str) -> Callable[[], Any]:
     return quick_get
 
 
-def worker_role(name: Optional[str] = None) -> str:
+def worker_role(name: str | None = None) -> str:
     """``ForkPoolWorker-3`` -> ``worker-3`` (this process's name when ``name`` is None)."""
     name = name or multiprocessing.current_process().name
     suffix = name.rsplit("-", 1)[-1]
     return f"worker-{suffix}" if suffix.isdigit() else name
 
 
-def announce_worker(initializer: Optional[Callable[..., Any]], initargs: tuple) -> None:
+def announce_worker(initializer: Callable[..., Any] | None, initargs: tuple) -> None:
     """The traced pool's initializer: say who this worker is, then the real one."""
     announce_role(worker_role())
     if initializer is not None:
@@ -112,17 +115,18 @@ def announce_worker(initializer: Optional[Callable[..., Any]], initargs: tuple) 
 class TracedPool(mp_pool.Pool):
     """``multiprocessing.Pool`` with marked task and result messages."""
 
-    def __init__(self, processes: Optional[int] = None,
-                 initializer: Optional[Callable[..., Any]] = None, initargs: tuple = (),
-                 maxtasksperchild: Optional[int] = None, context: Any = None) -> None:
+    def __init__(self, processes: int | None = None,
+                 initializer: Callable[..., Any] | None = None, initargs: tuple = (),
+                 maxtasksperchild: int | None = None, context: Any = None) -> None:
         super().__init__(processes, announce_worker, (initializer, initargs),
                          maxtasksperchild, context)
 
     def _setup_queues(self) -> None:
-        self._inqueue = TracedSimpleQueue(ctx=self._ctx, channel=TASKS)
-        self._outqueue = TracedSimpleQueue(ctx=self._ctx, channel=RESULTS)
-        self._quick_put = marked_send(self._inqueue._writer.send, TASKS)
-        self._quick_get = marked_recv(self._outqueue._reader.recv, RESULTS)
+        me: Any = self  # Pool's private attributes have no type stubs
+        me._inqueue = TracedSimpleQueue(ctx=me._ctx, channel=TASKS)
+        me._outqueue = TracedSimpleQueue(ctx=me._ctx, channel=RESULTS)
+        me._quick_put = marked_send(me._inqueue._writer.send, TASKS)
+        me._quick_get = marked_recv(me._outqueue._reader.recv, RESULTS)
 
 
 class TracedPoolContext:
@@ -132,9 +136,9 @@ class TracedPoolContext:
     def __init__(self, ctx: Any) -> None:
         self._ctx = ctx
 
-    def Pool(self, processes: Optional[int] = None,
-             initializer: Optional[Callable[..., Any]] = None, initargs: tuple = (),
-             maxtasksperchild: Optional[int] = None) -> TracedPool:
+    def Pool(self, processes: int | None = None,
+             initializer: Callable[..., Any] | None = None, initargs: tuple = (),
+             maxtasksperchild: int | None = None) -> TracedPool:
         return TracedPool(processes, initializer, initargs, maxtasksperchild, self._ctx)
 
     def __getattr__(self, name: str) -> Any:

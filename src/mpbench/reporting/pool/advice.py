@@ -18,7 +18,6 @@ task lengths are scaled by k = measured / modelled half-ideal point at C = 1
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
 
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.pool import data as pd
@@ -35,7 +34,7 @@ class ChunkAdvice:
     scale: float = 1.0       # k, from the measured break-even at chunksize 1
 
     @property
-    def gains_from(self) -> Optional[float]:
+    def gains_from(self) -> float | None:
         """Task length above which W workers beat a plain loop (None: never)."""
         if self.ideal <= 1:
             return None
@@ -51,12 +50,12 @@ class ChunkAdvice:
 class Advice:
     setting: pd.Setting
     ideal: int
-    chunks: List[ChunkAdvice]
-    measured: Optional[pd.Crossing]  # the break-even curve's half-ideal point (chunksize 1)
+    chunks: list[ChunkAdvice]
+    measured: pd.Crossing | None  # the break-even curve's half-ideal point (chunksize 1)
     scale: float                     # k (1: the model is not calibrated)
 
 
-def advise(rs: ResultSet) -> Optional[Advice]:
+def advise(rs: ResultSet) -> Advice | None:
     """Pool.map's chunksizes at the main setting, with the task lengths each needs."""
     setting = pd.main_setting(rs)
     if setting is None:
@@ -81,13 +80,13 @@ def advise(rs: ResultSet) -> Optional[Advice]:
 class Rule:
     """One line of advice: tasks from ``low`` to ``high`` seconds (None: open) -> what."""
 
-    low: Optional[float]
-    high: Optional[float]
+    low: float | None
+    high: float | None
     what: str
-    chunk: Optional[ChunkAdvice]
+    chunk: ChunkAdvice | None
 
 
-def rules(advice: Advice) -> List[Rule]:
+def rules(advice: Advice) -> list[Rule]:
     """Task-length ranges, longest tasks first: the smallest chunksize that reaches
     half of the ideal speed-up in each; below every threshold, serial. A larger
     chunksize is listed only where it lowers the threshold (noise can make d(C)
@@ -95,12 +94,12 @@ def rules(advice: Advice) -> List[Rule]:
     if advice.ideal <= 1:
         return [Rule(None, None, f"do it serially: with {advice.ideal} usable worker a pool "
                                  "never beats a plain loop (use one for isolation only)", None)]
-    useful: List[ChunkAdvice] = []
+    useful: list[ChunkAdvice] = []
     for chunk in sorted(advice.chunks, key=lambda c: c.chunksize):
         if not useful or chunk.half_from < useful[-1].half_from:
             useful.append(chunk)
-    found: List[Rule] = []
-    upper: Optional[float] = None
+    found: list[Rule] = []
+    upper: float | None = None
     for i, chunk in enumerate(useful):
         what = ("any chunksize (1 balances uneven tasks best)" if i == 0
                 else f"chunksize >= {chunk.chunksize}")

@@ -4,7 +4,7 @@ intervals over passes, the default minimum effect)."""
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.compare_build import common_names
@@ -18,10 +18,10 @@ from mpbench.units import format_seconds
 TITLE = "Pools and executors"
 
 
-def key_benchmarks(rs: ResultSet) -> Dict[str, Result]:
+def key_benchmarks(rs: ResultSet) -> dict[str, Result]:
     """What a user compares: every dispatch figure and every warm pool lifetime,
     by a readable label."""
-    found: Dict[str, Result] = {}
+    found: dict[str, Result] = {}
     for r in pd.dispatch_results(rs):
         chunk = (f" chunksize {r.get('chunksize')}" + (" (default)" if r.get("chunksize_default")
                                                        else "")
@@ -34,7 +34,7 @@ def key_benchmarks(rs: ResultSet) -> Dict[str, Result]:
     return found
 
 
-def verdicts(sets: Sequence[ResultSet]) -> List[Dict[str, Verdict]]:
+def verdicts(sets: Sequence[ResultSet]) -> list[dict[str, Verdict]]:
     """Per candidate file, the verdicts of every benchmark common to all files, computed
     as the overview computes them (the moderation pools the variance over the compared
     benchmarks, so the same set of names gives the same verdicts)."""
@@ -45,10 +45,10 @@ def verdicts(sets: Sequence[ResultSet]) -> List[Dict[str, Verdict]]:
     return [compare_sides(ref, Side(rs.label, [rs]), names) for rs in sets[1:]]
 
 
-def delta_table(sets: Sequence[ResultSet], found: List[Dict[str, Verdict]]) -> Optional[Table]:
+def delta_table(sets: Sequence[ResultSet], found: list[dict[str, Verdict]]) -> Table | None:
     if not found:
         return None
-    rows = []
+    rows: list[Sequence[str]] = []
     for label, r in key_benchmarks(sets[0]).items():
         if r.name not in found[0]:
             continue
@@ -63,7 +63,7 @@ def delta_table(sets: Sequence[ResultSet], found: List[Dict[str, Verdict]]) -> O
                  "--vs or --min-effect, the overview's table is the one to read.")
 
 
-def headline(sets: Sequence[ResultSet], found: List[Dict[str, Verdict]]) -> Optional[Headline]:
+def headline(sets: Sequence[ResultSet], found: list[dict[str, Verdict]]) -> Headline | None:
     setting = pd.main_setting(sets[0])
     if not found or setting is None:
         return None
@@ -76,9 +76,9 @@ def headline(sets: Sequence[ResultSet], found: List[Dict[str, Verdict]]) -> Opti
                     [one.name])
 
 
-def fig_compare_dispatch(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def fig_compare_dispatch(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     fig, ax = plot.new_figure(9, 5)
-    chunks: List[int] = []
+    chunks: list[int] = []
     for j, rs in enumerate(sets):
         setting = pd.main_setting(rs)
         if setting is None:
@@ -100,7 +100,7 @@ def fig_compare_dispatch(sets: Sequence[ResultSet], outdir: str) -> Optional[plo
                      "dashed grey: each file's minimal-pool floor.")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Optional[Section]:
+def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
     """Pool figures across results files, with verdicts on the key figures."""
     if not any(pd.has_pool(rs) for rs in sets):
         return None

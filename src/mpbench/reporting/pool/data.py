@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from mpbench.reporting.data import Result, ResultSet
 
@@ -26,7 +26,7 @@ API_LABELS = {"map": "Pool.map", "imap": "Pool.imap", "imap_unordered": "Pool.im
               "minimal_pool": "minimal pool (floor)", "pool": "Pool",
               "executor": "ProcessPoolExecutor"}
 
-Setting = Tuple[str, int]  # (start method, workers W)
+Setting = tuple[str, int]  # (start method, workers W)
 
 
 def has_pool(rs: ResultSet) -> bool:
@@ -37,12 +37,12 @@ def api_label(api: str) -> str:
     return API_LABELS.get(api, api)
 
 
-def methods(rs: ResultSet) -> List[str]:
+def methods(rs: ResultSet) -> list[str]:
     present = {r.get("method") for r in rs.where(group=GROUP)}
     return [m for m in METHOD_ORDER if m in present]
 
 
-def usable_cpus(rs: ResultSet) -> Optional[int]:
+def usable_cpus(rs: ResultSet) -> int | None:
     cpus = rs.machine.get("mpbench_usable_cpus")
     return int(cpus) if isinstance(cpus, int) and cpus > 0 else None
 
@@ -55,27 +55,27 @@ def ideal_speedup(rs: ResultSet, workers: int) -> int:
 
 # -- dispatch ------------------------------------------------------------------------
 
-def dispatch_results(rs: ResultSet) -> List[Result]:
+def dispatch_results(rs: ResultSet) -> list[Result]:
     """The per-task dispatch figures of the pools (not the floors, not the reference)."""
     return [r for r in rs.where(group=GROUP, metric="dispatch") if not r.is_floor]
 
 
-def main_setting(rs: ResultSet) -> Optional[Setting]:
+def main_setting(rs: ResultSet) -> Setting | None:
     """The (method, W) of the full API x chunksize sweep: the one with most figures."""
     count = Counter((str(r.get("method")), int(r.get("workers"))) for r in dispatch_results(rs))
     return count.most_common(1)[0][0] if count else None
 
 
-def chunk_key(result: Result) -> Tuple[int, bool]:
+def chunk_key(result: Result) -> tuple[int, bool]:
     """(effective chunksize, chosen by Pool.map itself)."""
     return int(result.get("chunksize", 1)), bool(result.get("chunksize_default"))
 
 
-def dispatch_curves(rs: ResultSet, setting: Setting) -> Dict[str, Dict[int, Result]]:
+def dispatch_curves(rs: ResultSet, setting: Setting) -> dict[str, dict[int, Result]]:
     """Per API, per effective chunksize, the dispatch figure at ``setting``
     (Pool.map's default chunksize counts as the number it chose)."""
     method, workers = setting
-    curves: Dict[str, Dict[int, Result]] = {}
+    curves: dict[str, dict[int, Result]] = {}
     for r in dispatch_results(rs):
         if (r.get("method"), r.get("workers")) == (method, workers):
             chunk, default = chunk_key(r)
@@ -87,15 +87,15 @@ def dispatch_curves(rs: ResultSet, setting: Setting) -> Dict[str, Dict[int, Resu
             for api, points in sorted(curves.items(), key=lambda kv: order.get(kv[0], 99))}
 
 
-def minimal_curve(rs: ResultSet, workers: int) -> Dict[int, Result]:
+def minimal_curve(rs: ResultSet, workers: int) -> dict[int, Result]:
     """The minimal forked pool (floor) per chunksize at W workers."""
     return dict(sorted((int(r.get("chunksize")), r)
                        for r in rs.where(group=GROUP, metric="dispatch", api="minimal_pool",
                                          workers=workers)))
 
 
-def dispatch_at(rs: ResultSet, api: str, chunksize: Optional[int], method: str,
-                workers: int) -> Optional[Result]:
+def dispatch_at(rs: ResultSet, api: str, chunksize: int | None, method: str,
+                workers: int) -> Result | None:
     """One dispatch figure (``chunksize`` None: an API without one)."""
     for r in dispatch_results(rs):
         if (r.get("api"), r.get("method"), r.get("workers")) != (api, method, workers):
@@ -106,7 +106,7 @@ def dispatch_at(rs: ResultSet, api: str, chunksize: Optional[int], method: str,
     return None
 
 
-def other_settings(rs: ResultSet) -> List[Tuple[str, Optional[int], Setting, Result]]:
+def other_settings(rs: ResultSet) -> list[tuple[str, int | None, Setting, Result]]:
     """Dispatch figures outside the main setting: (api, chunksize, (method, W), result)."""
     main = main_setting(rs)
     found = []
@@ -123,18 +123,18 @@ CHUNKED = ("map", "imap", "imap_unordered", "executor_map")
 
 # -- start-up and shutdown -------------------------------------------------------------
 
-def lifecycle(rs: ResultSet, metric: str, kind: str) -> Dict[Setting, Result]:
+def lifecycle(rs: ResultSet, metric: str, kind: str) -> dict[Setting, Result]:
     """``lifetime``/``startup``/``shutdown`` of ``kind`` per (method, W), warm server."""
     return {(str(r.get("method")), int(r.get("workers"))): r
             for r in rs.where(group=GROUP, metric=metric, api=kind)
             if r.get("forkserver") != "cold"}
 
 
-def cold_lifetime(rs: ResultSet, kind: str) -> Optional[Result]:
+def cold_lifetime(rs: ResultSet, kind: str) -> Result | None:
     return rs.one(group=GROUP, metric="lifetime", api=kind, forkserver="cold")
 
 
-def workers_of(points: Dict[Setting, Result], method: str) -> Dict[int, Result]:
+def workers_of(points: dict[Setting, Result], method: str) -> dict[int, Result]:
     return dict(sorted((w, r) for (m, w), r in points.items() if m == method))
 
 
@@ -154,7 +154,7 @@ class EvenPoint:
         return self.serial_s / self.pool.mean
 
 
-def serial_seconds(rs: ResultSet, result: Result) -> Tuple[float, str]:
+def serial_seconds(rs: ResultSet, result: Result) -> tuple[float, str]:
     """The plain loop's seconds per task for a break-even figure: measured by the same
     pyperf workers just before their pools started (``mpbench_serial_task_s``), else
     the floor benchmark's mean."""
@@ -169,9 +169,9 @@ def serial_seconds(rs: ResultSet, result: Result) -> Tuple[float, str]:
     return math.nan, "none"
 
 
-def break_even(rs: ResultSet) -> Dict[int, List[EvenPoint]]:
+def break_even(rs: ResultSet) -> dict[int, list[EvenPoint]]:
     """Per W, the break-even figures in task-length order."""
-    curves: Dict[int, List[EvenPoint]] = {}
+    curves: dict[int, list[EvenPoint]] = {}
     for r in rs.where(group=GROUP, metric="break_even"):
         serial, source = serial_seconds(rs, r)
         if math.isfinite(serial):
@@ -187,12 +187,12 @@ class Crossing:
     already past the target at its first point, or never reaches it."""
 
     target: float
-    task_us: Optional[float]
-    points: Tuple[EvenPoint, ...]
+    task_us: float | None
+    points: tuple[EvenPoint, ...]
     where: str  # "between", "below" (reached at the shortest task), "above" (never)
 
 
-def crossing(points: Sequence[EvenPoint], target: float) -> Optional[Crossing]:
+def crossing(points: Sequence[EvenPoint], target: float) -> Crossing | None:
     """The first task length at which the speed-up reaches ``target``."""
     if not points:
         return None
@@ -207,14 +207,14 @@ def crossing(points: Sequence[EvenPoint], target: float) -> Optional[Crossing]:
     return Crossing(target, None, (points[-1],), "above")
 
 
-def half_ideal(rs: ResultSet, workers: int, points: Sequence[EvenPoint]) -> Optional[Crossing]:
+def half_ideal(rs: ResultSet, workers: int, points: Sequence[EvenPoint]) -> Crossing | None:
     """Where W workers reach half of their ideal speed-up."""
     return crossing(points, ideal_speedup(rs, workers) / 2)
 
 
 # -- the harness check, payload, concurrent_imap ---------------------------------------------
 
-def harness_pairs(rs: ResultSet) -> List[Tuple[Result, Result]]:
+def harness_pairs(rs: ResultSet) -> list[tuple[Result, Result]]:
     """(benchmark, its same-run minimal reference) for each ``mpbench_reference``."""
     pairs = []
     for r in rs.where(group=GROUP):
@@ -225,13 +225,13 @@ def harness_pairs(rs: ResultSet) -> List[Tuple[Result, Result]]:
     return sorted(pairs, key=lambda p: order.get(str(p[0].get("method")), 9))
 
 
-def payload_results(rs: ResultSet) -> List[Result]:
+def payload_results(rs: ResultSet) -> list[Result]:
     return sorted((r for r in rs.where(group=GROUP, metric="payload") if not r.is_floor),
                   key=lambda r: (str(r.get("api")), int(r.get("chunksize", 1)),
                                  int(r.get("size"))))
 
 
-def concurrent_imap(rs: ResultSet) -> Dict[str, Result]:
+def concurrent_imap(rs: ResultSet) -> dict[str, Result]:
     order = {m: i for i, m in enumerate(METHOD_ORDER)}
     found = {str(r.get("method")): r for r in rs.where(group=GROUP, metric="concurrent_imap")}
     return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], 9)))

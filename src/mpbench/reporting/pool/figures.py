@@ -3,7 +3,8 @@ and W, and the break-even curves with their break-even durations marked."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
@@ -44,9 +45,9 @@ def chunk_axis(ax: Any, chunks: Sequence[int]) -> None:
     ax.set_xlabel("chunksize (tasks per message)")
 
 
-def _draw_dispatch(ax: Any, curves: Dict[str, Dict[int, Result]], floor: Dict[int, Result],
-                   style: str = "-", suffix: str = "") -> List[int]:
-    chunks: List[int] = []
+def _draw_dispatch(ax: Any, curves: dict[str, dict[int, Result]], floor: dict[int, Result],
+                   style: str = "-", suffix: str = "") -> list[int]:
+    chunks: list[int] = []
     for i, (api, points) in enumerate(curves.items()):
         xs = list(points)
         chunks += xs
@@ -60,7 +61,7 @@ def _draw_dispatch(ax: Any, curves: Dict[str, Dict[int, Result]], floor: Dict[in
     return chunks
 
 
-def fig_dispatch(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def fig_dispatch(rs: ResultSet, outdir: str) -> plot.Figure | None:
     setting = pd.main_setting(rs)
     if setting is None:
         return None
@@ -108,7 +109,7 @@ def _draw_settings(ax: Any, others: Sequence) -> None:
     ax.set_title("Other start methods and worker counts")
 
 
-def fig_startup(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def fig_startup(rs: ResultSet, outdir: str) -> plot.Figure | None:
     kinds = [k for k in pd.KINDS if pd.lifecycle(rs, "lifetime", k)]
     if not kinds:
         return None
@@ -116,7 +117,7 @@ def fig_startup(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     for ax, kind in zip(axes[0], kinds):
         lives = pd.lifecycle(rs, "lifetime", kind)
         starts = pd.lifecycle(rs, "startup", kind)
-        all_w: List[int] = []
+        all_w: list[int] = []
         for method in pd.methods(rs):
             c = plot.colour(pd.METHOD_ORDER.index(method))
             points = pd.workers_of(lives, method)
@@ -151,12 +152,12 @@ def fig_startup(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "and its start-up part; star: a forkserver that must boot first.")
 
 
-def fig_break_even(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def fig_break_even(rs: ResultSet, outdir: str) -> plot.Figure | None:
     curves = pd.break_even(rs)
     if not curves:
         return None
     fig, ax = plot.new_figure(8.5, 5)
-    ratios: List[float] = []
+    ratios: list[float] = []
     for i, (workers, points) in enumerate(curves.items()):
         c = plot.colour(i)
         xs = [p.task_us * 1e-6 for p in points]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.pool import advice as adv
 from mpbench.reporting.pool import data as pd
@@ -11,7 +9,7 @@ from mpbench.reporting.tables import Headline
 from mpbench.units import format_seconds
 
 
-def _life_text(rs: ResultSet, workers: int) -> Optional[Headline]:
+def _life_text(rs: ResultSet, workers: int) -> Headline | None:
     lives = pd.lifecycle(rs, "lifetime", "pool")
     found = [(m, lives[(m, workers)]) for m in pd.methods(rs) if (m, workers) in lives]
     if not found:
@@ -20,17 +18,17 @@ def _life_text(rs: ResultSet, workers: int) -> Optional[Headline]:
     return Headline(f"a Pool({workers}) lives {text}", [r.name for _, r in found])
 
 
-def first_screen(rs: ResultSet) -> Optional[Headline]:
+def first_screen(rs: ResultSet) -> Headline | None:
     """One sentence: per-task dispatch at chunksize 1 and the largest, the task length
     at which W workers reach half their ideal speed-up, and a pool's lifetime."""
     found = adv.advise(rs)
-    parts: List[str] = []
-    sources: List[str] = []
+    parts: list[str] = []
+    sources: list[str] = []
     workers = found.setting[1] if found else 2
     if found:
         method = found.setting[0]
         by_chunk = {c.chunksize: c.dispatch for c in found.chunks}
-        one: Optional[Result] = by_chunk.get(1)
+        one: Result | None = by_chunk.get(1)
         big = max((c for c in found.chunks if not c.default), key=lambda c: c.chunksize,
                   default=None)
         if one is not None:
@@ -59,7 +57,7 @@ def first_screen(rs: ResultSet) -> Optional[Headline]:
     return Headline("Pools: " + "; ".join(parts) + ".", sources)
 
 
-def harness_line(rs: ResultSet) -> Optional[Headline]:
+def harness_line(rs: ResultSet) -> Headline | None:
     pairs = pd.harness_pairs(rs)
     if not pairs:
         return None
@@ -69,7 +67,7 @@ def harness_line(rs: ResultSet) -> Optional[Headline]:
                     [n for r, ref in pairs for n in (r.name, ref.name)])
 
 
-def executor_line(rs: ResultSet) -> Optional[Headline]:
+def executor_line(rs: ResultSet) -> Headline | None:
     setting = pd.main_setting(rs)
     if setting is None:
         return None
@@ -82,7 +80,7 @@ def executor_line(rs: ResultSet) -> Optional[Headline]:
                     f"({pd.setting_text(setting)}).", [submit.name, pool.name])
 
 
-def imap_line(rs: ResultSet) -> Optional[Headline]:
+def imap_line(rs: ResultSet) -> Headline | None:
     found = pd.concurrent_imap(rs)
     if not found:
         return None
@@ -91,7 +89,7 @@ def imap_line(rs: ResultSet) -> Optional[Headline]:
                     [r.name for r in found.values()])
 
 
-def oversubscribed_line(rs: ResultSet) -> Optional[Headline]:
+def oversubscribed_line(rs: ResultSet) -> Headline | None:
     cpus = pd.usable_cpus(rs)
     top = max((int(r.get("workers")) for r in rs.where(group=pd.GROUP) if r.get("workers")),
               default=0)
@@ -101,7 +99,7 @@ def oversubscribed_line(rs: ResultSet) -> Optional[Headline]:
     return None
 
 
-def headlines(rs: ResultSet) -> List[Headline]:
+def headlines(rs: ResultSet) -> list[Headline]:
     lines = [first_screen(rs), harness_line(rs), executor_line(rs), imap_line(rs),
              oversubscribed_line(rs)]
     return [line for line in lines if line is not None]

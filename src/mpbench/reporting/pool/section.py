@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.pool import data as pd
 from mpbench.reporting.pool import figures, headlines, tables
@@ -17,7 +15,7 @@ INTRO = ("What Pool and ProcessPoolExecutor cost per start method and worker cou
          "includes.")
 
 
-def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+def section(rs: ResultSet, outdir: str) -> Section | None:
     """The pool section, or None when the results hold no pool benchmark."""
     if not pd.has_pool(rs):
         return None

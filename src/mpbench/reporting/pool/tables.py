@@ -3,7 +3,7 @@ payload, concurrent_imap and the harness check."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.pool import advice as adv
@@ -12,7 +12,7 @@ from mpbench.reporting.tables import Table
 from mpbench.units import format_seconds, format_size
 
 
-def _ratio(value: Optional[float]) -> str:
+def _ratio(value: float | None) -> str:
     return f"{value:.2f}x" if value else "-"
 
 
@@ -26,7 +26,7 @@ def _span(rule: adv.Rule) -> str:
     return f"{format_seconds(rule.low)} to {format_seconds(rule.high)}"
 
 
-def measured_text(cross: Optional[pd.Crossing]) -> str:
+def measured_text(cross: pd.Crossing | None) -> str:
     """The measured half-ideal point in words, with the points it rests on."""
     if cross is None:
         return "not measured"
@@ -38,11 +38,11 @@ def measured_text(cross: Optional[pd.Crossing]) -> str:
     return f"{format_seconds((cross.task_us or 0) * 1e-6)} (between {shown})"
 
 
-def recommendations(rs: ResultSet) -> Optional[Table]:
+def recommendations(rs: ResultSet) -> Table | None:
     found = adv.advise(rs)
     if found is None:
         return None
-    rows: List[Sequence[str]] = []
+    rows: list[Sequence[str]] = []
     for rule in adv.rules(found):
         chunk = rule.chunk
         rows.append([_span(rule), rule.what,
@@ -68,8 +68,8 @@ def recommendations(rs: ResultSet) -> Optional[Table]:
                   "from benchmark"], rows, note)
 
 
-def dispatch_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def dispatch_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for r in pd.dispatch_results(rs):
         floor = rs.floor(r)
         chunk = int(r.get("chunksize", 1))
@@ -88,8 +88,8 @@ def dispatch_table(rs: ResultSet) -> Optional[Table]:
                        "forked workers on two raw pipes at the same chunksize.")
 
 
-def startup_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def startup_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for kind in pd.KINDS:
         lives = pd.lifecycle(rs, "lifetime", kind)
         starts = pd.lifecycle(rs, "startup", kind)
@@ -113,8 +113,8 @@ def startup_table(rs: ResultSet) -> Optional[Table]:
                  "close(); join() (shutdown(wait=True) for the executor).")
 
 
-def break_even_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def break_even_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for workers, points in pd.break_even(rs).items():
         for p in points:
             rows.append([str(workers), f"{p.task_us:g} us", format_seconds(p.pool.mean),
@@ -131,8 +131,8 @@ def break_even_table(rs: ResultSet) -> Optional[Table]:
                        "run. W above the usable CPUs measures oversubscription.")
 
 
-def payload_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def payload_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for r in pd.payload_results(rs):
         floor = rs.floor(r)
         api = str(r.get("api"))
@@ -149,7 +149,7 @@ def payload_table(rs: ResultSet) -> Optional[Table]:
                  "16 x S for chunksize 16), one Pipe round trip (apply).")
 
 
-def imap_table(rs: ResultSet) -> Optional[Table]:
+def imap_table(rs: ResultSet) -> Table | None:
     found = pd.concurrent_imap(rs)
     if not found:
         return None
@@ -160,13 +160,14 @@ def imap_table(rs: ResultSet) -> Optional[Table]:
                  "terminate() included, as speed.python.org runs it.")
 
 
-def harness_table(rs: ResultSet) -> Optional[Table]:
+def harness_table(rs: ResultSet) -> Table | None:
     pairs = pd.harness_pairs(rs)
     if not pairs:
         return None
-    rows = [[str(r.get("method")), str(r.get("workers")), format_seconds(r.mean),
-             format_seconds(ref.mean), f"{r.mean / ref.mean:.2f}x", r.name, ref.name]
-            for r, ref in pairs]
+    rows: list[Sequence[str]] = [
+        [str(r.get("method")), str(r.get("workers")), format_seconds(r.mean),
+         format_seconds(ref.mean), f"{r.mean / ref.mean:.2f}x", r.name, ref.name]
+        for r, ref in pairs]
     return Table("Harness check: the harness's Pool.map against a bare Pool.map loop",
                  ["method", "W", "harness", "bare loop", "ratio", "benchmark", "reference"],
                  rows, "Same run, same kind of pool, chunksize 1; the two are separate "

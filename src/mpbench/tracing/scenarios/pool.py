@@ -10,10 +10,11 @@ and back to the result handler thread.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from mpbench.tracing.pool_proxies import TracedPoolContext, worker_role
-from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.tracing.scenarios.base import ScenarioRun
+from mpbench.tracing.scenarios.base import main as scenario_main
 from mpbench.workloads import pool_tasks
 from mpbench.workloads.pool_dispatch import Dispatch
 from mpbench.workloads.pools import WorkerPool
