@@ -42,6 +42,13 @@ HELPER_NOTES = {
 # What only a Queue's feeder thread runs (it writes what put() buffered)
 FEEDER_CALL = re.compile(r"^(Queue\.)?_feed \(.*multiprocessing[/\\]queues\.py"
                          r"|^(_ConnectionBase\.)?send_bytes \(.*multiprocessing[/\\]connection\.py")
+# A Pool's handler threads: Python names them "Thread-N (_handle_tasks)" (3.10+); the
+# traced pool's marks ("dispatch chunk", "collect results") tell them apart on any version.
+POOL_THREADS = {"_handle_workers": "pool worker handler thread",
+                "_handle_tasks": "pool task handler thread",
+                "_handle_results": "pool result handler thread"}
+POOL_THREAD_NAME = re.compile(r"\((_handle_workers|_handle_tasks|_handle_results)\)$")
+POOL_THREAD_MARKS = {"dispatch chunk": "_handle_tasks", "collect results": "_handle_results"}
 START_SLICE = re.compile(r"^(BaseProcess\.)?start \(.*multiprocessing[/\\]process\.py:\d+\)$")
 # The marks' own calls: taking a time stamp inside a call that the scheduler
 # stretches past --min_duration would straddle the edge of the slice being
@@ -169,13 +176,18 @@ class Timeline:
                 if e.get("ph") != "M" and "pid" in e and "tid" in e}
         feeders = {(e["pid"], e["tid"]) for e in self.events
                    if e.get("ph") == "X" and FEEDER_CALL.match(e.get("name", ""))}
+        handlers = {(e["pid"], e["tid"]): POOL_THREAD_MARKS[e["name"]] for e in self.events
+                    if e.get("cat") == CAT_MESSAGE and e.get("name") in POOL_THREAD_MARKS}
         for key in sorted(seen):
             pid, tid = key
             python_name = names.get(key) or ("MainThread" if tid == pid else f"thread {tid}")
             if key in feeders and python_name.startswith(("Dummy-", "thread ")):
                 # Python 3.12+: viztracer meets the thread before threading names it
                 python_name = "QueueFeederThread"
+            handler = POOL_THREAD_NAME.search(python_name)
             label = THREAD_LABELS.get(python_name, python_name)
+            if key in handlers or handler:
+                label = POOL_THREADS[handlers.get(key) or (handler.group(1) if handler else "")]
             self.added.append({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name",
                                "args": {"name": label}})
             self.added.append({"ph": "M", "pid": pid, "tid": tid, "name": "thread_sort_index",
