@@ -67,7 +67,10 @@ def test_report_has_the_figures_and_the_first_screen_line(report, means):
     # the first pool headline, with the benchmarks it comes from
     assert first.startswith(f"- Pools: Pool.map costs {format_seconds(means[MAP_1])} per task "
                             "at chunksize 1")
-    assert f"`{MAP_1}`" in first
+    assert first.endswith("([Pools and executors](#pools-and-executors))")  # links its section
+    section = summary.split("## Pools and executors", 1)[1].split("\n## ", 1)[0]
+    assert any(line.startswith("- Pools: Pool.map costs") and f"`{MAP_1}`" in line
+               for line in section.splitlines())  # the sources, in the section
     life = means["pool.lifetime[api=pool,method=forkserver,workers=2]"]
     assert f"{format_seconds(life)} with forkserver" in first
     index = (report / "index.html").read_text()
