@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Tuple
 
 import pytest
 
@@ -105,3 +106,12 @@ def screenshot(page: Any, name: str) -> str:
     path = artifact(name)
     page.screenshot(path=path)
     return path
+
+
+def png_size(path: str) -> Tuple[int, int]:
+    """Width and height of a PNG file; fails the test unless it is one (signature, IHDR)."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", f"{path}: not a PNG"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
