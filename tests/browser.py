@@ -62,9 +62,16 @@ def artifact(name: str) -> str:
     return str(ARTIFACTS / name)
 
 
+# The running test (set by conftest): a test that starts chromium must carry
+# @pytest.mark.browser, so the quick loop (-m "not slow and not browser") never starts one.
+CURRENT_TEST: Any = None
+
+
 @contextmanager
 def browser_page(viewport: Optional[dict] = None) -> Iterator[Any]:
     """A fresh page of a headless chromium, closed (browser included) afterwards."""
+    if CURRENT_TEST is not None and CURRENT_TEST.get_closest_marker("browser") is None:
+        pytest.fail(f"{CURRENT_TEST.nodeid} starts chromium: mark it @pytest.mark.browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:

@@ -83,6 +83,7 @@ def test_ping_pong_echoes_every_message_whole(transport, size, payload):
         check_round_trips(run, 4)  # the ping side also checks each echo against message i
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transport", ["queue", "os_pipe", "socketpair"])
 def test_spawned_children_get_working_ends(transport):
     ctx = multiprocessing.get_context("spawn")

