@@ -25,7 +25,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite: ``nox -s tests -- [pytest options]``."""
+    """Run the test suite: ``nox -s tests -- [pytest options]``; the quick loop is
+    ``nox -s tests -- -m "not slow and not browser"`` (markers in pyproject.toml)."""
     session.install(".[test]")
     session.run("pytest", *session.posargs)
 

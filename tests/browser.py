@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Tuple
 
 import pytest
 
@@ -61,9 +62,16 @@ def artifact(name: str) -> str:
     return str(ARTIFACTS / name)
 
 
+# The running test (set by conftest): a test that starts chromium must carry
+# @pytest.mark.browser, so the quick loop (-m "not slow and not browser") never starts one.
+CURRENT_TEST: Any = None
+
+
 @contextmanager
 def browser_page(viewport: Optional[dict] = None) -> Iterator[Any]:
     """A fresh page of a headless chromium, closed (browser included) afterwards."""
+    if CURRENT_TEST is not None and CURRENT_TEST.get_closest_marker("browser") is None:
+        pytest.fail(f"{CURRENT_TEST.nodeid} starts chromium: mark it @pytest.mark.browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
@@ -105,3 +113,12 @@ def screenshot(page: Any, name: str) -> str:
     path = artifact(name)
     page.screenshot(path=path)
     return path
+
+
+def png_size(path: str) -> Tuple[int, int]:
+    """Width and height of a PNG file; fails the test unless it is one (signature, IHDR)."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", f"{path}: not a PNG"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height

@@ -63,6 +63,16 @@ def leftover_processes(grace: float = 5.0) -> List[psutil.Process]:
 
 
 @pytest.fixture(autouse=True)
+def _browser_tests_are_marked(request):
+    """Lets ``browser.browser_page`` fail a test that starts chromium unmarked."""
+    import browser
+
+    browser.CURRENT_TEST = request.node
+    yield
+    browser.CURRENT_TEST = None
+
+
+@pytest.fixture(autouse=True)
 def no_leftover_processes():
     """Fail a test that leaves a child process behind (and kill it)."""
     yield

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # bench scripts under plain pyperf
+
 
 @pytest.mark.parametrize("script, args, names", [
     ("bench_process.py", ["--only", r"start_join\[method=spawn\]$"],

@@ -32,32 +32,71 @@ def _cases():
             yield transport, 1001, "object"
 
 
+def record_answers(run) -> list:
+    """Every answer the run's processes give, one list per call, as they arrive."""
+    calls: list = []
+    recv_all = run.crew.recv_all
+
+    def recording():
+        answers = recv_all()
+        calls.append(answers)
+        return answers
+
+    run.crew.recv_all = recording
+    return calls
+
+
+def check_stream(run, count: int) -> None:
+    """One stream call: the consumer's tally is every message of every producer, whole
+    (it also checks message i against make_message(i) when verifying), and it got the last
+    one after each producer's first send."""
+    calls = record_answers(run)
+    seconds = run.stream(count)
+    (received, length, last), *firsts = calls[-1]
+    expected = count * run.producers
+    assert (received, length) == (expected, expected * ch.message_length(run.size, run.payload))
+    assert len(firsts) == run.producers and all(first <= last for first in firsts)
+    assert seconds == (last - min(firsts)) / 1e9
+
+
+def check_round_trips(run, count: int) -> None:
+    """One ping-pong call: every round trip stamped (verify mode), in causal order across
+    the two processes: sent <= echoed <= received back <= the next send."""
+    seconds = run.round_trips(count)
+    call = run.sample_calls[-1]
+    assert call["info"] == {"size": run.size, "round_trips": count, "stamped": count}
+    one_way = call["series"]["one_way_ns"]
+    assert len(one_way) == 2 * count and min(one_way) >= 0, one_way
+    assert sum(one_way) <= seconds * 1e9
+
+
 @pytest.mark.parametrize("transport, size, payload", list(_cases()))
 def test_stream_delivers_every_message_whole_and_in_order(transport, size, payload):
     with ch.StreamRun(FORK, transport, size, payload, verify=True, timeout=30) as run:
-        assert run.stream(6) > 0  # the consumer checks message i against make_message(i)
-        assert run.stream(3) > 0
+        check_stream(run, 6)
+        check_stream(run, 3)
 
 
 @pytest.mark.parametrize("transport, size, payload", list(_cases()))
 def test_ping_pong_echoes_every_message_whole(transport, size, payload):
     with ch.PingPongRun(FORK, transport, size, payload, verify=True, timeout=30) as run:
-        assert run.round_trips(4) > 0  # the ping side checks each echo
+        check_round_trips(run, 4)  # the ping side also checks each echo against message i
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transport", ["queue", "os_pipe", "socketpair"])
 def test_spawned_children_get_working_ends(transport):
     ctx = multiprocessing.get_context("spawn")
     with ch.StreamRun(ctx, transport, 5000, verify=True, timeout=60) as run:
-        run.stream(3)
+        check_stream(run, 3)
     with ch.PingPongRun(ctx, transport, 5000, verify=True, timeout=60) as run:
-        run.round_trips(2)
+        check_round_trips(run, 2)
 
 
 @pytest.mark.parametrize("transport", ch.QUEUES[:2])
 def test_n_producers_deliver_every_message(transport):
     with ch.StreamRun(FORK, transport, 100, producers=3, timeout=30) as run:
-        run.stream(50)  # the consumer counts 150 messages of 100 bytes, or it fails
+        check_stream(run, 50)  # 150 messages of 100 bytes from 3 producers
 
 
 @pytest.mark.parametrize("sent, fragment", [
@@ -153,11 +192,21 @@ def test_a_consumer_killed_mid_stream_fails_fast_and_leaves_nothing(transport, m
     assert not semaphores & shm_entries(), "semaphores left in /dev/shm"
 
 
-def test_in_process_floors_time_something():
-    src = bytearray(ch.make_message(4096))
-    assert floors.time_memcpy(10, src, bytearray(4096)) > 0
+def test_in_process_floors_do_the_work_they_time(monkeypatch):
+    src, dst = bytearray(ch.make_message(4096)), bytearray(4096)
+    floors.time_memcpy(10, src, dst)
+    assert dst == src  # the copy happened, into the buffer given
+    from multiprocessing.reduction import ForkingPickler
+
+    pickled: list = []
+    dumps = ForkingPickler.dumps
+    monkeypatch.setattr(ForkingPickler, "dumps",
+                        classmethod(lambda cls, obj, *a: pickled.append(obj) or dumps(obj, *a)))
     for payload in ch.PAYLOADS:
-        assert floors.time_pickle(10, ch.make_message(4096, payload)) > 0
+        message = ch.make_message(4096, payload)
+        del pickled[:]
+        floors.time_pickle(10, message)
+        assert len(pickled) == 10 and all(obj is message for obj in pickled), payload
 
 
 @pytest.mark.parametrize("placement, size", [("same-cpu", 1), ("free", floors.PIPE_BUF)])

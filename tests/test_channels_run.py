@@ -4,10 +4,13 @@ from __future__ import annotations
 
 
 import pyperf
+import pytest
 
 from conftest import run_mpbench
 from mpbench import samples
 from mpbench.results import bench_metadata
+
+pytestmark = pytest.mark.slow  # mpbench run in subprocesses
 
 
 def test_a_tiny_run_keeps_latency_samples_for_the_sizes_asked(tmp_path):

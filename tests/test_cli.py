@@ -98,6 +98,7 @@ def test_start_method_missing_from_the_platform(monkeypatch, capsys):
     assert not os.path.exists("never.json")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
 def test_crashing_child_fails_only_its_benchmark(tmp_path):
     out = tmp_path / "r.json"
@@ -113,6 +114,7 @@ def test_crashing_child_fails_only_its_benchmark(tmp_path):
     assert "Harness check, process: no harness check in this run" in proc.stdout
 
 
+@pytest.mark.slow
 def test_hanging_child_fails_within_the_child_timeout(tmp_path):
     out = tmp_path / "r.json"
     t0 = time.monotonic()
@@ -124,6 +126,7 @@ def test_hanging_child_fails_within_the_child_timeout(tmp_path):
     assert time.monotonic() - t0 < 60
 
 
+@pytest.mark.slow
 def test_spawned_child_does_not_import_the_harness(tmp_path):
     """The child runs a probe that exits 71 if pyperf or the harness was imported."""
     out = tmp_path / "r.json"
@@ -133,6 +136,7 @@ def test_spawned_child_does_not_import_the_harness(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_the_import_probe_can_fail(tmp_path):
     """Negative control: a __main__ importing pyperf at top level makes the probe fail."""
     script = tmp_path / "heavy_main.py"
@@ -147,6 +151,7 @@ def test_the_import_probe_can_fail(tmp_path):
     assert proc.returncode == 71, proc.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_everything_and_writes_nothing(tmp_path):
     shm_before = shm_entries()
     out = tmp_path / "r.json"

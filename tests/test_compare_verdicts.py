@@ -13,6 +13,8 @@ import pytest
 
 from conftest import FIXTURE_RESULTS, run_mpbench
 
+pytestmark = pytest.mark.slow  # mpbench compare in subprocesses
+
 STABLE = "process.interpreter_startup[mode=isolated]"  # worker means within 10 % in the fixture
 PROCESS_BENCHMARKS = 29  # the fixture's process group
 

@@ -14,7 +14,7 @@ from mpbench.reporting import fleet
 from mpbench.reporting.compare_build import build_comparison
 from mpbench.reporting.data import load
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 FIXTURE = ROOT / "tests" / "data" / "suite-py311.json"
 FILES = 20
 SLOW_HOST = 7  # this machine is 40 % slower at everything

@@ -29,3 +29,12 @@ def test_package_modules_do_not_shadow_stdlib_names():
     for module in (ROOT / "src" / "mpbench").rglob("*.py"):
         if module.stem not in ("__init__", "__main__"):
             assert module.stem not in sys.stdlib_module_names, module
+
+
+def test_every_test_has_a_timeout(pytestconfig, request):
+    """pytest-timeout's global setting is on, and no test turns it off."""
+    assert float(pytestconfig.getini("timeout")) > 0
+    for item in request.session.items:
+        for mark in item.iter_markers("timeout"):
+            seconds = mark.args[0] if mark.args else mark.kwargs.get("timeout")
+            assert seconds and float(seconds) > 0, item.nodeid

@@ -15,6 +15,8 @@ from mpbench import passes
 from mpbench.errors import UsageError
 from mpbench.selftest import run_argv
 
+pytestmark = pytest.mark.slow  # mpbench run / selftest in subprocesses
+
 
 @pytest.mark.parametrize("total, npasses, shares", [
     (10, 2, [5, 5]), (5, 2, [3, 2]), (3, 2, [2, 1]), (10, 3, [4, 3, 3]), (10, 1, [10]),

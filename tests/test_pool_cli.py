@@ -137,6 +137,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragment):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("fork" not in METHODS, reason="no fork")
 def test_a_dying_worker_fails_its_benchmark_by_name_within_the_timeout(tmp_path):
     """Pool hangs (cut by --child-timeout), the executor breaks: each says which."""
@@ -158,6 +159,7 @@ def test_a_dying_worker_fails_its_benchmark_by_name_within_the_timeout(tmp_path)
                      "pool.map_bare[method=fork,workers=2]"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("fork" not in METHODS, reason="no fork")
 def test_a_tiny_run_writes_the_harness_check_and_floors(tmp_path):
     out = tmp_path / "r.json"

@@ -85,6 +85,7 @@ def test_startup_part_is_shorter_than_a_whole_life():
     assert 0 < startup < time.perf_counter() - t0
 
 
+@pytest.mark.slow
 def test_pool_hang_on_a_dead_worker_is_cut_and_named():
     t0 = time.monotonic()
     with pytest.raises(BenchmarkFailed) as failed:
@@ -105,11 +106,13 @@ def test_executor_breaks_on_a_dead_worker_and_says_so():
     assert time.monotonic() - t0 < 15  # well within the 30 s timeout: no hang
 
 
+@pytest.mark.slow
 def test_a_hung_task_fails_within_the_timeout():
     with pytest.raises(ChildTimeout, match="no result within 1 s"):
         pools.time_concurrent_imap(1, FORK, timeout=1, task=time.sleep)
 
 
+@pytest.mark.slow
 def test_concurrent_imap_runs_and_a_dying_task_fails_it():
     assert pools.time_concurrent_imap(1, FORK, timeout=30) > 0
     with pytest.raises(BenchmarkFailed, match="Pool hung"):

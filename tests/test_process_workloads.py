@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import os
 import sys
 import time
+from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -17,19 +21,44 @@ from mpbench.workloads.guard import ChildTimeout
 METHODS = available_start_methods()
 
 
+def record_run(path: str, *stamp_path: str) -> None:
+    """Child target: append "pid parent-pid" to ``path`` (one O_APPEND write), then the
+    split rounds' own stamp."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, f"{os.getpid()} {os.getppid()}\n".encode())
+    finally:
+        os.close(fd)
+    if stamp_path:
+        work.stamp_entry(*stamp_path)
+
+
+def runs(path: Path) -> List[List[int]]:
+    """The ``[pid, parent pid]`` of every child that ran :func:`record_run`."""
+    return [[int(word) for word in line.split()] for line in path.read_text().splitlines()]
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("nprocs", [1, 3])
-def test_start_join_returns_positive_time(method, nprocs):
+def test_start_join_runs_every_child_once(method, nprocs, tmp_path):
     ctx = multiprocessing.get_context(method)
-    assert work.time_start_join(2, ctx, nprocs, timeout=30) > 0
+    log = tmp_path / "runs"
+    work.time_start_join(2, ctx, nprocs, timeout=30,
+                         target=functools.partial(record_run, str(log)))
+    pids = [pid for pid, _ in runs(log)]
+    assert len(pids) == len(set(pids)) == 2 * nprocs and os.getpid() not in pids
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("part", work.SPLIT_PARTS)
-def test_split_parts_are_positive_and_leave_no_stamp(method, part, tmp_path):
+def test_split_parts_run_each_child_and_leave_no_stamp(method, part, tmp_path):
     ctx = multiprocessing.get_context(method)
-    assert work.time_split(2, ctx, part, timeout=30, scratch_dir=str(tmp_path)) > 0
-    assert list(tmp_path.iterdir()) == []
+    scratch, log = tmp_path / "scratch", tmp_path / "runs"
+    scratch.mkdir()
+    work.time_split(2, ctx, part, timeout=30, scratch_dir=str(scratch),
+                    target=functools.partial(record_run, str(log)))
+    assert len({pid for pid, _ in runs(log)}) == 2
+    assert list(scratch.iterdir()) == []
 
 
 def test_time_to_target_is_stamped_in_the_child(tmp_path):
@@ -44,25 +73,49 @@ def test_split_parts_add_up_to_less_than_a_round(tmp_path):
     ctx = multiprocessing.get_context(METHODS[0])
     t0 = time.perf_counter()
     parts = [work.time_split(1, ctx, part, 30, str(tmp_path)) for part in work.SPLIT_PARTS]
-    assert all(part > 0 for part in parts)
     assert parts[0] + parts[2] < time.perf_counter() - t0
 
 
 @pytest.mark.skipif("fork" not in METHODS, reason="no fork on this platform")
 @pytest.mark.parametrize("nprocs", [1, 2])
-def test_os_fork_floor(nprocs):
-    assert work.time_os_fork(2, nprocs, timeout=30) > 0
+def test_os_fork_floor_forks_loops_times_nprocs(nprocs, monkeypatch):
+    forked: List[int] = []
+    fork = os.fork
+
+    def counting_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    work.time_os_fork(2, nprocs, timeout=30)
+    assert len(set(forked)) == 2 * nprocs
 
 
 @pytest.mark.parametrize("mode", list(work.STARTUP_ARGS))
-def test_interpreter_startup_floor(mode):
-    assert work.time_posix_spawn(1, work.startup_argv(mode), 1, timeout=30) > 0
+def test_interpreter_startup_floor_spawns_its_command_line(mode, monkeypatch):
+    spawned: List[list] = []
+    posix_spawn = os.posix_spawn
+
+    def recording_spawn(path, argv, env):
+        spawned.append([path, *argv])
+        return posix_spawn(path, argv, env)
+
+    monkeypatch.setattr(os, "posix_spawn", recording_spawn)
+    argv = work.startup_argv(mode)
+    work.time_posix_spawn(2, argv, 2, timeout=30)
+    assert spawned == [[sys.executable, *argv]] * 4 and argv[0] == sys.executable
 
 
 @pytest.mark.skipif("forkserver" not in METHODS, reason="no forkserver on this platform")
-def test_cold_forkserver_boots_the_server_each_round():
+def test_cold_forkserver_boots_the_server_each_round(tmp_path):
+    """Each round's child has another parent: a new forkserver."""
     ctx = multiprocessing.get_context("forkserver")
-    assert work.time_cold_forkserver(2, ctx, timeout=30) > 0
+    log = tmp_path / "runs"
+    work.time_cold_forkserver(2, ctx, timeout=30, target=functools.partial(record_run, str(log)))
+    servers = [parent for _, parent in runs(log)]
+    assert len(servers) == len(set(servers)) == 2 and os.getpid() not in servers
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -72,6 +125,7 @@ def test_crashing_child_fails_the_benchmark(method):
         work.time_start_join(1, ctx, 2, timeout=30, target=faults.crash)
 
 
+@pytest.mark.slow
 def test_hanging_child_fails_within_the_timeout():
     ctx = multiprocessing.get_context(METHODS[0])
     t0 = time.monotonic()

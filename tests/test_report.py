@@ -32,6 +32,7 @@ SECTION_TITLES = ("Starting and joining processes",
                   "Locks, semaphores, events and conditions under contention")
 
 
+@pytest.mark.browser
 def test_index_renders_in_a_browser_with_every_section_and_figure(report_dir):
     """The page as a person sees it: every section, every figure decoded, a screenshot kept."""
     from browser import artifact, browser_page, require_browser, wait_for_text
@@ -106,6 +107,7 @@ def test_summary_numbers_are_the_fixtures_own(report_dir):
         assert f"`{bench.get_name()}`" in summary  # traceable to the benchmark
 
 
+@pytest.mark.slow
 def test_old_single_pass_files_still_compare_and_say_the_drift_is_unknown(fixture_comparison):
     """The fixtures predate passes: verdicts fall back to worker processes, and say so."""
     summary = (fixture_comparison / "summary.md").read_text()
@@ -118,6 +120,7 @@ def test_old_single_pass_files_still_compare_and_say_the_drift_is_unknown(fixtur
     assert "What differs between the machines" in summary
 
 
+@pytest.mark.slow
 def test_compare_of_mismatched_sets_compares_what_is_common(tmp_path):
     suite = pyperf.BenchmarkSuite.load(str(FIXTURES[1]))
     names = suite.get_benchmark_names()
@@ -161,6 +164,7 @@ def _bad_inputs(tmp_path: Path):
         yield path
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_one_line_exit_2_and_write_nothing(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()

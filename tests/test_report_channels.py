@@ -127,6 +127,7 @@ def test_object_payload_headline(fixture, summary):
             f"{fixture.mean(obj) / fixture.mean(raw):.1f}x as long as bytes") in text
 
 
+@pytest.mark.slow
 def test_every_channel_figure_states_its_placement(tmp_path, monkeypatch):
     titles = {}
     real_save = plotting.save

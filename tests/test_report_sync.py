@@ -141,6 +141,7 @@ def test_no_section_without_sync_results(tmp_path):
     assert sync_section.compare_section([rs, rs], "/nonexistent") is None
 
 
+@pytest.mark.slow
 def test_a_results_file_without_its_samples_still_reports(tmp_path, fixture):
     lonely = tmp_path / "lonely.json"
     lonely.write_bytes(PY311.read_bytes())  # no samples file beside it

@@ -55,6 +55,7 @@ def drop_values(document) -> None:
     (drop_values, "no values"),
     (drop_nprocs, "metadata mpbench_nprocs is missing"),
 ])
+@pytest.mark.slow
 def test_edited_metadata_is_one_line_exit_2_and_creates_nothing(tmp_path, command, edit,
                                                                    fragment):
     path = edited(tmp_path, edit)

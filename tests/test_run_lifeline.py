@@ -15,7 +15,7 @@ import pytest
 from conftest import leftover_processes, mpbench_driver, run_mpbench
 
 ONE = r"process\.os_fork$"
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def _wait_for(predicate, timeout: float = 60, what: str = "") -> None:

@@ -14,6 +14,8 @@ import pytest
 from conftest import leftover_processes, run_mpbench, shm_segments
 from mpbench.results import bench_metadata
 
+pytestmark = pytest.mark.slow  # mpbench run in subprocesses
+
 TRACKER_WORDS = ("resource_tracker", "leaked shared_memory", "Traceback")
 
 

@@ -69,6 +69,7 @@ def test_pickle5_keeps_the_payload_out_of_the_pickle_stream(payload):
                             np.frombuffer(received, dtype=np.uint8))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_a_bytes_payload_never_imports_numpy_in_a_child():
     spawn = multiprocessing.get_context("spawn")
@@ -97,6 +98,7 @@ def test_memory_pass_counts_the_copies_held(transfer, receiver, low, high):
     assert low <= held / size <= high, f"{held / size:.2f} payloads held"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("transfer", ["shared_memory", "fork_cow", "send_bytes"])
 def test_a_receiver_killed_mid_transfer_fails_fast_and_leaves_nothing(transfer):

