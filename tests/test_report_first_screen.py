@@ -11,6 +11,8 @@ from conftest import ROOT
 from mpbench.reporting import build
 from mpbench.reporting.page import FIRST_SCREEN
 
+pytestmark = pytest.mark.slow  # builds a whole report
+
 FIXTURE = ROOT / "tests" / "data" / "suite-py311.json"
 VIEWPORT = {"width": 1400, "height": 900}
 
@@ -50,6 +52,7 @@ def test_every_headline_is_kept_in_its_section_with_its_sources(report_dir):
     assert re.search(r"^- Fairness.*\(`sync\.contended", body, flags=re.M)
 
 
+@pytest.mark.browser
 def test_first_screen_shows_the_headlines_and_the_first_figure_title(report_dir):
     from browser import artifact, browser_page, require_browser
 

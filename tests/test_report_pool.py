@@ -55,6 +55,7 @@ def perturbed(tmp_path: Path, factor: float, name: str = MAP_1) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_report_has_the_figures_and_the_first_screen_line(report, means):
     for stem in FIGURES:
         assert (report / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
@@ -78,6 +79,7 @@ def test_report_has_the_figures_and_the_first_screen_line(report, means):
     assert index.index("Pools: Pool.map costs") < index.index("<figure")
 
 
+@pytest.mark.slow
 def test_harness_check_line_is_the_same_run_ratio(report, means):
     summary = (report / "summary.md").read_text()
     fork = means[MAP_1] / means["pool.map_bare[method=fork,workers=2]"]
@@ -87,6 +89,7 @@ def test_harness_check_line_is_the_same_run_ratio(report, means):
             f"{server:.2f}x (forkserver) a bare Pool.map loop") in summary
 
 
+@pytest.mark.slow
 def test_recommendations_table_covers_every_task_length(report):
     summary = (report / "summary.md").read_text()
     table = summary.split("**Recommendations: which chunksize for which task length**", 1)[1]
@@ -148,6 +151,7 @@ def test_compare_of_identical_files_calls_nothing(tmp_path):
     assert {v.verdict for v in found[0].values()} == {"within noise"}
 
 
+@pytest.mark.slow
 def test_compare_command_agrees_with_the_pool_table(tmp_path):
     out = tmp_path / "cmp"
     run_mpbench("compare", str(FIXTURE), str(perturbed(tmp_path, 1.5)), "-o", str(out),
@@ -160,6 +164,7 @@ def test_compare_command_agrees_with_the_pool_table(tmp_path):
     assert "compare_pool_dispatch" in summary
 
 
+@pytest.mark.slow
 def test_report_without_pool_benchmarks_still_works(fixture_report):
     summary = (fixture_report / "summary.md").read_text()
     assert "## In short" in summary

@@ -55,6 +55,7 @@ def scaled_copy(dst: Path, scale: dict[str, float]) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_report_has_the_section_its_figures_and_the_first_screen_line_first(report):
     page = (report / "index.html").read_text()
     summary = (report / "summary.md").read_text()
@@ -89,6 +90,7 @@ def test_first_screen_names_the_fastest_copy_at_each_size(results):
     assert all(name in results.results for name in line.sources)
 
 
+@pytest.mark.slow
 def test_tables_carry_each_ratio_to_its_floor(results, tmp_path):
     built = section(results, str(tmp_path))
     assert built is not None
@@ -122,6 +124,7 @@ def test_compare_against_a_perturbed_copy_calls_exactly_the_changed_figures(tmp_
                for key, cell in cells.items() if key not in called)
 
 
+@pytest.mark.slow
 def test_compare_command_with_the_section(tmp_path):
     candidate = scaled_copy(tmp_path / "changed.json", {SLOWER: 2.0})
     out = tmp_path / "cmp"
@@ -134,6 +137,7 @@ def test_compare_command_with_the_section(tmp_path):
     assert sum(v != "within noise" for v in verdicts.values()) == 1
 
 
+@pytest.mark.slow
 def test_a_results_file_without_shared_benchmarks_still_reports(tmp_path):
     rs = data.load(str(FIXTURE_RESULTS[0]))
     assert not rs.where(group="shared")

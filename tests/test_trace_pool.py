@@ -15,7 +15,8 @@ from conftest import ROOT, run_mpbench
 
 from mpbench.tracing.timeline import check_flows, overlapping_slices
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow,  # mpbench trace in subprocesses
+              pytest.mark.timeout(180)]
 
 METHODS = ("fork", "spawn", "forkserver")
 TASKS, CHUNKSIZE = 40, 4  # scenarios/pool.py DEFAULTS

@@ -12,7 +12,8 @@ from conftest import ROOT, run_mpbench, shm_segments
 
 from mpbench.tracing.timeline import check_flows, overlapping_slices
 
-pytestmark = [pytest.mark.timeout(240),
+pytestmark = [pytest.mark.slow,  # traced 64 MiB hand-overs in subprocesses
+              pytest.mark.timeout(240),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /dev/shm")]
 
 ROLES = {"parent", "queue-sender", "queue-receiver", "shm-sender", "shm-receiver"}
