@@ -1,5 +1,5 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
+``lint``, ``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
 command a session runs.
 """
 
@@ -28,6 +28,14 @@ def tests(session: nox.Session) -> None:
     """Run the test suite: ``nox -s tests -- [pytest options]``."""
     session.install(".[test]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Style and type gate: ruff (configured in pyproject.toml) and mypy on ``src/mpbench``."""
+    session.install(".[lint]")
+    session.run("ruff", "check", "src/mpbench", "noxfile.py", *session.posargs)
+    session.run("mypy")
 
 
 @nox.session
