@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime, timezone
-from typing import List, Optional, Tuple
 
 import nox
 
@@ -73,10 +72,10 @@ def _interpreters_module():
     return interpreters
 
 
-def _split_python_option(args: List[str]) -> Tuple[Optional[str], List[str]]:
+def _split_python_option(args: list[str]) -> tuple[str | None, list[str]]:
     """``--python LIST`` (or ``--python=LIST``) out of the arguments meant for mpbench run."""
-    rest: List[str] = []
-    wanted: Optional[str] = None
+    rest: list[str] = []
+    wanted: str | None = None
     it = iter(args)
     for arg in it:
         if arg == "--python":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench import __version__
 
@@ -118,8 +118,12 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments,
-                                   argparse_type)
+    from mpbench.arguments import (
+        OneLineParser,
+        add_mode_arguments,
+        add_selection_arguments,
+        argparse_type,
+    )
     from mpbench.passes import parse_passes
     from mpbench.units import parse_percent
 
@@ -208,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpbench`` console script."""
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))

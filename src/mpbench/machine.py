@@ -15,14 +15,14 @@ import os
 import platform
 import shutil
 import subprocess
-from typing import Dict, List, Optional, Union
+from typing import Union
 
 from mpbench.options import available_start_methods
 
 Value = Union[int, float, str]
 
 
-def _read(path: str) -> Optional[str]:
+def _read(path: str) -> str | None:
     try:
         with open(path) as handle:
             return handle.read().strip()
@@ -30,9 +30,9 @@ def _read(path: str) -> Optional[str]:
         return None
 
 
-def _cgroup_paths() -> Dict[str, str]:
+def _cgroup_paths() -> dict[str, str]:
     """Controller -> path of this process's cgroup (``""`` for cgroup v2)."""
-    paths: Dict[str, str] = {}
+    paths: dict[str, str] = {}
     for line in (_read("/proc/self/cgroup") or "").splitlines():
         parts = line.split(":", 2)
         if len(parts) == 3:
@@ -41,7 +41,7 @@ def _cgroup_paths() -> Dict[str, str]:
     return paths
 
 
-def cgroup_cpu_quota() -> Optional[float]:
+def cgroup_cpu_quota() -> float | None:
     """CPUs' worth of time the cgroup allows (``None``: no quota)."""
     paths = _cgroup_paths()
     if "" in paths:  # cgroup v2
@@ -59,7 +59,7 @@ def cgroup_cpu_quota() -> Optional[float]:
     return None
 
 
-def affinity() -> List[int]:
+def affinity() -> list[int]:
     """CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):
         return sorted(os.sched_getaffinity(0))
@@ -147,8 +147,8 @@ def default_start_method() -> str:
     return multiprocessing.get_context().get_start_method()
 
 
-@functools.lru_cache(maxsize=None)
-def _machine_metadata() -> Dict[str, Value]:
+@functools.cache
+def _machine_metadata() -> dict[str, Value]:
     """``mpbench_*`` metadata describing this machine and platform."""
     quota = cgroup_cpu_quota()
     return {
@@ -170,6 +170,6 @@ def _machine_metadata() -> Dict[str, Value]:
     }
 
 
-def machine_metadata() -> Dict[str, Value]:
+def machine_metadata() -> dict[str, Value]:
     """``mpbench_*`` metadata describing this machine and platform (read once)."""
     return dict(_machine_metadata())

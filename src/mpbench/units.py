@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, List, TypeVar
+from typing import Callable, TypeVar
 
 from mpbench.errors import UsageError
 
@@ -49,7 +49,7 @@ def format_clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def parse_list(text: str, parse_item: Callable[[str], T], what: str) -> List[T]:
+def parse_list(text: str, parse_item: Callable[[str], T], what: str) -> list[T]:
     """Parse a comma-separated list; every item through ``parse_item``; no duplicates."""
     items = [part.strip() for part in text.split(",")]
     if not text.strip() or any(not part for part in items):

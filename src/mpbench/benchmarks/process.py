@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, List, Optional
 
 from mpbench import options as opt
 from mpbench.benchmarks import process_terminate
@@ -33,7 +33,7 @@ STARTUP_FLOOR_MODE = "isolated"
 FAULTS = {"crash": faults.crash, "hang": faults.hang, "check-imports": faults.check_imports}
 
 
-def parse_parent_mem(text: str) -> List[int]:
+def parse_parent_mem(text: str) -> list[int]:
     def one(item: str) -> int:
         size = parse_size(item) if item.strip() not in ("0", "none") else 0
         if size > MAX_PARENT_MEM:
@@ -56,7 +56,7 @@ def _target(options: opt.Options, default):
 
 
 @contextmanager
-def _setup(env: WorkerEnv, time_func, parent_mem: int = 0, method: Optional[str] = None,
+def _setup(env: WorkerEnv, time_func, parent_mem: int = 0, method: str | None = None,
            **kwargs) -> Iterator[Prepared]:
     """Touch the parent's memory, note its RSS, bind the time function."""
     if method is not None:
@@ -74,12 +74,12 @@ def _split_setup(env: WorkerEnv, **kwargs):
     return _setup(env, work.time_split, scratch_dir=env.scratch_dir, **kwargs)
 
 
-def benchmarks(options: opt.Options) -> List[BenchSpec]:
+def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The process group for these options."""
     methods = opt.methods(options)
     nprocs_list = opt.value(options, "nprocs", DEFAULT_NPROCS)
     parent_mems = opt.value(options, "parent_mem", DEFAULT_PARENT_MEM)
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
 
     def add(base: str, params, metadata, setup, **spec_kwargs) -> BenchSpec:
         metadata = {key: val for key, val in metadata.items() if val is not None}
@@ -125,7 +125,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 if mode == STARTUP_FLOOR_MODE:
                     startup_floor[nprocs] = spec.name
 
-    def floor_of(method: str, nprocs: int = 1, mem: int = 0) -> Optional[str]:
+    def floor_of(method: str, nprocs: int = 1, mem: int = 0) -> str | None:
         if method == "spawn":
             return startup_floor.get(nprocs)
         return fork_floor.get((nprocs, mem if method == "fork" else 0))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, List, Sequence
 
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.workloads import lifecycle
@@ -33,9 +33,9 @@ def _os_kill(env: WorkerEnv, state: str) -> Iterator[Prepared]:
                                      timeout=env.child_timeout))
 
 
-def benchmarks(methods: Sequence[str]) -> List[BenchSpec]:
+def benchmarks(methods: Sequence[str]) -> list[BenchSpec]:
     """The terminate benchmarks for ``methods`` and their floors."""
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
     common = {"mpbench_group": GROUP, "mpbench_metric": "terminate", "mpbench_nprocs": 1}
     for state in lifecycle.STATES:
         floor = BenchSpec(bench_name(f"{GROUP}.os_kill", [("state", state)]),

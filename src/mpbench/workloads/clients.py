@@ -19,8 +19,9 @@ outside the clock. Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from time import monotonic_ns, perf_counter
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.crew import STOP, Crew
@@ -65,18 +66,18 @@ class Clients:
     pinned to ``cpus`` if given."""
 
     def __init__(self, ctx: Any, prepare: Prepare, specs: Sequence[tuple], *, timeout: float,
-                 what: str, check: Optional[Check] = None,
-                 cpus: Optional[Sequence[int]] = None) -> None:
+                 what: str, check: Check | None = None,
+                 cpus: Sequence[int] | None = None) -> None:
         self.ctx, self.prepare, self.specs = ctx, prepare, list(specs)
         self.timeout, self.what, self.cpus = timeout, what, cpus
         self.check = check or Check()
-        self.crew: Optional[Crew] = None
+        self.crew: Crew | None = None
 
     @property
     def count(self) -> int:
         return len(self.specs)
 
-    def __enter__(self) -> "Clients":
+    def __enter__(self) -> Clients:
         barrier = self.ctx.Barrier(self.count) if self.count > 1 else None
         args = [(self.prepare, spec, barrier, self.timeout) for spec in self.specs]
         self.crew = Crew(self.ctx, client_member, args, timeout=self.timeout, what=self.what,
@@ -101,7 +102,7 @@ class Clients:
         """``loops`` operations in each client at once: the window, in seconds."""
         self.check.reset()
         self.crew.send_all(loops)
-        stamps: List[tuple] = self.crew.recv_all()
+        stamps: list[tuple] = self.crew.recv_all()
         window = max(end for _, end in stamps) - min(start for start, _ in stamps)
         self.check.verify(loops * self.count)
         return window / 1e9

@@ -12,8 +12,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Sequence
 
 from mpbench.errors import BenchmarkFailed
 

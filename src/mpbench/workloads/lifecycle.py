@@ -19,7 +19,7 @@ import queue
 import signal
 import time
 from multiprocessing import connection
-from typing import Any, List
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.guard import deadline, describe_exit, stop_pids, stop_processes
@@ -106,7 +106,7 @@ def time_os_kill(loops: int, state: str, timeout: float) -> float:
     total = 0.0
     for _ in range(loops):
         ready_r, ready_w = os.pipe()
-        pids: List[int] = []
+        pids: list[int] = []
         try:
             with deadline(timeout, what):
                 pid = os.fork()

@@ -22,24 +22,25 @@ contention, ~200 ns): a bimodal figure no reference can check.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator, List, Optional
+from typing import Optional
 
 PLACEMENTS = ("same-cpu", "cross-cpu", "free")
 DEFAULT_PLACEMENTS = ("same-cpu", "cross-cpu")
 SCHEDULER_DEPENDENT = "free"
 
-CPUs = Optional[List[int]]
+CPUs = Optional[list[int]]
 
 
-def usable_cpus() -> List[int]:
+def usable_cpus() -> list[int]:
     """The CPUs this process may run on, sorted."""
     if hasattr(os, "sched_getaffinity"):
         return sorted(os.sched_getaffinity(0))
     return list(range(os.cpu_count() or 1))
 
 
-def cross_cpu_unavailable() -> Optional[str]:
+def cross_cpu_unavailable() -> str | None:
     """Why ``cross-cpu`` cannot run here (``None`` when it can)."""
     if not hasattr(os, "sched_setaffinity"):
         return "this platform cannot pin processes to CPUs"
@@ -71,7 +72,7 @@ def cpus_for(placement: str) -> CPUs:
     return cpus[-2:]
 
 
-def end_cpus(placement: str, ends: int) -> List[CPUs]:
+def end_cpus(placement: str, ends: int) -> list[CPUs]:
     """The CPUs of each of ``ends`` processes: end 0 and the others.
 
     ``same-cpu``: all on the highest usable CPU; ``cross-cpu``: end 0 on the
@@ -90,7 +91,7 @@ def end_cpus(placement: str, ends: int) -> List[CPUs]:
     return [[first]] + [[others[i % len(others)]] for i in range(ends - 1)]
 
 
-def spread_cpus(count: int) -> List[List[int]]:
+def spread_cpus(count: int) -> list[list[int]]:
     """One CPU for each of ``count`` processes (or threads), the usable CPUs in turn
     from the highest down."""
     cpus = usable_cpus()[::-1]
@@ -98,7 +99,7 @@ def spread_cpus(count: int) -> List[List[int]]:
 
 
 @contextmanager
-def pinned(cpus: Optional[Iterable[int]]) -> Iterator[None]:
+def pinned(cpus: Iterable[int] | None) -> Iterator[None]:
     """Pin this process (and what it starts meanwhile) to ``cpus``; restore afterwards."""
     if cpus is None or not hasattr(os, "sched_setaffinity"):
         yield

@@ -16,7 +16,7 @@ import os
 import time
 from array import array
 from itertools import repeat
-from typing import Any, Callable, List
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
@@ -77,10 +77,10 @@ class MinimalPool:
         self.chunksize = chunksize
         self.what = f"minimal pool of {workers} forked workers (chunks of {chunksize})"
         self.ids = array(ID_TYPE, range(tasks)).tobytes()
-        self.pids: List[int] = []
-        self.fds: List[int] = []
+        self.pids: list[int] = []
+        self.fds: list[int] = []
 
-    def __enter__(self) -> "MinimalPool":
+    def __enter__(self) -> MinimalPool:
         task_r, self.task_w = os.pipe()
         self.result_r, result_w = os.pipe()
         self.fds = [task_r, self.task_w, self.result_r, result_w]
@@ -132,7 +132,7 @@ class MinimalPool:
         want = self.tasks * ID_BYTES
         ids, write, read = self.ids, os.write, os.read
         task_w, result_r = self.task_w, self.result_r
-        parts: List[bytes] = []
+        parts: list[bytes] = []
         with deadline(self.timeout, self.what):
             t0 = perf_counter()
             for _ in repeat(None, loops):

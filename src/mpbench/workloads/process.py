@@ -11,12 +11,18 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 from multiprocessing import connection
-from typing import Callable, List, Sequence
+from typing import Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import (check_exitcodes, check_wait_status, deadline,
-                                     stop_pids, stop_processes)
+from mpbench.workloads.guard import (
+    check_exitcodes,
+    check_wait_status,
+    deadline,
+    stop_pids,
+    stop_processes,
+)
 
 # Both are CLOCK_MONOTONIC on Linux: system-wide, so a stamp taken in a child
 # compares with one taken in its parent.
@@ -155,7 +161,7 @@ def time_os_fork(loops: int, nprocs: int, timeout: float) -> float:
     what = "os.fork floor"
     total = 0.0
     for _ in range(loops):
-        pids: List[int] = []
+        pids: list[int] = []
         try:
             with deadline(timeout, what):
                 t0 = perf_counter()
@@ -187,7 +193,7 @@ def time_posix_spawn(loops: int, argv: Sequence[str], nprocs: int, timeout: floa
     what = f"interpreter start-up floor ({' '.join(argv[1:])})"
     total = 0.0
     for _ in range(loops):
-        pids: List[int] = []
+        pids: list[int] = []
         try:
             with deadline(timeout, what):
                 t0 = perf_counter()

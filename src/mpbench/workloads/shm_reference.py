@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from multiprocessing import Pipe
 from time import monotonic_ns, perf_counter
-from typing import Any, Tuple
+from typing import Any
 
 from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
 
@@ -23,7 +23,7 @@ _STAMP = 8
 
 
 def minimal_handover(loops: int, segment: Any, payload: bytes,
-                     timeout: float) -> Tuple[float, float]:
+                     timeout: float) -> tuple[float, float]:
     """``loops`` hand-overs of ``payload`` through ``segment`` to one forked child:
     ``(sum of the spans, wall-clock time of the whole loop)`` in seconds; a span
     runs from just before the parent writes to just after the child holds its copy,

@@ -29,14 +29,21 @@ import threading
 import time
 from array import array
 from itertools import repeat
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable
 
 from mpbench.workloads.busywork import clock_gap_ns, spin
 from mpbench.workloads.crew import STOP
 from mpbench.workloads.guard import deadline
-from mpbench.workloads.sync_analysis import (SAMPLES_PER_CALL, CallStats, Stamps,  # noqa: F401
-                                             analyse, check_exclusion, handoff_pairs,
-                                             ns_to_seconds, seconds_summary)
+from mpbench.workloads.sync_analysis import (  # noqa: F401
+    SAMPLES_PER_CALL,
+    CallStats,
+    Stamps,
+    analyse,
+    check_exclusion,
+    handoff_pairs,
+    ns_to_seconds,
+    seconds_summary,
+)
 
 clock = time.monotonic_ns
 perf_counter = time.perf_counter
@@ -87,7 +94,7 @@ def make_primitive(ctx: Any, primitive: str, slots: int = 1) -> Any:
 # -- the clean pass: what pyperf times -----------------------------------------
 
 def contend_clean(lock: Any, count: int, critical_iters: int = 0, think_iters: int = 0,
-                  clock: Callable[[], int] = clock) -> Tuple[int, int]:
+                  clock: Callable[[], int] = clock) -> tuple[int, int]:
     """``count`` turns of acquire -> spin ``critical_iters`` -> release -> spin
     ``think_iters``; returns the stamps before the first turn and after the last.
 
@@ -143,11 +150,11 @@ def contend(lock: Any, state: Any, member: int, total: int,
     appends; two more clock reads per spin): never the figure pyperf reports.
     """
     acquire, release = lock.acquire, lock.release
-    wait_from: List[int] = []
-    acquired: List[int] = []
-    released: List[int] = []
-    critical_ns: List[int] = []
-    think_ns: List[int] = []
+    wait_from: list[int] = []
+    acquired: list[int] = []
+    released: list[int] = []
+    critical_ns: list[int] = []
+    think_ns: list[int] = []
     note_wait, note_acquired, note_released = wait_from.append, acquired.append, released.append
     note_critical, note_think = critical_ns.append, think_ns.append
     tag = member + 1
@@ -192,11 +199,11 @@ def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
     checks from the stamps that no more than k ever held a slot together.
     """
     acquire, release = semaphore.acquire, semaphore.release
-    wait_from: List[int] = []
-    acquired: List[int] = []
-    released: List[int] = []
-    critical_ns: List[int] = []
-    think_ns: List[int] = []
+    wait_from: list[int] = []
+    acquired: list[int] = []
+    released: list[int] = []
+    critical_ns: list[int] = []
+    think_ns: list[int] = []
     note_wait, note_acquired, note_released = wait_from.append, acquired.append, released.append
     note_critical, note_think = critical_ns.append, think_ns.append
     gap = clock_gap_ns(clock)

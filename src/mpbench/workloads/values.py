@@ -31,7 +31,7 @@ from __future__ import annotations
 import struct
 import types
 from itertools import repeat
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.clients import Check
@@ -153,7 +153,7 @@ def items_for(size: int) -> int:
     return max(1, size // ITEM.size)
 
 
-def prepare(obj: str, op: str, handle: Any, size: int = 0) -> Tuple[Callable, tuple, Callable]:
+def prepare(obj: str, op: str, handle: Any, size: int = 0) -> tuple[Callable, tuple, Callable]:
     """``(loop, args, cleanup)`` for ``op`` on ``obj``: ``handle`` is the shared object
     (the segment's name for ``shared_memory``; ignored for ``local``, made here)."""
     cleanup: Callable[[], None] = _nothing
@@ -241,6 +241,6 @@ class SharedValue(Check):
                                      if self.op == INCREMENT else ""))
 
 
-def specs_for(obj: str, op: str, handle: Any, size: int, clients: int) -> List[tuple]:
+def specs_for(obj: str, op: str, handle: Any, size: int, clients: int) -> list[tuple]:
     """:func:`prepare`'s arguments for each of ``clients`` clients."""
     return [(obj, op, handle, size)] * clients
