@@ -2,8 +2,8 @@
 
 A group's catalogue module (named by its descriptor in :mod:`mpbench.groups`)
 exposes ``GROUP`` (its name), ``OPTIONS`` (extra :class:`~mpbench.options.Option` s),
-``FAULTS`` (test hooks) and ``benchmarks(options) -> list[BenchSpec]``. Building the catalogue is cheap
-and deterministic: the ``mpbench`` process and every pyperf worker build the
+``FAULTS`` (test hooks) and ``benchmarks(options) -> list[BenchSpec]``. Building the catalogue
+is cheap and deterministic: the ``mpbench`` process and every pyperf worker build the
 same list from the same options and agree on names and order.
 """
 
@@ -11,21 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import (
-    Any,
-    Callable,
-    ContextManager,
-    Union,
-)
+from typing import Any, Callable, Union
 
 from mpbench.errors import UsageError
 from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
 
 MetadataValue = Union[int, float, str]
 TimeFunc = Callable[[int], float]
-
 
 
 @dataclass
@@ -54,7 +48,7 @@ class Prepared:
     sample_calls: list[dict[str, Any]] | None = None
 
 
-Setup = Callable[[WorkerEnv], ContextManager[Prepared]]
+Setup = Callable[[WorkerEnv], AbstractContextManager[Prepared]]
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="compare results files (first = reference)")
     compare.add_argument("results", metavar="RESULTS.json", nargs="+")
-    compare.add_argument("-o", "--output", metavar="DIR", default=os.path.join("reports", "compare"),
+    compare.add_argument("-o", "--output", metavar="DIR",
+                         default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")
     compare.add_argument("--vs", metavar="RESULTS.json", nargs="+",
                          help="pool the files before --vs as the reference and these as the "

@@ -275,7 +275,8 @@ class SuiteRun:
         else:
             note = f"    {_bench_summary(outcome.benchmark)}"
             if spec.floor in self.means:
-                note += f"  = {self.means[spec.name] / self.means[spec.floor]:.2f}x floor {spec.floor}"
+                ratio = self.means[spec.name] / self.means[spec.floor]
+                note += f"  = {ratio:.2f}x floor {spec.floor}"
             peak = _peak_rss(outcome.benchmark)
             if peak:  # all processes of the benchmark together, largest worker
                 note += f"  peak RSS {format_size(peak)}"

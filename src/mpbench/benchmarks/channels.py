@@ -3,7 +3,8 @@ throughput and latency against message size, beside the kernel floors.
 
 Names read ``channels.<transport>.<metric>[size=S,...]``; ``payload=bytes``,
 ``producers=1`` and ``placement=free`` are left out of names (free kept its
-old names; the default placements are ``same-cpu`` and ``cross-cpu``). Every parameter is also metadata (``mpbench_transport``,
+old names; the default placements are ``same-cpu`` and ``cross-cpu``). Every parameter is
+also metadata (``mpbench_transport``,
 ``mpbench_size``, ``mpbench_payload``, ``mpbench_metric``,
 ``mpbench_producers``, ``mpbench_placement``, ``mpbench_messages``...).
 

@@ -67,7 +67,8 @@ def thin_sorted(sorted_values: Sequence[float], keep: int) -> list[float]:
 
 
 def summary(sorted_values: Sequence[float], prefix: str) -> dict:
-    """``{prefix_p50, prefix_p99, prefix_max, prefix_count}`` of sorted values (empty: count only)."""
+    """``{prefix_p50, prefix_p99, prefix_max, prefix_count}`` of sorted values (empty: count
+    only)."""
     if not sorted_values:
         return {f"{prefix}_count": 0}
     return {f"{prefix}_p50": percentile(sorted_values, 50),

@@ -183,9 +183,9 @@ def check_exclusion(call: CallStats, counter: int | None, total: int, slots: int
                               f"counted acquisitions, {total} expected (lost updates: "
                               "mutual exclusion violated)")
     if call.max_holders > slots:
+        violated = "mutual exclusion violated" if slots == 1 else "exclusion violated"
         raise BenchmarkFailed(f"{what}: at least {call.max_holders} holders at once, the "
-                              f"primitive allows {slots}: "
-                              + ("mutual exclusion violated" if slots == 1 else "exclusion violated"))
+                              f"primitive allows {slots}: {violated}")
     if call.ops != total:
         raise BenchmarkFailed(f"{what}: {call.ops} acquisitions counted, {total} expected")
 

@@ -16,8 +16,8 @@ object               what                                      element get / set
 
 Operations (``mpbench_op``): ``get``, ``set``; ``increment`` (``value``:
 ``with v.get_lock(): v.value += 1``, the read-modify-write that needs the
-lock, checked to lose nothing; ``local``: ``ns.value += 1``); ``slice_get`` / ``slice_set`` of a whole
-array of ``size`` bytes: ``a[:]`` (a list of ints) and ``a[:] = ints`` for
+lock, checked to lose nothing; ``local``: ``ns.value += 1``); ``slice_get`` / ``slice_set`` of a
+whole array of ``size`` bytes: ``a[:]`` (a list of ints) and ``a[:] = ints`` for
 ``array`` and a ``local`` list, ``bytes(view)`` and ``view[:] = data`` for
 ``shared_memory``.
 
@@ -66,7 +66,7 @@ def api_of(obj: str, op: str) -> str:
 
 def attr_get(v: Any, count: int) -> None:
     for _ in repeat(None, count):
-        v.value
+        v.value  # noqa: B018 - the property read is what this loop times
 
 
 def attr_set(v: Any, count: int) -> None:
