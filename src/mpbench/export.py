@@ -146,16 +146,16 @@ def export(path: str, fmt: str, output: str | None) -> int:
     exists: an export is derived data), or to stdout for ``None`` or ``-``."""
     if fmt not in RENDERERS:
         raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    to_stdout = output is None or output == "-"
-    if not to_stdout:
-        check_output(output)
+    target = None if output == "-" else output  # None: stdout
+    if target is not None:
+        check_output(target)
     from mpbench.reporting.data import load
 
     text = RENDERERS[fmt](load(path))
-    if to_stdout:
+    if target is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        atomic_write_text(output, text)
+        atomic_write_text(target, text)
         print(f"wrote {output} ({fmt}, {text.count(chr(10))} lines)", file=sys.stderr)
     return 0

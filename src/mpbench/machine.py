@@ -52,10 +52,10 @@ def cgroup_cpu_quota() -> float | None:
     if "cpu" in paths:  # cgroup v1
         base = f"/sys/fs/cgroup/cpu{paths['cpu']}".rstrip("/")
         for directory in (base, "/sys/fs/cgroup/cpu"):
-            quota = _read(f"{directory}/cpu.cfs_quota_us")
-            period = _read(f"{directory}/cpu.cfs_period_us")
-            if quota and period and int(quota) > 0:
-                return int(quota) / int(period)
+            quota_us = _read(f"{directory}/cpu.cfs_quota_us")
+            period_us = _read(f"{directory}/cpu.cfs_period_us")
+            if quota_us and period_us and int(quota_us) > 0:
+                return int(quota_us) / int(period_us)
     return None
 
 

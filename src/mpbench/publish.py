@@ -232,7 +232,7 @@ def _place(output: str, tmp_results: str, tmp_samples: str | None,
         except FileExistsError:
             continue
         samples = samples_path(candidate) if tmp_samples else None
-        if samples and document is not None:
+        if tmp_samples and samples and document is not None:
             if candidate != output:  # the samples name their results file
                 try:
                     _write_samples(tmp_samples, document, candidate)

@@ -175,9 +175,9 @@ def _pickled_metadata(transport: str, size: int, payload: str) -> dict[str, Meta
 def _cpu_metadata(placement: str) -> dict[str, MetadataValue]:
     """The CPU(s) a pinned benchmark used: ``mpbench_cpu`` (end 0's), ``mpbench_cpus``."""
     cpus = cpus_for(placement)
-    if not cpus:
-        return {}
     first = end_cpus(placement, 1)[0]
+    if not cpus or not first:
+        return {}
     return {"mpbench_cpu": first[0], "mpbench_cpus": ",".join(map(str, cpus))}
 
 

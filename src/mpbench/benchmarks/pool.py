@@ -241,15 +241,15 @@ def benchmarks(options: opt.Options) -> list[BenchSpec]:
             functools.partial(setup.plain_loop_setup, task_us=task_us),
             cost=0.05).name
     minimal = {}
-    for workers, chunk in sorted({(w, effective_chunksize(api, c, DISPATCH_TASKS, w))
-                                  for api, c, _, w in dispatch}):
-        minimal[workers, chunk] = add(
-            "minimal_pool", [("chunksize", chunk), ("workers", workers)],
+    for workers, effective in sorted({(w, effective_chunksize(api, c, DISPATCH_TASKS, w))
+                                      for api, c, _, w in dispatch}):
+        minimal[workers, effective] = add(
+            "minimal_pool", [("chunksize", effective), ("workers", workers)],
             {"mpbench_metric": "dispatch", "mpbench_api": "minimal_pool",
-             "mpbench_chunksize": chunk, "mpbench_workers": workers,
+             "mpbench_chunksize": effective, "mpbench_workers": workers,
              "mpbench_tasks": DISPATCH_TASKS, "mpbench_is_floor": 1},
             functools.partial(setup.minimal_pool_setup, workers=workers, tasks=DISPATCH_TASKS,
-                              chunksize=chunk),
+                              chunksize=effective),
             inner_loops=DISPATCH_TASKS, cost=0.05).name
     round_trip, stream = {}, {}
     for size in (payload_sizes if "apply" in apis else ()):
@@ -261,17 +261,17 @@ def benchmarks(options: opt.Options) -> list[BenchSpec]:
             functools.partial(setup.pipe_round_trip_setup, size=size, method=default_method),
             cost=0.06).name
     for size in (payload_sizes if with_map else ()):
-        for chunk in payload_chunks:
-            stream[size, chunk] = add(
+        for per in payload_chunks:
+            stream[size, per] = add(
                 "pipe_stream", [("size", format_size(size))]
-                + ([("per", chunk)] if chunk > 1 else []),
+                + ([("per", per)] if per > 1 else []),
                 {"mpbench_metric": "payload", "mpbench_api": "send_bytes/recv_bytes",
                  "mpbench_transport": "pipe_simplex", "mpbench_size": size,
-                 "mpbench_message_size": size * chunk, "mpbench_tasks": chunk,
+                 "mpbench_message_size": size * per, "mpbench_tasks": per,
                  "mpbench_method": default_method, "mpbench_is_floor": 1},
-                functools.partial(setup.pipe_stream_setup, size=size * chunk,
+                functools.partial(setup.pipe_stream_setup, size=size * per,
                                   method=default_method),
-                inner_loops=chunk if chunk > 1 else None, cost=0.06).name
+                inner_loops=per if per > 1 else None, cost=0.06).name
     reference = {}
     for method in (methods if ("map", 1) in [(a, c) for a, c, _, _ in dispatch] else ()):
         reference[method] = add(

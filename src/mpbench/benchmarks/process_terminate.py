@@ -11,7 +11,7 @@ import multiprocessing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
+from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
 from mpbench.workloads import lifecycle
 
 GROUP = "process"
@@ -36,7 +36,8 @@ def _os_kill(env: WorkerEnv, state: str) -> Iterator[Prepared]:
 def benchmarks(methods: Sequence[str]) -> list[BenchSpec]:
     """The terminate benchmarks for ``methods`` and their floors."""
     specs: list[BenchSpec] = []
-    common = {"mpbench_group": GROUP, "mpbench_metric": "terminate", "mpbench_nprocs": 1}
+    common: dict[str, MetadataValue] = {"mpbench_group": GROUP, "mpbench_metric": "terminate",
+                                        "mpbench_nprocs": 1}
     for state in lifecycle.STATES:
         floor = BenchSpec(bench_name(f"{GROUP}.os_kill", [("state", state)]),
                           {**common, "mpbench_operation": "os.kill", "mpbench_state": state,

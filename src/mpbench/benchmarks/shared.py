@@ -162,8 +162,9 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                         "mpbench_metric": "handover", "mpbench_transfer": transfer,
                         "mpbench_receiver": receiver, "mpbench_payload": payload,
                         "mpbench_size": size, "mpbench_placement": placement,
-                        "mpbench_method": cat.method, "mpbench_floor": floor,
-                        **memory_md(transfer, size)}
+                        "mpbench_method": cat.method, **memory_md(transfer, size)}
+                    if floor is not None:  # None: no pipe floor measured at this point
+                        md["mpbench_floor"] = floor
                     if transfer == FLOOR:
                         md["mpbench_is_floor"] = 1
                     if (transfer, receiver, payload) == ("shared_memory", "copy", "bytes") \

@@ -84,7 +84,8 @@ class MinimalPingPong:
         if kind == "os_pipe":
             there_r, there_w = os.pipe()
             back_r, back_w = os.pipe()
-            self.mine, self.theirs = (there_w, back_r), (there_r, back_w)
+            self.mine: tuple[Any, ...] = (there_w, back_r)
+            self.theirs: tuple[Any, ...] = (there_r, back_w)
             read, write = os.read, os.write
 
             def echo(count: int) -> tuple[int, int]:

@@ -49,7 +49,7 @@ from itertools import repeat
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import Crew
+from mpbench.workloads.crew import Crew, entered
 from mpbench.workloads.placement import peak_rss, pinned, reset_peak_rss, rss
 
 monotonic_ns = time.monotonic_ns
@@ -334,6 +334,7 @@ def open_stream(transport: str, ctx: Any, size: int, payload: str = "bytes",
     ``cpus`` pins a helper process the channel starts (a Manager's server).
     """
     api = "bytes" if payload == "bytes" else "object"
+    ends: tuple[Any, Any]
     if transport in QUEUES:
         manager = _start_manager(transport, ctx, cpus)
         q = _new_queue(transport, ctx, size, manager)
@@ -363,6 +364,7 @@ def open_pair(transport: str, ctx: Any, size: int, payload: str = "bytes",
               cpus: Sequence[int] | None = None) -> Channel:
     """A two-way channel for a ping-pong: ``ends = (a, b)``, each sending to the other."""
     api = "bytes" if payload == "bytes" else "object"
+    ends: tuple[Any, Any]
     if transport in QUEUES:
         manager = _start_manager(transport, ctx, cpus)
         there, back = (_new_queue(transport, ctx, size, manager) for _ in range(2))
@@ -659,7 +661,7 @@ class StreamRun(_ChannelRun):
 
     def stream(self, count: int) -> float:
         """Every producer sends ``count`` messages; seconds until the consumer has all."""
-        crew = self.crew
+        crew = entered(self.crew, self.what)
         crew.send(0, count * self.producers)  # the consumer first: it must be waiting
         for index in range(1, self.producers + 1):
             crew.send(index, count)
@@ -714,7 +716,7 @@ class PingPongRun(_ChannelRun):
         """``count`` round trips; their seconds, from the ping side's stamps. Each
         call starts with one more, untimed, round trip: the echo side may still
         be waking up from the command that started it."""
-        crew = self.crew
+        crew = entered(self.crew, self.what)
         command = (count, self.samples_per_call)
         crew.send(1, command)
         crew.send(0, command)

@@ -24,7 +24,7 @@ from time import monotonic_ns, perf_counter
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import STOP, Crew
+from mpbench.workloads.crew import STOP, Crew, entered
 
 READY = "ready"
 
@@ -101,8 +101,9 @@ class Clients:
     def time(self, loops: int) -> float:
         """``loops`` operations in each client at once: the window, in seconds."""
         self.check.reset()
-        self.crew.send_all(loops)
-        stamps: list[tuple] = self.crew.recv_all()
+        crew = entered(self.crew, self.what)
+        crew.send_all(loops)
+        stamps: list[tuple] = crew.recv_all()
         window = max(end for _, end in stamps) - min(start for start, _ in stamps)
         self.check.verify(loops * self.count)
         return window / 1e9

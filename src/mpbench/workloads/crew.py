@@ -34,6 +34,13 @@ STOP_GRACE = 5.0
 Target = Callable[..., None]
 
 
+def entered(crew: Crew | None, what: str) -> Crew:
+    """``crew``, or RuntimeError when its owner is used outside its ``with`` block."""
+    if crew is None:
+        raise RuntimeError(f"{what}: used outside its with block")
+    return crew
+
+
 def pin(cpus: Iterable[int] | None) -> None:
     """Restrict this process to ``cpus`` (no-op for ``None`` or where unsupported)."""
     if cpus is not None and hasattr(os, "sched_setaffinity"):

@@ -34,7 +34,7 @@ from time import monotonic_ns
 from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import STOP, Crew
+from mpbench.workloads.crew import STOP, Crew, entered
 from mpbench.workloads.guard import describe_exit
 from mpbench.workloads.placement import peak_rss, reset_peak_rss, rss, rss_shmem
 from mpbench.workloads.segments import Segments
@@ -199,7 +199,7 @@ def fork_handovers(obj: Any, count: int, receiver: str, *, size: int = 0,
     after."""
     read_fd, write_fd = os.pipe()
     total = 0
-    child: tuple = (0, 0, 0)
+    child: list[int] = [0, 0, 0]
     sender = Held() if measure else None
     try:
         for i in range(count):
@@ -250,6 +250,8 @@ def handover_member(conn: Any, role: str, transfer: str, receiver: str, size: in
                 conn.send(fork_handovers(obj, count, receiver, size=size, payload=payload,
                                          check=kind == "check", measure=kind == "memory",
                                          die_at=count // 2 if dying and kind == "run" else None))
+            elif ack is None:
+                raise ValueError(f"{transfer}: a sender and a receiver need the ack pipe")
             elif role == "sender":
                 conn.send(send_loop(end, obj, count, ack) if kind == "run"
                           else send_checked(end, size, payload, count, ack) if kind == "check"
@@ -326,7 +328,7 @@ class HandOverRun:
             self.segments.clear()
 
     def _command(self, kind: str, count: int) -> list[Any]:
-        crew = self.crew
+        crew = entered(self.crew, self.what)
         try:
             for index in reversed(range(len(crew))):  # the receiver first: it must be waiting
                 crew.send(index, (kind, count))
@@ -338,7 +340,7 @@ class HandOverRun:
         """Members killed by a signal: when the receiver dies, the sender's broken pipe
         may be what the crew hears first."""
         notes = []
-        for proc in self.crew.procs:
+        for proc in entered(self.crew, self.what).procs:
             proc.join(0.5)
             if (proc.exitcode is not None and proc.exitcode < 0
                     and f"{proc.name} ended with" not in said):
@@ -371,6 +373,6 @@ class HandOverRun:
 
     def modules(self) -> dict[str, list[str]]:
         """Which of :data:`WATCHED_MODULES` each member has imported."""
-        names = self.crew.names
+        names = entered(self.crew, self.what).names
         return dict(zip(names, self._command("modules", 0)))
 

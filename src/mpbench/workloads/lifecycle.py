@@ -148,6 +148,7 @@ def time_queue_timeout(loops: int, ctx: Any, op: str, seconds: float) -> float:
         raise ValueError(f"unknown queue operation {op!r}")
     what = f"Queue.{op}(timeout={seconds:g})"
     q = ctx.Queue(1)
+    expected: type[Exception]
     try:
         if op == "put":
             q.put(None)  # the queue is full: its semaphore is taken
@@ -190,8 +191,9 @@ def orphan_maker(report: Any, method: str) -> None:
     """
     import multiprocessing
 
-    grandchild = multiprocessing.get_context(method).Process(target=time.sleep, args=(3600,),
-                                                             daemon=True)
+    ctx: Any = multiprocessing.get_context(method)  # typeshed's BaseContext has no Process
+    grandchild = ctx.Process(target=time.sleep, args=(3600,),
+                             daemon=True)
     grandchild.start()
     report.send(grandchild.pid)
     while True:

@@ -88,7 +88,9 @@ def end_cpus(placement: str, ends: int) -> list[CPUs]:
     if len(cpus) < 2:
         raise ValueError(f"cross-cpu placement: {cross_cpu_unavailable()}")
     first, others = cpus[-1], cpus[-2::-1]
-    return [[first]] + [[others[i % len(others)]] for i in range(ends - 1)]
+    placed: list[CPUs] = [[first]]
+    placed.extend([others[i % len(others)]] for i in range(ends - 1))
+    return placed
 
 
 def spread_cpus(count: int) -> list[list[int]]:

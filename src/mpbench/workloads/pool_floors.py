@@ -16,14 +16,14 @@ import os
 import time
 from array import array
 from itertools import repeat
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
 
 perf_counter = time.perf_counter
 
-ID_TYPE = "I"  # unsigned int: 4 bytes on every platform CPython runs on
+ID_TYPE: Final = "I"  # unsigned int: 4 bytes on every platform CPython runs on
 ID_BYTES = array(ID_TYPE).itemsize
 # Task ids of one call go out in one write, atomic up to PIPE_BUF (4096 bytes on
 # Linux): no reader ever sees part of a write, so none ever reads part of an id.

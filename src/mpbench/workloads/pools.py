@@ -34,6 +34,7 @@ from typing import Any, Callable
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import pool_tasks
 from mpbench.workloads.guard import ChildTimeout, deadline, describe_exit, stop_processes
+from mpbench.workloads.process import stop_forkserver
 
 perf_counter = time.perf_counter
 
@@ -280,9 +281,7 @@ def time_lifecycle(loops: int, kind: str, ctx: Any, workers: int, part: str, tim
     total = 0.0
     for _ in range(loops):
         if cold:
-            from multiprocessing import forkserver
-
-            forkserver._forkserver._stop()
+            stop_forkserver()
         arrived, go = ctx.Semaphore(0), ctx.Semaphore(0)
         pool = None
         procs: list[Any] = []

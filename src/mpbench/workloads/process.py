@@ -139,6 +139,14 @@ def time_split(loops: int, ctx, part: str, timeout: float, scratch_dir: str,
     return total_ns / 1e9
 
 
+def stop_forkserver() -> None:
+    """Stop the forkserver, if one runs: the next forkserver process boots a new one."""
+    from multiprocessing import forkserver
+
+    # private API (CPython 3.8+), absent from typeshed
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
 def time_cold_forkserver(loops: int, ctx, timeout: float,
                          target: Callable[[], None] = noop) -> float:
     """Start+join of one process on a forkserver that must first boot.
@@ -146,11 +154,9 @@ def time_cold_forkserver(loops: int, ctx, timeout: float,
     The server is stopped (untimed) before every round, so each round pays
     for starting it: the cost the first forkserver process of a program sees.
     """
-    from multiprocessing import forkserver
-
     total = 0.0
     for _ in range(loops):
-        forkserver._forkserver._stop()
+        stop_forkserver()
         total += time_start_join(1, ctx, 1, timeout, target)
     return total
 

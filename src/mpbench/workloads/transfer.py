@@ -280,6 +280,7 @@ def open_link(ctx: Any, transfer: str, size: int, payload: str, receiver: str,
         return Link(QueueEnd(out_queue=queue),
                     Receiving(QueueEnd(in_queue=queue), payload, wrap=False), [])
     reader, writer = ctx.Pipe(duplex=False)
+    ends: tuple[Any, Any]
     if transfer == "send_bytes":
         ends = (ConnEnd(writer=writer), Receiving(ConnEnd(reader=reader), payload))
     elif transfer == "pickle5":

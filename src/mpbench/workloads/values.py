@@ -123,7 +123,7 @@ def bytes_get(view: Any, count: int) -> None:
         bytes(view)
 
 
-LOOPS = {
+LOOPS: dict[tuple[str, str], Callable[..., None]] = {
     ("attr", "get"): attr_get, ("attr", "set"): attr_set,
     ("item", "get"): item_get, ("item", "set"): item_set,
     ("struct", "get"): struct_get, ("struct", "set"): struct_set,

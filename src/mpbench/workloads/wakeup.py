@@ -179,13 +179,15 @@ class Wakeups:
 
     def _wait_for_sleepers(self) -> None:
         cond = self._cond()
-        if sleepers(cond) is None:
+        asleep = sleepers(cond)
+        if asleep is None:
             time.sleep(self.FALLBACK_SETTLE)
             return
         ends = time.monotonic() + self.timeout
         polls = 0
-        while sleepers(cond) < self.waiters:
+        while asleep < self.waiters:
             time.sleep(self.SETTLE)
+            asleep = sleepers(cond) or 0
             polls += 1
             if polls % 256 == 0:
                 self.crew.check_alive()
