@@ -38,7 +38,8 @@ from mpbench.errors import UsageError
 from mpbench.units import format_size, parse_list, parse_size
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as work
-from mpbench.workloads.placement import cpus_for, end_cpus, peak_rss, pinned, reset_peak_rss, rss
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import cpus_for, end_cpus, pinned
 
 GROUP = "channels"
 MAX_SIZE = 2**30

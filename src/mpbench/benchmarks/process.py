@@ -23,7 +23,7 @@ from mpbench.errors import UsageError
 from mpbench.units import format_size, parse_list, parse_size
 from mpbench.workloads import faults, minimal
 from mpbench.workloads import process as work
-from mpbench.workloads.memory import current_rss, touch_memory
+from mpbench.workloads.memory import rss, touch_memory
 
 GROUP = "process"
 DEFAULT_NPROCS = (1, 2, 4, 8)
@@ -62,10 +62,10 @@ def _setup(env: WorkerEnv, time_func, parent_mem: int = 0, method: str | None = 
     if method is not None:
         kwargs["ctx"] = multiprocessing.get_context(method)
     ballast = touch_memory(parent_mem)
-    rss = current_rss() // 2**20 * 2**20  # whole MiB: equal across workers
+    parent_rss = rss() // 2**20 * 2**20  # whole MiB: equal across workers
     try:
         func = functools.partial(time_func, timeout=env.child_timeout, **kwargs)
-        yield Prepared(func, {"mpbench_parent_rss": rss})
+        yield Prepared(func, {"mpbench_parent_rss": parent_rss})
     finally:
         del ballast
 

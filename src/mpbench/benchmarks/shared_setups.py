@@ -19,13 +19,14 @@ from mpbench import options as opt
 from mpbench.benchmarks.sync import start_method
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.errors import BenchmarkFailed
-from mpbench.machine import usable_cpus
+from mpbench.machine import usable_cpu_count
 from mpbench.memory_check import shortfall
 from mpbench.workloads import channel_floors, proxies, shm_costs, values
 from mpbench.workloads.channels import PingPongRun
 from mpbench.workloads.clients import Clients, time_in_process
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
-from mpbench.workloads.placement import cpus_for, peak_rss, pinned, reset_peak_rss, rss
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import cpus_for, pinned
 from mpbench.workloads.segments import Segments, terminate_raises
 from mpbench.workloads.shm_reference import minimal_handover, time_minimal_handover
 from mpbench.workloads.transfer import make_payload, time_copy_into_new
@@ -148,7 +149,7 @@ def shm_op(env: WorkerEnv, op: str, size: int, track: bool) -> Iterator[Prepared
 
 
 def _occupancy(busy: int) -> dict[str, MetadataValue]:
-    cpus = usable_cpus()
+    cpus = usable_cpu_count()
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(busy > cpus)}
 
 

@@ -49,8 +49,9 @@ from itertools import repeat
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import Crew, entered
-from mpbench.workloads.placement import peak_rss, pinned, reset_peak_rss, rss
+from mpbench.workloads.crew import READY, Crew, entered
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import pinned
 
 monotonic_ns = time.monotonic_ns
 
@@ -68,7 +69,6 @@ QUEUE_MAX_ITEMS = 1000
 # Ints in [2**20, 2**31) pickle as 4-byte BININT and are not CPython's cached small ints.
 OBJECT_BASE = 1 << 20
 _PATTERN = bytes(range(251)) * 2
-READY = "ready"
 DYING_CONSUMER = "dying-consumer"  # a consumer that dies halfway (``--inject-fault``)
 # Round trips per timed call whose stamps go into the samples file.
 SAMPLES_PER_CALL = 64

@@ -34,9 +34,9 @@ from time import monotonic_ns
 from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import STOP, Crew, entered
+from mpbench.workloads.crew import READY, STOP, Crew, entered
 from mpbench.workloads.guard import describe_exit
-from mpbench.workloads.placement import peak_rss, reset_peak_rss, rss, rss_shmem
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss, rss_shmem
 from mpbench.workloads.segments import Segments
 from mpbench.workloads.transfer import (
     Link,
@@ -47,7 +47,6 @@ from mpbench.workloads.transfer import (
     receivers_of,
 )
 
-READY = "ready"
 ACK = b"\x00"
 FAULT_RECEIVER_DIES = "receiver-dies"  # --inject-fault: the receiver dies mid-transfer
 WATCHED_MODULES = ("numpy", "pyperf", "mpbench.catalogue", "mpbench.runner", "matplotlib")

@@ -1,4 +1,4 @@
-"""Where the processes of a benchmark run, and how much memory they held.
+"""Where the processes of a benchmark run.
 
 On a VM a cross-process wake-up between two CPUs costs several times one
 between two processes sharing a CPU (the waker must get an idle, possibly
@@ -112,50 +112,3 @@ def pinned(cpus: Iterable[int] | None) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, before)
-
-
-def _status_bytes(pid: int, key: str) -> int:
-    try:
-        with open(f"/proc/{pid or 'self'}/status") as status:
-            for line in status:
-                if line.startswith(key):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def rss(pid: int = 0) -> int:
-    """Resident memory (``VmRSS``) of process ``pid`` (0: this one) in bytes; 0 if unknown."""
-    return _status_bytes(pid, "VmRSS:")
-
-
-def rss_shmem(pid: int = 0) -> int:
-    """Shared-memory pages (``RssShmem``: tmpfs, ``SharedMemory``) in ``pid``'s resident
-    memory, bytes (0 if unknown): counted in every process that maps them."""
-    return _status_bytes(pid, "RssShmem:")
-
-
-def peak_rss(pid: int = 0) -> int:
-    """Peak resident memory (``VmHWM``) of process ``pid`` (0: this one) in bytes; 0 if unknown."""
-    found = _status_bytes(pid, "VmHWM:")
-    if found:
-        return found
-    if not pid:
-        import resource  # not Linux: ru_maxrss is KiB on Linux/BSD, bytes on macOS
-        import sys
-
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return maxrss if sys.platform == "darwin" else maxrss * 1024
-    return 0
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's ``VmHWM`` to its current RSS (Linux >= 4.0), so that the
-    peak measured later is the workload's, not the set-up's. False if not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
