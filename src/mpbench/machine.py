@@ -18,6 +18,7 @@ import subprocess
 from typing import Union
 
 from mpbench.options import available_start_methods
+from mpbench.workloads.placement import usable_cpus
 
 Value = Union[int, float, str]
 
@@ -59,16 +60,10 @@ def cgroup_cpu_quota() -> float | None:
     return None
 
 
-def affinity() -> list[int]:
-    """CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
-
-
-def usable_cpus() -> int:
-    """CPUs the process can really use: its affinity, capped by the cgroup quota."""
-    count = len(affinity())
+def usable_cpu_count() -> int:
+    """How many CPUs the process can really use: its affinity, capped by the cgroup quota
+    (:func:`~mpbench.workloads.placement.usable_cpus` lists the affinity)."""
+    count = len(usable_cpus())
     quota = cgroup_cpu_quota()
     if quota is not None:
         count = min(count, max(1, math.ceil(quota)))
@@ -154,8 +149,8 @@ def _machine_metadata() -> dict[str, Value]:
     return {
         "mpbench_default_start_method": default_start_method(),
         "mpbench_start_methods": ",".join(available_start_methods()),
-        "mpbench_usable_cpus": usable_cpus(),
-        "mpbench_affinity": ",".join(map(str, affinity())),
+        "mpbench_usable_cpus": usable_cpu_count(),
+        "mpbench_affinity": ",".join(map(str, usable_cpus())),
         "mpbench_cgroup_cpu_quota": "none" if quota is None else round(quota, 3),
         "mpbench_cpu_count": os.cpu_count() or 1,
         "mpbench_mem_total": memory_total(),

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from mpbench import options as opt
 from mpbench.atomic import atomic_write_text
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
-from mpbench.machine import usable_cpus
+from mpbench.machine import usable_cpu_count
 from mpbench.workloads import busywork, lifecycle, pool_floors, pool_tasks, pools
 from mpbench.workloads import channels as channel_work
 from mpbench.workloads import pool_dispatch as dispatch
@@ -32,7 +32,7 @@ def task_for(env: WorkerEnv, default: Callable) -> Callable:
 
 def occupancy(workers: int) -> dict[str, MetadataValue]:
     """CPUs the pyperf worker (and so its pool) may use; oversubscribed or not."""
-    cpus = usable_cpus()
+    cpus = usable_cpu_count()
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(workers > cpus)}
 
 

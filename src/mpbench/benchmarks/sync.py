@@ -34,7 +34,7 @@ from typing import Any
 from mpbench import options as opt
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
-from mpbench.machine import default_start_method, usable_cpus
+from mpbench.machine import default_start_method, usable_cpu_count
 from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
 from mpbench.workloads import contention, minimal, wakeup
 from mpbench.workloads import sync as work
@@ -154,7 +154,7 @@ def _fault(options: opt.Options) -> str | None:
 
 def _occupancy(nprocs: int, cpus: int | None = None) -> dict[str, Any]:
     """What the pyperf worker (and so its children) may run on: oversubscribed or not."""
-    cpus = usable_cpus() if cpus is None else cpus
+    cpus = usable_cpu_count() if cpus is None else cpus
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(nprocs > cpus)}
 
 

@@ -24,9 +24,7 @@ from time import monotonic_ns, perf_counter
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import STOP, Crew, entered
-
-READY = "ready"
+from mpbench.workloads.crew import READY, STOP, Crew, entered
 
 Prepare = Callable[..., tuple]
 

@@ -27,10 +27,9 @@ from mpbench.workloads import busywork
 from mpbench.workloads.crew import STOP
 from mpbench.workloads.guard import ChildTimeout
 from mpbench.workloads.sync import COUNTER, HOLDER, contend_clean, run_turns, state_view
-from mpbench.workloads.sync_analysis import analyse, check_exclusion
+from mpbench.workloads.sync_analysis import INSTRUMENTED, analyse, check_exclusion
 
 CLEAN = "clean"
-INSTRUMENTED = "instrumented"
 
 # Faults for tests of the harness (``--inject-fault``), never in a real run.
 # contender 0, in its second clean pass: the first timed call (the first is the probe)

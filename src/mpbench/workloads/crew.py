@@ -28,6 +28,7 @@ from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.guard import ChildTimeout, check_exitcodes, describe_exit, stop_processes
 
 STOP = None
+READY = "ready"  # what a member answers once it is set up
 ERROR_TAG = "mpbench-crew-error"
 STOP_GRACE = 5.0
 
