@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.guard import check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids
 
 Body = Callable[[int], tuple[int, int]]
 COUNT = struct.Struct("q")

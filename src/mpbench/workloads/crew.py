@@ -25,7 +25,8 @@ from multiprocessing import connection
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import ChildTimeout, check_exitcodes, describe_exit, stop_processes
+from mpbench.workloads.guard import ChildTimeout, check_exitcodes, describe_exit
+from mpbench.workloads.reaping import stop_processes
 
 STOP = None
 READY = "ready"  # what a member answers once it is set up

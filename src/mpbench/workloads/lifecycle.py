@@ -22,7 +22,8 @@ from multiprocessing import connection
 from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import deadline, describe_exit, stop_pids, stop_processes
+from mpbench.workloads.guard import deadline, describe_exit
+from mpbench.workloads.reaping import stop_pids, stop_processes
 
 perf_counter = time.perf_counter
 

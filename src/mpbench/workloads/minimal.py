@@ -23,14 +23,9 @@ from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.bare import BareChildren, pin
-from mpbench.workloads.guard import (
-    check_wait_status,
-    deadline,
-    describe_exit,
-    stop_pids,
-    stop_processes,
-)
+from mpbench.workloads.guard import check_wait_status, deadline, describe_exit
 from mpbench.workloads.process import noop
+from mpbench.workloads.reaping import stop_pids, stop_processes
 from mpbench.workloads.wakeup import WAKE_GAP
 
 perf_counter = time.perf_counter

@@ -19,7 +19,8 @@ from itertools import repeat
 from typing import Any, Callable, Final
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.guard import check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids
 
 perf_counter = time.perf_counter
 

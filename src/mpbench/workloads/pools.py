@@ -33,8 +33,9 @@ from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import pool_tasks
-from mpbench.workloads.guard import ChildTimeout, deadline, describe_exit, stop_processes
+from mpbench.workloads.guard import ChildTimeout, deadline, describe_exit
 from mpbench.workloads.process import stop_forkserver
+from mpbench.workloads.reaping import stop_processes
 
 perf_counter = time.perf_counter
 

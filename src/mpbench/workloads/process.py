@@ -16,13 +16,8 @@ from multiprocessing import connection
 from typing import Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import (
-    check_exitcodes,
-    check_wait_status,
-    deadline,
-    stop_pids,
-    stop_processes,
-)
+from mpbench.workloads.guard import check_exitcodes, check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids, stop_processes
 
 # Both are CLOCK_MONOTONIC on Linux: system-wide, so a stamp taken in a child
 # compares with one taken in its parent.

@@ -17,7 +17,8 @@ from multiprocessing import Pipe
 from time import monotonic_ns, perf_counter
 from typing import Any
 
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.guard import check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids
 
 _STAMP = 8
 
