@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from mpbench.errors import UsageError
-from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
+from mpbench.units import one_of, parse_list, parse_non_negative_float, parse_positive_int
 from mpbench.workloads.placement import DEFAULT_PLACEMENTS, PLACEMENTS, cross_cpu_unavailable
 
 KNOWN_START_METHODS = ("fork", "spawn", "forkserver")
@@ -84,11 +84,7 @@ def parse_fault(text: str) -> str:
 
 
 def parse_placements(text: str) -> list[str]:
-    def one(item: str) -> str:
-        if item not in PLACEMENTS:
-            raise UsageError(f"unknown placement {item!r} (known: {', '.join(PLACEMENTS)})")
-        return item
-    return parse_list(text, one, "placement")
+    return parse_list(text, one_of(PLACEMENTS, "placement"), "placement")
 
 
 DEFAULT_CHILD_TIMEOUT = 30.0

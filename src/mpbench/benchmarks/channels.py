@@ -34,8 +34,7 @@ from typing import Any
 
 from mpbench import options as opt
 from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
-from mpbench.errors import UsageError
-from mpbench.units import format_size, parse_list, parse_size
+from mpbench.units import format_size, one_of, parse_list, parse_size_within
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as work
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
@@ -99,28 +98,16 @@ def grid_for(options: opt.Options) -> Grid:
 # -- options ----------------------------------------------------------------------
 
 def parse_message_size(text: str) -> int:
-    size = parse_size(text)
-    if size < 1:
-        raise UsageError(f"bad size {text!r}: a message has at least 1 byte")
-    if size > MAX_SIZE:
-        raise UsageError(f"bad size {text!r}: at most {format_size(MAX_SIZE)}")
-    return size
+    return parse_size_within(text, "size", 1, MAX_SIZE, "a message has at least 1 byte")
 
 
 def parse_sizes(text: str) -> list[int]:
     return parse_list(text, parse_message_size, "size")
 
 
-def _one_of(known: Sequence[str], what: str):
-    def parse(text: str) -> str:
-        if text not in known:
-            raise UsageError(f"unknown {what} {text!r} (known: {', '.join(known)})")
-        return text
-    return parse
-
 
 def parse_transports(text: str) -> list[str]:
-    return parse_list(text, _one_of(ALL_TRANSPORTS, "transport"), "transport")
+    return parse_list(text, one_of(ALL_TRANSPORTS, "transport"), "transport")
 
 
 def _sizes_text(sizes: Sequence[int]) -> str:

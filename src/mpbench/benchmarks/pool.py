@@ -25,9 +25,8 @@ from typing import Any, Optional
 from mpbench import options as opt
 from mpbench.benchmarks import pool_setup as setup
 from mpbench.catalogue import BenchSpec, bench_name
-from mpbench.errors import UsageError
 from mpbench.machine import default_start_method
-from mpbench.units import format_size, parse_list, parse_positive_int
+from mpbench.units import format_size, one_of, parse_list, parse_positive_int
 from mpbench.workloads import lifecycle, pools
 
 GROUP = "pool"
@@ -89,11 +88,7 @@ def parse_workers(text: str) -> list[int]:
 
 
 def parse_apis(text: str) -> list[str]:
-    def one(item: str) -> str:
-        if item not in APIS:
-            raise UsageError(f"unknown API {item!r} (known: {', '.join(APIS)})")
-        return item
-    return parse_list(text, one, "API")
+    return parse_list(text, one_of(APIS, "API"), "API")
 
 
 def parse_chunksizes(text: str) -> list[Any]:

@@ -13,9 +13,8 @@ from dataclasses import dataclass, replace
 
 from mpbench import options as opt
 from mpbench.catalogue import MetadataValue
-from mpbench.errors import UsageError
 from mpbench.memory_check import NEEDED_KEY
-from mpbench.units import format_size, parse_list, parse_size
+from mpbench.units import format_size, one_of, parse_list, parse_size_within
 from mpbench.workloads.transfer import ALL_TRANSFERS, FLOOR, TRANSFERS, receivers_of
 
 KiB, MiB = 2**10, 2**20
@@ -85,12 +84,7 @@ def grid_for(options: opt.Options) -> Grid:
 # -- options ------------------------------------------------------------------------
 
 def parse_buffer_size(text: str) -> int:
-    size = parse_size(text)
-    if size < MIN_SIZE:
-        raise UsageError(f"bad shared size {text!r}: at least {format_size(MIN_SIZE)}")
-    if size > MAX_SIZE:
-        raise UsageError(f"bad shared size {text!r}: at most {format_size(MAX_SIZE)}")
-    return size
+    return parse_size_within(text, "shared size", MIN_SIZE, MAX_SIZE)
 
 
 def parse_shared_sizes(text: str) -> list[int]:
@@ -98,11 +92,7 @@ def parse_shared_sizes(text: str) -> list[int]:
 
 
 def parse_transfers(text: str) -> list[str]:
-    def one(item: str) -> str:
-        if item not in ALL_TRANSFERS:
-            raise UsageError(f"unknown transfer {item!r} (known: {', '.join(ALL_TRANSFERS)})")
-        return item
-    return parse_list(text, one, "transfer")
+    return parse_list(text, one_of(ALL_TRANSFERS, "transfer"), "transfer")
 
 
 def _sizes_text(sizes: Sequence[int]) -> str:

@@ -35,7 +35,7 @@ from mpbench import options as opt
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
 from mpbench.machine import default_start_method, usable_cpu_count
-from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
+from mpbench.units import one_of, parse_list, parse_non_negative_float, parse_positive_int
 from mpbench.workloads import contention, minimal, wakeup
 from mpbench.workloads import sync as work
 from mpbench.workloads.crew import Crew
@@ -82,12 +82,9 @@ def thread_turns(nthreads: int, critical_us: float, think_us: float) -> int:
 
 
 def parse_primitives(text: str) -> list[str]:
-    def one(item: str) -> str:
-        name = item.strip().lower().replace("-", "_")
-        if name not in KNOWN_PRIMITIVES:
-            raise UsageError(f"unknown primitive {item!r} (known: {', '.join(KNOWN_PRIMITIVES)})")
-        return name
-    return parse_list(text, one, "primitive")
+    return parse_list(text, one_of(KNOWN_PRIMITIVES, "primitive",
+                                   lambda item: item.strip().lower().replace("-", "_")),
+                      "primitive")
 
 
 def parse_microseconds(text: str) -> list[float]:

@@ -49,7 +49,7 @@ from itertools import repeat
 from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import READY, Crew, entered
+from mpbench.workloads.crew import READY, Crew, entered, stop_crew
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.placement import pinned
 
@@ -593,9 +593,7 @@ class _ChannelRun:
                              names=names, cpus=self.member_cpus or [self.cpus] * len(args))
             self.crew.__enter__()
             self.channel.release()
-            answers = self.crew.recv_all()
-            if any(answer != READY for answer in answers):
-                raise BenchmarkFailed(f"{self.what}: a member did not start cleanly: {answers}")
+            self.crew.wait_ready()
             reset_peak_rss()
             self.base_rss = {pid: rss(pid) for pid in self.pids()}
         except BaseException as exc:
@@ -605,9 +603,7 @@ class _ChannelRun:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if self.crew is not None:
-                crew, self.crew = self.crew, None
-                crew.__exit__(exc_type, exc, tb)
+            stop_crew(self, exc_type, exc, tb)
         finally:
             if self.channel is not None:
                 channel, self.channel = self.channel, None

@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from time import monotonic_ns, perf_counter
 from typing import Any, Callable
 
-from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import READY, STOP, Crew, entered
+from mpbench.workloads.crew import READY, STOP, Crew, entered, stop_crew
 
 Prepare = Callable[..., tuple]
 
@@ -83,18 +82,14 @@ class Clients:
                          cpus=[self.cpus] * self.count)
         self.crew.__enter__()
         try:
-            answers = self.crew.recv_all()
-            if any(answer != READY for answer in answers):
-                raise BenchmarkFailed(f"{self.what}: a client did not start cleanly: {answers}")
+            self.crew.wait_ready("client")
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.crew is not None:
-            crew, self.crew = self.crew, None
-            crew.__exit__(exc_type, exc, tb)
+        stop_crew(self, exc_type, exc, tb)
 
     def time(self, loops: int) -> float:
         """``loops`` operations in each client at once: the window, in seconds."""

@@ -43,6 +43,14 @@ def entered(crew: Crew | None, what: str) -> Crew:
     return crew
 
 
+def stop_crew(owner: Any, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
+    """Exit ``owner.crew``, if any, after setting it to None (a second call does nothing):
+    the ``__exit__`` of an object that runs a crew in its ``with`` block."""
+    crew, owner.crew = owner.crew, None
+    if crew is not None:
+        crew.__exit__(exc_type, exc, tb)
+
+
 def pin(cpus: Iterable[int] | None) -> None:
     """Restrict this process to ``cpus`` (no-op for ``None`` or where unsupported)."""
     if cpus is not None and hasattr(os, "sched_setaffinity"):
@@ -164,6 +172,12 @@ class Crew:
                 else:
                     raise self._died(index)
         return [answers[i] for i in indices]
+
+    def wait_ready(self, who: str = "member") -> None:
+        """Every member's first answer must be :data:`READY` (its set-up went well)."""
+        answers = self.recv_all()
+        if any(answer != READY for answer in answers):
+            raise BenchmarkFailed(f"{self.what}: a {who} did not start cleanly: {answers}")
 
     def check_alive(self) -> None:
         """Fail at once if a member has died (for a parent waiting on something else,

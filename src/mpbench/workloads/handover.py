@@ -34,7 +34,7 @@ from time import monotonic_ns
 from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import READY, STOP, Crew, entered
+from mpbench.workloads.crew import READY, STOP, Crew, entered, stop_crew
 from mpbench.workloads.guard import describe_exit
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss, rss_shmem
 from mpbench.workloads.segments import Segments
@@ -308,9 +308,7 @@ class HandOverRun:
             self.crew.__enter__()
             if self.link is not None:
                 self.link.release()
-            answers = self.crew.recv_all()
-            if any(answer != READY for answer in answers):
-                raise BenchmarkFailed(f"{self.what}: a member did not start cleanly: {answers}")
+            self.crew.wait_ready()
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -318,9 +316,7 @@ class HandOverRun:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if self.crew is not None:
-                crew, self.crew = self.crew, None
-                crew.__exit__(exc_type, exc, tb)
+            stop_crew(self, exc_type, exc, tb)
         finally:
             if self.link is not None:
                 self.link.release()

@@ -189,6 +189,8 @@ def startup_argv(mode: str) -> Sequence[str]:
 def time_posix_spawn(loops: int, argv: Sequence[str], nprocs: int, timeout: float) -> float:
     """Floor for spawn: ``nprocs`` ``posix_spawn`` of ``argv`` (an interpreter),
     then a ``waitpid`` for each."""
+    # The same loop as time_os_fork's on purpose: a shared driver taking the start call
+    # as an argument would add a call per child to the timed floor.
     env = dict(os.environ)
     path, args = argv[0], list(argv)
     what = f"interpreter start-up floor ({' '.join(argv[1:])})"

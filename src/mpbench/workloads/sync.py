@@ -132,6 +132,25 @@ def contend_clean(lock: Any, count: int, critical_iters: int = 0, think_iters: i
 
 
 # -- the instrumented pass: distributions and checks ---------------------------
+Records = tuple[list[int], list[int], list[int], list[int], list[int]]
+
+
+def _new_records() -> Records:
+    """Empty ``(wait_from, acquired, released, critical_ns, think_ns)`` lists."""
+    return [], [], [], [], []
+
+
+def _stamps(member: int, start: int, end: int, records: Records, gap: int,
+            critical_iters: int, think_iters: int) -> Stamps:
+    wait_from, acquired, released, critical_ns, think_ns = records
+    return Stamps(member, start, end, array("q", wait_from), array("q", acquired),
+                  array("q", released), array("q", critical_ns), array("q", think_ns), gap,
+                  critical_iters, think_iters)
+
+
+# contend and hold_slots share the shape of their turn but not its body, and stay two
+# loops on purpose: a shared helper or a flag tested per turn would add calls and
+# branches to every stamped turn (what the instrumented pass measures)
 
 def contend(lock: Any, state: Any, member: int, total: int,
             critical_iters: int = 0, think_iters: int = 0,
@@ -150,11 +169,8 @@ def contend(lock: Any, state: Any, member: int, total: int,
     appends; two more clock reads per spin): never the figure pyperf reports.
     """
     acquire, release = lock.acquire, lock.release
-    wait_from: list[int] = []
-    acquired: list[int] = []
-    released: list[int] = []
-    critical_ns: list[int] = []
-    think_ns: list[int] = []
+    records = _new_records()
+    wait_from, acquired, released, critical_ns, think_ns = records
     note_wait, note_acquired, note_released = wait_from.append, acquired.append, released.append
     note_critical, note_think = critical_ns.append, think_ns.append
     tag = member + 1
@@ -185,9 +201,7 @@ def contend(lock: Any, state: Any, member: int, total: int,
             spin(think_iters)
             note_think(clock() - k0)
     end = clock()
-    return Stamps(member, start, end, array("q", wait_from), array("q", acquired),
-                  array("q", released), array("q", critical_ns), array("q", think_ns), gap,
-                  critical_iters, think_iters)
+    return _stamps(member, start, end, records, gap, critical_iters, think_iters)
 
 
 def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
@@ -199,11 +213,8 @@ def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
     checks from the stamps that no more than k ever held a slot together.
     """
     acquire, release = semaphore.acquire, semaphore.release
-    wait_from: list[int] = []
-    acquired: list[int] = []
-    released: list[int] = []
-    critical_ns: list[int] = []
-    think_ns: list[int] = []
+    records = _new_records()
+    wait_from, acquired, released, critical_ns, think_ns = records
     note_wait, note_acquired, note_released = wait_from.append, acquired.append, released.append
     note_critical, note_think = critical_ns.append, think_ns.append
     gap = clock_gap_ns(clock)
@@ -225,9 +236,7 @@ def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
             spin(think_iters)
             note_think(clock() - k0)
     end = clock()
-    return Stamps(member, start, end, array("q", wait_from), array("q", acquired),
-                  array("q", released), array("q", critical_ns), array("q", think_ns), gap,
-                  critical_iters, think_iters)
+    return _stamps(member, start, end, records, gap, critical_iters, think_iters)
 
 
 def run_turns(lock: Any, state: Any, member: int, total: int, slots: int,
