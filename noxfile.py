@@ -1,5 +1,5 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
+``lint``, ``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
 command a session runs.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime, timezone
-from typing import List, Optional, Tuple
 
 import nox
 
@@ -29,6 +28,14 @@ def tests(session: nox.Session) -> None:
     ``nox -s tests -- -m "not slow and not browser"`` (markers in pyproject.toml)."""
     session.install(".[test]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Style and type gate: ruff (configured in pyproject.toml) and mypy on ``src/mpbench``."""
+    session.install(".[lint]")
+    session.run("ruff", "check", "src/mpbench", "noxfile.py", *session.posargs)
+    session.run("mypy")
 
 
 @nox.session
@@ -66,10 +73,10 @@ def _interpreters_module():
     return interpreters
 
 
-def _split_python_option(args: List[str]) -> Tuple[Optional[str], List[str]]:
+def _split_python_option(args: list[str]) -> tuple[str | None, list[str]]:
     """``--python LIST`` (or ``--python=LIST``) out of the arguments meant for mpbench run."""
-    rest: List[str] = []
-    wanted: Optional[str] = None
+    rest: list[str] = []
+    wanted: str | None = None
     it = iter(args)
     for arg in it:
         if arg == "--python":

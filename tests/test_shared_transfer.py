@@ -12,7 +12,7 @@ from conftest import shm_segments
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import transfer as tr
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
-from mpbench.workloads.placement import reset_peak_rss
+from mpbench.workloads.memory import reset_peak_rss
 from mpbench.workloads.segments import Segments, supports_track
 
 np = pytest.importorskip("numpy")

@@ -3,5 +3,6 @@
 Kept empty on purpose: spawn and forkserver children import this package to
 reach the workloads, and what it imports they pay for.
 """
+from __future__ import annotations
 
 __version__ = "0.1.0"

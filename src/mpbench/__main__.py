@@ -1,4 +1,5 @@
 """``python -m mpbench``: the same command line as the ``mpbench`` script."""
+from __future__ import annotations
 
 import sys
 

@@ -2,25 +2,24 @@
 
 A group's catalogue module (named by its descriptor in :mod:`mpbench.groups`)
 exposes ``GROUP`` (its name), ``OPTIONS`` (extra :class:`~mpbench.options.Option` s),
-``FAULTS`` (test hooks) and ``benchmarks(options) -> list[BenchSpec]``. Building the catalogue is cheap
-and deterministic: the ``mpbench`` process and every pyperf worker build the
+``FAULTS`` (test hooks) and ``benchmarks(options) -> list[BenchSpec]``. Building the catalogue
+is cheap and deterministic: the ``mpbench`` process and every pyperf worker build the
 same list from the same options and agree on names and order.
 """
 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import (Any, Callable, ContextManager, Dict, Iterable, Iterator, List,
-                    Mapping, Optional, Sequence, Tuple, Union)
+from typing import Any, Callable, Union
 
 from mpbench.errors import UsageError
 from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
 
 MetadataValue = Union[int, float, str]
 TimeFunc = Callable[[int], float]
-
 
 
 @dataclass
@@ -45,11 +44,11 @@ class Prepared:
     """
 
     time_func: TimeFunc
-    metadata: Dict[str, MetadataValue] = field(default_factory=dict)
-    sample_calls: Optional[List[Dict[str, Any]]] = None
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    sample_calls: list[dict[str, Any]] | None = None
 
 
-Setup = Callable[[WorkerEnv], ContextManager[Prepared]]
+Setup = Callable[[WorkerEnv], AbstractContextManager[Prepared]]
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,8 @@ class BenchSpec:
     name: str
     metadata: Mapping[str, MetadataValue]
     setup: Setup
-    inner_loops: Optional[int] = None
-    loops: Optional[int] = None
+    inner_loops: int | None = None
+    loops: int | None = None
     weight: float = 1.0
     cost: float = 0.1
 
@@ -77,7 +76,7 @@ class BenchSpec:
         return str(self.metadata["mpbench_group"])
 
     @property
-    def floor(self) -> Optional[str]:
+    def floor(self) -> str | None:
         floor = self.metadata.get("mpbench_floor")
         return None if floor is None else str(floor)
 
@@ -86,13 +85,13 @@ class BenchSpec:
         return bool(self.metadata.get("mpbench_is_floor"))
 
     @property
-    def reference(self) -> Optional[str]:
+    def reference(self) -> str | None:
         """The minimal hand-written loop this benchmark is checked against, if any."""
         reference = self.metadata.get("mpbench_reference")
         return None if reference is None else str(reference)
 
 
-def bench_name(base: str, params: Sequence[Tuple[str, Any]]) -> str:
+def bench_name(base: str, params: Sequence[tuple[str, Any]]) -> str:
     """``process.start_join`` + ``[("method", "spawn")]`` -> ``process.start_join[method=spawn]``.
 
     Parameters at their default are left out by the caller, so the plain
@@ -109,7 +108,7 @@ def timed(time_func: TimeFunc, **metadata: MetadataValue) -> Iterator[Prepared]:
     yield Prepared(time_func, dict(metadata))
 
 
-def group_modules(names: Optional[Iterable[str]] = None) -> List[Any]:
+def group_modules(names: Iterable[str] | None = None) -> list[Any]:
     """Every registered group's catalogue module (or only those of the groups ``names``),
     in catalogue order (:mod:`mpbench.groups`)."""
     from mpbench.groups import all_groups
@@ -119,9 +118,9 @@ def group_modules(names: Optional[Iterable[str]] = None) -> List[Any]:
             if wanted is None or group.name in wanted]
 
 
-def all_options() -> List[Option]:
+def all_options() -> list[Option]:
     """Common options, then each group's own, without duplicates."""
-    seen: Dict[str, Option] = {}
+    seen: dict[str, Option] = {}
     for option in list(COMMON_OPTIONS) + [opt for module in group_modules()
                                           for opt in getattr(module, "OPTIONS", ())]:
         seen.setdefault(option.dest, option)
@@ -136,7 +135,7 @@ def check_fault(options: Options) -> None:
         raise UsageError(f"unknown fault {fault!r} (known: {', '.join(known)})")
 
 
-def _references_next_to_their_checks(specs: List[BenchSpec]) -> List[BenchSpec]:
+def _references_next_to_their_checks(specs: list[BenchSpec]) -> list[BenchSpec]:
     """Move each reference just before the first benchmark it checks: the two are
     measured seconds apart, not minutes (this VM's speed drifts over minutes, and
     the ratio of the two is the harness check)."""
@@ -144,7 +143,7 @@ def _references_next_to_their_checks(specs: List[BenchSpec]) -> List[BenchSpec]:
     moved = {spec.name: spec for spec in specs
              if spec.metadata.get("mpbench_is_reference")
              and any(other.reference == spec.name for other in specs)}
-    ordered: List[BenchSpec] = []
+    ordered: list[BenchSpec] = []
     for spec in specs:
         if spec.name in moved:
             continue
@@ -155,11 +154,11 @@ def _references_next_to_their_checks(specs: List[BenchSpec]) -> List[BenchSpec]:
     return ordered
 
 
-def build(options: Options, groups: Optional[Iterable[str]] = None) -> List[BenchSpec]:
+def build(options: Options, groups: Iterable[str] | None = None) -> list[BenchSpec]:
     """Every benchmark for these options (of the groups named, else of all): floors
     first within each group, each reference just before the first benchmark it checks."""
     check_fault(options)
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
     for module in group_modules(groups):
         group_specs = module.benchmarks(options)
         specs.extend(_references_next_to_their_checks(
@@ -171,7 +170,7 @@ def build(options: Options, groups: Optional[Iterable[str]] = None) -> List[Benc
     return specs
 
 
-def compile_pattern(only: Optional[str]) -> Optional["re.Pattern[str]"]:
+def compile_pattern(only: str | None) -> re.Pattern[str] | None:
     """The ``--only`` regular expression, checked."""
     if only is None:
         return None
@@ -181,7 +180,7 @@ def compile_pattern(only: Optional[str]) -> Optional["re.Pattern[str]"]:
         raise UsageError(f"bad --only pattern {only!r}: {exc}") from None
 
 
-def select(specs: Sequence[BenchSpec], only: Optional[str]) -> List[BenchSpec]:
+def select(specs: Sequence[BenchSpec], only: str | None) -> list[BenchSpec]:
     """Benchmarks whose name matches ``only`` (``re.search``), plus the floors and
     references they are compared with, so every figure keeps its floor and its
     harness check."""
@@ -196,7 +195,7 @@ def select(specs: Sequence[BenchSpec], only: Optional[str]) -> List[BenchSpec]:
     return [spec for spec in specs if spec.name in chosen or spec.name in along]
 
 
-def notes(options: Options) -> List[str]:
+def notes(options: Options) -> list[str]:
     """Lines to say before a run or a listing: what the catalogue left out, and why."""
     return placement_notes(options)
 

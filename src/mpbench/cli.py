@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench import __version__
 
@@ -118,8 +118,12 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mpbench.arguments import (OneLineParser, add_mode_arguments, add_selection_arguments,
-                                   argparse_type)
+    from mpbench.arguments import (
+        OneLineParser,
+        add_mode_arguments,
+        add_selection_arguments,
+        argparse_type,
+    )
     from mpbench.passes import parse_passes
     from mpbench.units import parse_percent
 
@@ -154,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="compare results files (first = reference)")
     compare.add_argument("results", metavar="RESULTS.json", nargs="+")
-    compare.add_argument("-o", "--output", metavar="DIR", default=os.path.join("reports", "compare"),
+    compare.add_argument("-o", "--output", metavar="DIR",
+                         default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")
     compare.add_argument("--vs", metavar="RESULTS.json", nargs="+",
                          help="pool the files before --vs as the reference and these as the "
@@ -208,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpbench`` console script."""
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))

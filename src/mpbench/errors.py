@@ -1,4 +1,5 @@
 """Exceptions shared by the command line, the runner glue and the workloads."""
+from __future__ import annotations
 
 
 class UsageError(Exception):

@@ -21,7 +21,7 @@ import io
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable
 
 from mpbench.atomic import atomic_write_text
 from mpbench.errors import UsageError
@@ -51,9 +51,9 @@ def machine_line(rs: ResultSet) -> str:
     return ", ".join(parts)
 
 
-def to_bencher(rs: ResultSet) -> Dict[str, Dict[str, Dict[str, float]]]:
+def to_bencher(rs: ResultSet) -> dict[str, dict[str, dict[str, float]]]:
     """Bencher Metric Format: benchmark -> ``latency`` -> value, lower_value, upper_value (ns)."""
-    out: Dict[str, Dict[str, Dict[str, float]]] = {}
+    out: dict[str, dict[str, dict[str, float]]] = {}
     for name, result in rs.results.items():
         mean, stdev = result.mean, result.stdev
         out[name] = {BENCHER_MEASURE: {"value": _ns(mean),
@@ -62,7 +62,7 @@ def to_bencher(rs: ResultSet) -> Dict[str, Dict[str, Dict[str, float]]]:
     return out
 
 
-def to_github_action_benchmark(rs: ResultSet) -> List[Dict[str, Any]]:
+def to_github_action_benchmark(rs: ResultSet) -> list[dict[str, Any]]:
     """github-action-benchmark's ``customSmallerIsBetter`` list (value in ns)."""
     extra_machine = machine_line(rs)
     entries = []
@@ -76,7 +76,7 @@ def to_github_action_benchmark(rs: ResultSet) -> List[Dict[str, Any]]:
     return entries
 
 
-def _stats_row(rs: ResultSet, result: Result) -> Dict[str, Any]:
+def _stats_row(rs: ResultSet, result: Result) -> dict[str, Any]:
     floor = rs.floor(result)
     return {"benchmark": result.name, "group": result.group, "metric": result.metric,
             "mean_s": repr(result.mean), "stdev_s": repr(result.stdev),
@@ -92,7 +92,7 @@ def to_csv(rs: ResultSet) -> str:
     from mpbench.reporting.data import MACHINE_KEYS
 
     machine_keys = [key for key in MACHINE_KEYS if key in rs.machine]
-    params: List[str] = []
+    params: list[str] = []
     for result in rs.results.values():
         for key in result.md:
             if (key.startswith("mpbench_") and key not in machine_keys
@@ -122,7 +122,7 @@ def _is_run_key(key: str) -> bool:
                    "mpbench_cpu_count", "mpbench_cgroup_cpu_quota")
 
 
-RENDERERS: Dict[str, Callable[[ResultSet], str]] = {
+RENDERERS: dict[str, Callable[[ResultSet], str]] = {
     "bencher": lambda rs: json.dumps(to_bencher(rs), indent=1) + "\n",
     "github-action-benchmark": lambda rs: json.dumps(to_github_action_benchmark(rs),
                                                      indent=1) + "\n",
@@ -141,21 +141,21 @@ def check_output(output: str) -> None:
         raise UsageError(f"-o {output}: directory {parent} is not writable")
 
 
-def export(path: str, fmt: str, output: Optional[str]) -> int:
+def export(path: str, fmt: str, output: str | None) -> int:
     """Write ``path`` in format ``fmt`` to ``output`` (atomically; replaced if it
     exists: an export is derived data), or to stdout for ``None`` or ``-``."""
     if fmt not in RENDERERS:
         raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    to_stdout = output is None or output == "-"
-    if not to_stdout:
-        check_output(output)
+    target = None if output == "-" else output  # None: stdout
+    if target is not None:
+        check_output(target)
     from mpbench.reporting.data import load
 
     text = RENDERERS[fmt](load(path))
-    if to_stdout:
+    if target is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        atomic_write_text(output, text)
+        atomic_write_text(target, text)
         print(f"wrote {output} ({fmt}, {text.count(chr(10))} lines)", file=sys.stderr)
     return 0

@@ -26,8 +26,9 @@ report (both read pyperf benchmarks and their metadata, never re-run one):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any
 
 from mpbench.units import format_seconds
 
@@ -101,12 +102,12 @@ class BusyFlag:
                 f"{self.asked_us:g} us asked ({self.measured_us / self.asked_us - 1:+.0%})")
 
 
-def _run_median(runs_md: Iterable[Mapping[str, Any]], key: str) -> Optional[float]:
+def _run_median(runs_md: Iterable[Mapping[str, Any]], key: str) -> float | None:
     values = [md[key] for md in runs_md if isinstance(md.get(key), (int, float))]
     return statistics.median(values) if values else None
 
 
-def entry_of(bench: Any, samples: Optional[Mapping[str, Any]] = None) -> Entry:
+def entry_of(bench: Any, samples: Mapping[str, Any] | None = None) -> Entry:
     """An :class:`Entry` from a ``pyperf.Benchmark``: common metadata plus its first
     run's; the measured busy work is the median over the timed calls in
     ``samples`` (a samples document) when it has them, else over the worker
@@ -127,12 +128,12 @@ def entry_of(bench: Any, samples: Optional[Mapping[str, Any]] = None) -> Entry:
 
 
 def entries_of(benchmarks: Iterable[Any],
-               samples: Optional[Mapping[str, Any]] = None) -> Dict[str, Entry]:
+               samples: Mapping[str, Any] | None = None) -> dict[str, Entry]:
     """Entries of pyperf benchmarks, by name (``samples``: their samples document)."""
     return {entry.name: entry for entry in (entry_of(b, samples) for b in benchmarks)}
 
 
-def _reference_of(entry: Entry, entries: Mapping[str, Entry]) -> Optional[str]:
+def _reference_of(entry: Entry, entries: Mapping[str, Entry]) -> str | None:
     reference = entry.md.get("mpbench_reference")
     if reference:
         return str(reference)
@@ -142,7 +143,7 @@ def _reference_of(entry: Entry, entries: Mapping[str, Entry]) -> Optional[str]:
     return None
 
 
-def checks(entries: Mapping[str, Entry]) -> List[Check]:
+def checks(entries: Mapping[str, Entry]) -> list[Check]:
     """Every benchmark whose reference is in the same results, in file order."""
     found = []
     for entry in entries.values():
@@ -154,9 +155,9 @@ def checks(entries: Mapping[str, Entry]) -> List[Check]:
     return found
 
 
-def groups(entries: Mapping[str, Entry]) -> List[str]:
+def groups(entries: Mapping[str, Entry]) -> list[str]:
     """Groups present, in file order."""
-    seen: List[str] = []
+    seen: list[str] = []
     for entry in entries.values():
         if entry.group and entry.group not in seen:
             seen.append(entry.group)
@@ -164,7 +165,7 @@ def groups(entries: Mapping[str, Entry]) -> List[str]:
 
 
 def busy_flags(entries: Mapping[str, Entry],
-               tolerance: float = BUSY_TOLERANCE) -> List[BusyFlag]:
+               tolerance: float = BUSY_TOLERANCE) -> list[BusyFlag]:
     """Busy work measured more than ``tolerance`` away from what was asked."""
     flags = []
     for entry in entries.values():
@@ -178,7 +179,7 @@ def busy_flags(entries: Mapping[str, Entry],
     return flags
 
 
-def group_summary(group: str, group_checks: List[Check], where: str = "file") -> str:
+def group_summary(group: str, group_checks: list[Check], where: str = "file") -> str:
     """One line: the group's harness check (or that the file, or run, has none)."""
     if not group_checks:
         return (f"Harness check, {group}: no harness check in this {where} (no benchmark "
@@ -198,7 +199,7 @@ def group_summary(group: str, group_checks: List[Check], where: str = "file") ->
             f"minimal loops = {span} (target within {target:.2f}x either way: {verdict}){extra}")
 
 
-def summary_lines(entries: Mapping[str, Entry], where: str = "run") -> List[str]:
+def summary_lines(entries: Mapping[str, Entry], where: str = "run") -> list[str]:
     """What ``mpbench run`` prints at the end: a line per group, each check, the flags."""
     found = checks(entries)
     lines = []

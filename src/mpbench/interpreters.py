@@ -19,8 +19,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from mpbench.errors import UsageError
 
@@ -44,7 +44,7 @@ class Interpreter:
     """A CPython that answered the query."""
 
     path: str
-    version: Tuple[int, int, int]
+    version: tuple[int, int, int]
     free_threaded: bool
     gil_enabled: bool = True
 
@@ -62,15 +62,15 @@ class Interpreter:
 class Discovery:
     """What :func:`discover` found: interpreters by name, and files it turned down."""
 
-    found: Dict[str, Interpreter] = field(default_factory=dict)
-    rejected: List[Tuple[str, str]] = field(default_factory=list)  # (path, why)
+    found: dict[str, Interpreter] = field(default_factory=dict)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
-    def missing(self, expected: Iterable[str] = EXPECTED) -> List[str]:
+    def missing(self, expected: Iterable[str] = EXPECTED) -> list[str]:
         """Names of :data:`EXPECTED` that no interpreter answered for."""
         return [name for name in expected if name not in self.found]
 
 
-def probe(path: str, timeout: float = PROBE_TIMEOUT) -> Tuple[Optional[Interpreter], str]:
+def probe(path: str, timeout: float = PROBE_TIMEOUT) -> tuple[Interpreter | None, str]:
     """Ask ``path`` who it is: ``(Interpreter, "")`` for a usable CPython, else
     ``(None, why not)``."""
     try:
@@ -95,7 +95,7 @@ def probe(path: str, timeout: float = PROBE_TIMEOUT) -> Tuple[Optional[Interpret
                        gil_enabled), ""
 
 
-def _executables(directory: str) -> List[str]:
+def _executables(directory: str) -> list[str]:
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -108,14 +108,14 @@ def _executables(directory: str) -> List[str]:
     return paths
 
 
-def candidates(path_env: Optional[str] = None,
-               pyenv_roots: Optional[Sequence[str]] = None) -> List[str]:
+def candidates(path_env: str | None = None,
+               pyenv_roots: Sequence[str] | None = None) -> list[str]:
     """Files worth asking, in order of preference: ``python3`` and ``python3.N[t]``
     on PATH, then every pyenv version's ``bin/``; duplicates (same real file) once."""
     path_env = os.environ.get("PATH", "") if path_env is None else path_env
     if pyenv_roots is None:
         pyenv_roots = [os.environ.get("PYENV_ROOT", ""), os.path.expanduser("~/.pyenv")]
-    found: List[str] = []
+    found: list[str] = []
     for directory in path_env.split(os.pathsep):
         # pyenv's shims answer only for activated versions (and complain otherwise);
         # the versions themselves are read below
@@ -124,7 +124,7 @@ def candidates(path_env: Optional[str] = None,
     for root in filter(None, pyenv_roots):
         for bindir in sorted(glob.glob(os.path.join(root, "versions", "*", "bin"))):
             found += _executables(bindir)
-    unique: List[str] = []
+    unique: list[str] = []
     seen = set()
     for path in found:
         real = os.path.realpath(path)
@@ -134,7 +134,7 @@ def candidates(path_env: Optional[str] = None,
     return unique
 
 
-def discover(path_env: Optional[str] = None, pyenv_roots: Optional[Sequence[str]] = None,
+def discover(path_env: str | None = None, pyenv_roots: Sequence[str] | None = None,
              extra: Sequence[str] = ()) -> Discovery:
     """Every usable CPython >= 3.9 on PATH, under pyenv and in ``extra``, by name."""
     result = Discovery()
@@ -150,12 +150,12 @@ def discover(path_env: Optional[str] = None, pyenv_roots: Optional[Sequence[str]
     return result
 
 
-def _sort_key(name: str) -> Tuple[int, int, int]:
+def _sort_key(name: str) -> tuple[int, int, int]:
     match = _VERSION_NAME.match(name)
     return (3, int(match.group(1)), int(bool(match.group(2)))) if match else (99, 0, 0)
 
 
-def parse_python_list(text: str) -> List[str]:
+def parse_python_list(text: str) -> list[str]:
     """``--python 3.12,3.13t,/opt/py/bin/python3``: version names or interpreter paths."""
     items = [item.strip() for item in text.split(",")]
     if not text.strip() or not all(items):
@@ -172,9 +172,9 @@ def parse_python_list(text: str) -> List[str]:
     return items
 
 
-def choose(wanted: Optional[Sequence[str]], path_env: Optional[str] = None,
-           pyenv_roots: Optional[Sequence[str]] = None
-           ) -> Tuple[Dict[str, Interpreter], List[str]]:
+def choose(wanted: Sequence[str] | None, path_env: str | None = None,
+           pyenv_roots: Sequence[str] | None = None
+           ) -> tuple[dict[str, Interpreter], list[str]]:
     """The interpreters to run: every one found, or those ``wanted`` names.
 
     Returns ``(name -> interpreter, lines saying what was skipped and why)``.
@@ -190,7 +190,7 @@ def choose(wanted: Optional[Sequence[str]], path_env: Optional[str] = None,
     if not wanted:
         skipped += [f"{name}: not installed" for name in found.missing()]
         return dict(found.found), skipped
-    chosen: Dict[str, Interpreter] = {}
+    chosen: dict[str, Interpreter] = {}
     for item in wanted:
         if os.sep in item:
             real = os.path.realpath(item)
@@ -205,7 +205,7 @@ def choose(wanted: Optional[Sequence[str]], path_env: Optional[str] = None,
     return chosen, skipped
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m mpbench.interpreters [--python LIST]``: print what a matrix would run."""
     import argparse
 

@@ -28,7 +28,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Callable, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 PR_SET_PDEATHSIG = 1
 PARENT_DIED = signal.SIGUSR2  # nothing else in mpbench or pyperf uses it
@@ -120,13 +121,13 @@ def guard(parent_pid: int, cmd: Sequence[str]) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def guarded(cmd: Sequence[str], parent_pid: Optional[int] = None) -> List[str]:
+def guarded(cmd: Sequence[str], parent_pid: int | None = None) -> list[str]:
     """``cmd`` run under a guardian that stops it if this process dies."""
     parent = os.getpid() if parent_pid is None else parent_pid
     return [sys.executable, "-m", "mpbench.lifeline", str(parent), "--", *cmd]
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) < 3 or argv[1] != "--" or not argv[0].isdigit():
         print("usage: python -m mpbench.lifeline PARENT_PID -- COMMAND...", file=sys.stderr)

@@ -15,14 +15,15 @@ import os
 import platform
 import shutil
 import subprocess
-from typing import Dict, List, Optional, Union
+from typing import Union
 
 from mpbench.options import available_start_methods
+from mpbench.workloads.placement import usable_cpus
 
 Value = Union[int, float, str]
 
 
-def _read(path: str) -> Optional[str]:
+def _read(path: str) -> str | None:
     try:
         with open(path) as handle:
             return handle.read().strip()
@@ -30,9 +31,9 @@ def _read(path: str) -> Optional[str]:
         return None
 
 
-def _cgroup_paths() -> Dict[str, str]:
+def _cgroup_paths() -> dict[str, str]:
     """Controller -> path of this process's cgroup (``""`` for cgroup v2)."""
-    paths: Dict[str, str] = {}
+    paths: dict[str, str] = {}
     for line in (_read("/proc/self/cgroup") or "").splitlines():
         parts = line.split(":", 2)
         if len(parts) == 3:
@@ -41,7 +42,7 @@ def _cgroup_paths() -> Dict[str, str]:
     return paths
 
 
-def cgroup_cpu_quota() -> Optional[float]:
+def cgroup_cpu_quota() -> float | None:
     """CPUs' worth of time the cgroup allows (``None``: no quota)."""
     paths = _cgroup_paths()
     if "" in paths:  # cgroup v2
@@ -52,23 +53,17 @@ def cgroup_cpu_quota() -> Optional[float]:
     if "cpu" in paths:  # cgroup v1
         base = f"/sys/fs/cgroup/cpu{paths['cpu']}".rstrip("/")
         for directory in (base, "/sys/fs/cgroup/cpu"):
-            quota = _read(f"{directory}/cpu.cfs_quota_us")
-            period = _read(f"{directory}/cpu.cfs_period_us")
-            if quota and period and int(quota) > 0:
-                return int(quota) / int(period)
+            quota_us = _read(f"{directory}/cpu.cfs_quota_us")
+            period_us = _read(f"{directory}/cpu.cfs_period_us")
+            if quota_us and period_us and int(quota_us) > 0:
+                return int(quota_us) / int(period_us)
     return None
 
 
-def affinity() -> List[int]:
-    """CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
-
-
-def usable_cpus() -> int:
-    """CPUs the process can really use: its affinity, capped by the cgroup quota."""
-    count = len(affinity())
+def usable_cpu_count() -> int:
+    """How many CPUs the process can really use: its affinity, capped by the cgroup quota
+    (:func:`~mpbench.workloads.placement.usable_cpus` lists the affinity)."""
+    count = len(usable_cpus())
     quota = cgroup_cpu_quota()
     if quota is not None:
         count = min(count, max(1, math.ceil(quota)))
@@ -147,15 +142,15 @@ def default_start_method() -> str:
     return multiprocessing.get_context().get_start_method()
 
 
-@functools.lru_cache(maxsize=None)
-def _machine_metadata() -> Dict[str, Value]:
+@functools.cache
+def _machine_metadata() -> dict[str, Value]:
     """``mpbench_*`` metadata describing this machine and platform."""
     quota = cgroup_cpu_quota()
     return {
         "mpbench_default_start_method": default_start_method(),
         "mpbench_start_methods": ",".join(available_start_methods()),
-        "mpbench_usable_cpus": usable_cpus(),
-        "mpbench_affinity": ",".join(map(str, affinity())),
+        "mpbench_usable_cpus": usable_cpu_count(),
+        "mpbench_affinity": ",".join(map(str, usable_cpus())),
         "mpbench_cgroup_cpu_quota": "none" if quota is None else round(quota, 3),
         "mpbench_cpu_count": os.cpu_count() or 1,
         "mpbench_mem_total": memory_total(),
@@ -170,6 +165,6 @@ def _machine_metadata() -> Dict[str, Value]:
     }
 
 
-def machine_metadata() -> Dict[str, Value]:
+def machine_metadata() -> dict[str, Value]:
     """``mpbench_*`` metadata describing this machine and platform (read once)."""
     return dict(_machine_metadata())

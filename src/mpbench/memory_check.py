@@ -8,14 +8,15 @@ the machine has less available, and its set-up checks again in the worker.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from mpbench.units import format_size
 
 NEEDED_KEY = "mpbench_memory_needed"
 
 
-def available_memory() -> Optional[int]:
+def available_memory() -> int | None:
     """``MemAvailable`` in bytes (Linux), or psutil's estimate elsewhere; None if unknown."""
     try:
         with open("/proc/meminfo") as meminfo:
@@ -36,7 +37,7 @@ def _mib(nbytes: int) -> str:
     return format_size(-(-nbytes // 2**20) * 2**20)
 
 
-def shortfall(needed: int, available: Optional[int] = None) -> Optional[str]:
+def shortfall(needed: int, available: int | None = None) -> str | None:
     """Why ``needed`` bytes cannot be had now (None: they can, or nobody knows)."""
     available = available_memory() if available is None else available
     if available is None or available >= needed:
@@ -44,7 +45,7 @@ def shortfall(needed: int, available: Optional[int] = None) -> Optional[str]:
     return f"needs {_mib(needed)} of free memory, {_mib(available)} available"
 
 
-def spec_shortfall(metadata: Mapping[str, Any], available: Optional[int] = None) -> Optional[str]:
+def spec_shortfall(metadata: Mapping[str, Any], available: int | None = None) -> str | None:
     """:func:`shortfall` of a benchmark whose metadata says what it needs."""
     needed = metadata.get(NEEDED_KEY)
     return shortfall(int(needed), available) if needed else None

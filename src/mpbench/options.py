@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import multiprocessing
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable
 
 from mpbench.errors import UsageError
-from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
-from mpbench.workloads.placement import (DEFAULT_PLACEMENTS, PLACEMENTS,
-                                         cross_cpu_unavailable)
+from mpbench.units import one_of, parse_list, parse_non_negative_float, parse_positive_int
+from mpbench.workloads.placement import DEFAULT_PLACEMENTS, PLACEMENTS, cross_cpu_unavailable
 
 KNOWN_START_METHODS = ("fork", "spawn", "forkserver")
 
-Options = Dict[str, Any]
+Options = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Option:
         return self.flag.lstrip("-").replace("-", "_")
 
 
-def available_start_methods() -> List[str]:
+def available_start_methods() -> list[str]:
     """Start methods this platform offers, in the order fork, spawn, forkserver."""
     offered = multiprocessing.get_all_start_methods()
     return [method for method in KNOWN_START_METHODS if method in offered]
@@ -56,11 +55,11 @@ def parse_start_method(text: str) -> str:
     return text
 
 
-def parse_methods(text: str) -> List[str]:
+def parse_methods(text: str) -> list[str]:
     return parse_list(text, parse_start_method, "start method")
 
 
-def parse_nprocs(text: str) -> List[int]:
+def parse_nprocs(text: str) -> list[int]:
     return parse_list(text, lambda item: parse_positive_int(item, "process count", 256),
                       "process count")
 
@@ -84,12 +83,8 @@ def parse_fault(text: str) -> str:
     return text
 
 
-def parse_placements(text: str) -> List[str]:
-    def one(item: str) -> str:
-        if item not in PLACEMENTS:
-            raise UsageError(f"unknown placement {item!r} (known: {', '.join(PLACEMENTS)})")
-        return item
-    return parse_list(text, one, "placement")
+def parse_placements(text: str) -> list[str]:
+    return parse_list(text, one_of(PLACEMENTS, "placement"), "placement")
 
 
 DEFAULT_CHILD_TIMEOUT = 30.0
@@ -120,7 +115,7 @@ def value(options: Options, dest: str, default: Any) -> Any:
     return default if found is None else found
 
 
-def methods(options: Options) -> List[str]:
+def methods(options: Options) -> list[str]:
     """Start methods asked for, or every available one."""
     return value(options, "methods", available_start_methods())
 
@@ -145,15 +140,15 @@ def resolve_placements(options: Options) -> Options:
             "placement_resolved": 1, "placement_notes": notes}
 
 
-def placements(options: Options) -> List[str]:
+def placements(options: Options) -> list[str]:
     """The placements to run (see :func:`resolve_placements`)."""
     return list(resolve_placements(options)["placement"])
 
 
-def placement_notes(options: Options) -> List[str]:
+def placement_notes(options: Options) -> list[str]:
     """Why a placement asked for is skipped (empty when none is)."""
     return list(resolve_placements(options)["placement_notes"])
 
 
-def fault(options: Options) -> Optional[str]:
+def fault(options: Options) -> str | None:
     return options.get("inject_fault")

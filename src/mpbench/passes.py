@@ -19,8 +19,9 @@ times the same number of loops.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable
 
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
@@ -51,7 +52,7 @@ def default_passes(mode_name: str) -> int:
     return 1 if mode_name == "debug" else DEFAULT_PASSES
 
 
-def split_workers(total: int, passes: int) -> List[int]:
+def split_workers(total: int, passes: int) -> list[int]:
     """``total`` worker processes shared by ``passes`` passes, earlier passes taking the
     remainder; every pass gets at least one (only then do passes add work)."""
     base, extra = divmod(total, passes)
@@ -69,7 +70,7 @@ class Job:
 
 
 def schedule(specs: Sequence[BenchSpec], passes: int,
-             processes_for: Callable[[BenchSpec], int]) -> List[Job]:
+             processes_for: Callable[[BenchSpec], int]) -> list[Job]:
     """Every benchmark once per pass, pass after pass, in catalogue order."""
     shares = [split_workers(processes_for(spec), passes) for spec in specs]
     return [Job(pass_no, index, spec, shares[index][pass_no - 1])
@@ -90,7 +91,7 @@ def merge(benches: Sequence[pyperf.Benchmark]) -> pyperf.Benchmark:
     return merged
 
 
-def calibrated_loops(bench: pyperf.Benchmark) -> Optional[int]:
+def calibrated_loops(bench: pyperf.Benchmark) -> int | None:
     """The loops pyperf settled on in a pass (None if the runs disagree)."""
     loops = {run.get_loops() for run in bench.get_runs() if run.values}
     return loops.pop() if len(loops) == 1 else None
@@ -102,22 +103,22 @@ def pass_of(run: pyperf.Run) -> int:
     return value if isinstance(value, int) else 1
 
 
-def pass_workers(bench: pyperf.Benchmark) -> Dict[int, List[List[float]]]:
+def pass_workers(bench: pyperf.Benchmark) -> dict[int, list[list[float]]]:
     """Values by pass, then by worker process (calibration runs left out)."""
-    found: Dict[int, List[List[float]]] = {}
+    found: dict[int, list[list[float]]] = {}
     for run in bench.get_runs():
         if run.values:
             found.setdefault(pass_of(run), []).append(list(run.values))
     return dict(sorted(found.items()))
 
 
-def pass_means(bench: pyperf.Benchmark) -> Dict[int, float]:
+def pass_means(bench: pyperf.Benchmark) -> dict[int, float]:
     """Mean of every value of each pass."""
     return {number: statistics.mean(v for worker in workers for v in worker)
             for number, workers in pass_workers(bench).items()}
 
 
-def spread(bench: pyperf.Benchmark) -> Optional[float]:
+def spread(bench: pyperf.Benchmark) -> float | None:
     """Run-to-run spread: (largest - smallest pass mean) / mean of the pass means;
     None when the benchmark has a single pass (its drift is unknown)."""
     means = list(pass_means(bench).values())
@@ -126,12 +127,12 @@ def spread(bench: pyperf.Benchmark) -> Optional[float]:
     return (max(means) - min(means)) / statistics.mean(means)
 
 
-def format_spread(value: Optional[float]) -> str:
+def format_spread(value: float | None) -> str:
     """``3.1%``, or ``unknown`` for a single-pass benchmark."""
     return "unknown" if value is None else f"{100 * value:.1f}%"
 
 
-def spread_summary(benches: Sequence[pyperf.Benchmark], largest: int = 3) -> List[str]:
+def spread_summary(benches: Sequence[pyperf.Benchmark], largest: int = 3) -> list[str]:
     """The lines ``mpbench run`` ends with: how far its passes disagreed."""
     known = {bench.get_name(): spread(bench) for bench in benches}
     found = sorted(((value, name) for name, value in known.items() if value is not None),

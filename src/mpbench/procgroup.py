@@ -15,7 +15,8 @@ import os
 import signal
 import subprocess
 import time
-from typing import IO, Callable, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import IO, Callable
 
 import psutil
 
@@ -24,13 +25,13 @@ KILL_WAIT = 2.0
 TRACKER_GRACE = 5.0
 
 
-def start_session(cmd: Sequence[str], log: IO, env: Optional[dict] = None) -> subprocess.Popen:
+def start_session(cmd: Sequence[str], log: IO, env: dict | None = None) -> subprocess.Popen:
     """Start ``cmd`` as the leader of a new session, output into ``log``."""
     return subprocess.Popen(list(cmd), stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True, env=env)
 
 
-def live_members(pgid: int) -> List[int]:
+def live_members(pgid: int) -> list[int]:
     """Pids of processes still alive (not zombies) in process group ``pgid``."""
     pids = []
     for proc in psutil.process_iter():
@@ -59,7 +60,7 @@ def _signal(pids: Sequence[int], sig: int) -> None:
 
 
 def _wait_until(done: Callable[[], bool], seconds: float,
-                leader: Optional[subprocess.Popen]) -> bool:
+                leader: subprocess.Popen | None) -> bool:
     end = time.monotonic() + seconds
     while True:
         if leader is not None:
@@ -71,7 +72,7 @@ def _wait_until(done: Callable[[], bool], seconds: float,
         time.sleep(0.05)
 
 
-def stop_group(pgid: int, leader: Optional[subprocess.Popen] = None,
+def stop_group(pgid: int, leader: subprocess.Popen | None = None,
                grace: float = TERM_GRACE, term: bool = True) -> None:
     """Stop every process of group ``pgid`` (but the caller, if it is one of them).
 
@@ -82,7 +83,7 @@ def stop_group(pgid: int, leader: Optional[subprocess.Popen] = None,
     """
     me = os.getpid()
 
-    def others(trackers: bool) -> List[int]:
+    def others(trackers: bool) -> list[int]:
         return [pid for pid in live_members(pgid)
                 if pid != me and (trackers or not is_resource_tracker(pid))]
 

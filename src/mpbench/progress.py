@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import List, Optional, TextIO
+from typing import TextIO
 
 
 def _closed_reader(exc: BaseException) -> bool:
@@ -42,11 +42,11 @@ class ProgressStream:
     ``sys.stderr`` (saying so once), then nothing."""
 
     def __init__(self, primary: TextIO) -> None:
-        self._streams: List[TextIO] = [primary]
+        self._streams: list[TextIO] = [primary]
         if primary is not sys.stderr:
             self._streams.append(sys.stderr)
-        self._pending: List[str] = []
-        self.lost: Optional[str] = None  # which stream's reader went away
+        self._pending: list[str] = []
+        self.lost: str | None = None  # which stream's reader went away
 
     def write(self, text: str) -> int:
         self._pending.append(text)

@@ -25,8 +25,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence
+from typing import Any, Callable
 
 from mpbench.errors import UsageError
 from mpbench.samples import samples_path
@@ -143,9 +144,9 @@ class Published:
 
     asked: str
     results: str
-    samples: Optional[str]
-    problem: Optional[str] = None  # why not at ``asked``
-    kept_workdir: Optional[str] = None  # the per-benchmark files, when nothing else worked
+    samples: str | None
+    problem: str | None = None  # why not at ``asked``
+    kept_workdir: str | None = None  # the per-benchmark files, when nothing else worked
 
     @property
     def as_asked(self) -> bool:
@@ -209,7 +210,7 @@ def link_exclusive(src: str, dst: str) -> None:
         raise
 
 
-def _unlink_quietly(path: Optional[str]) -> None:
+def _unlink_quietly(path: str | None) -> None:
     if path:
         try:
             os.unlink(path)
@@ -217,13 +218,13 @@ def _unlink_quietly(path: Optional[str]) -> None:
             pass
 
 
-def _write_samples(path: str, document: Dict[str, Any], results: str) -> None:
+def _write_samples(path: str, document: dict[str, Any], results: str) -> None:
     _write(path, lambda handle: json.dump({**document, "results": os.path.basename(results)},
                                           handle))
 
 
-def _place(output: str, tmp_results: str, tmp_samples: Optional[str],
-           document: Optional[Dict[str, Any]]) -> Published:
+def _place(output: str, tmp_results: str, tmp_samples: str | None,
+           document: dict[str, Any] | None) -> Published:
     """Link both files under the first free name; raises OSError on a write failure."""
     for candidate in _candidates(output):
         try:
@@ -231,7 +232,7 @@ def _place(output: str, tmp_results: str, tmp_samples: Optional[str],
         except FileExistsError:
             continue
         samples = samples_path(candidate) if tmp_samples else None
-        if samples and document is not None:
+        if tmp_samples and samples and document is not None:
             if candidate != output:  # the samples name their results file
                 try:
                     _write_samples(tmp_samples, document, candidate)
@@ -253,7 +254,7 @@ def _place(output: str, tmp_results: str, tmp_samples: Optional[str],
     raise FileExistsError(errno.EEXIST, f"{output} and its {ALTERNATIVES - 1} alternatives exist")
 
 
-def _rescue(output: str, suite: Any, document: Optional[Dict[str, Any]], workdir: str,
+def _rescue(output: str, suite: Any, document: dict[str, Any] | None, workdir: str,
             reason: str) -> Published:
     """Write the results somewhere else; failing that, keep the work folder."""
     folder = None
@@ -278,7 +279,7 @@ def _rescue(output: str, suite: Any, document: Optional[Dict[str, Any]], workdir
     return Published(output, "", None, reason, kept_workdir=kept)
 
 
-def publish(output: str, suite: Any, document: Optional[Dict[str, Any]],
+def publish(output: str, suite: Any, document: dict[str, Any] | None,
             workdir: str) -> Published:
     """Write ``suite`` (a pyperf ``BenchmarkSuite``) and its samples ``document``
     to ``output`` without replacing anything; see the module's docstring."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict
+from typing import Any
 
 import pyperf
 
 from mpbench.errors import UsageError
 
 
-def bench_metadata(bench: pyperf.Benchmark) -> Dict[str, Any]:
+def bench_metadata(bench: pyperf.Benchmark) -> dict[str, Any]:
     """A benchmark's metadata: common to all runs, completed by its first run's."""
     runs = bench.get_runs()
     first = runs[0].get_metadata() if runs else {}

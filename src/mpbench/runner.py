@@ -18,9 +18,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, List, Optional, Sequence
 
 import pyperf
 
@@ -54,8 +54,8 @@ class Mode:
     def processes_for(self, spec: BenchSpec) -> int:
         return max(3, round(self.processes * spec.weight))
 
-    def pyperf_args(self, spec: BenchSpec, processes: Optional[int] = None,
-                    loops: Optional[int] = None) -> List[str]:
+    def pyperf_args(self, spec: BenchSpec, processes: int | None = None,
+                    loops: int | None = None) -> list[str]:
         """pyperf's options for ``spec``; ``processes`` and ``loops``: one pass's share
         of the workers and the loops an earlier pass calibrated."""
         if self.name == "debug":
@@ -68,7 +68,7 @@ class Mode:
             args += ["-l", str(loops)]
         return args
 
-    def estimate(self, spec: BenchSpec, processes: Optional[int] = None,
+    def estimate(self, spec: BenchSpec, processes: int | None = None,
                  calibrate: bool = True) -> float:
         """Rough seconds the benchmark takes (for progress, and its time limit)."""
         if self.name == "debug":
@@ -105,9 +105,9 @@ class Outcome:
 
     spec: BenchSpec
     seconds: float
-    benchmark: Optional[pyperf.Benchmark] = None
-    error: Optional[str] = None
-    skipped: Optional[str] = None
+    benchmark: pyperf.Benchmark | None = None
+    error: str | None = None
+    skipped: str | None = None
 
 
 @dataclass
@@ -168,11 +168,11 @@ class SuiteRun:
     def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
         self.plan = plan
         self.out = ProgressStream(out)  # a closed stdout (`| head`) must not stop the run
-        self.saved: Optional[publish.Published] = None
+        self.saved: publish.Published | None = None
         self.outcomes = [Outcome(spec, 0.0) for spec in plan.specs]
-        self.means: Dict[str, float] = {}
+        self.means: dict[str, float] = {}
         self.jobs = passes.schedule(plan.specs, plan.passes, plan.mode.processes_for)
-        self.loops: Dict[str, int] = {}  # calibrated in pass 1, reused by later passes
+        self.loops: dict[str, int] = {}  # calibrated in pass 1, reused by later passes
 
     def say(self, text: str = "", end: str = "\n") -> None:
         print(text, end=end, file=self.out, flush=True)
@@ -220,7 +220,7 @@ class SuiteRun:
         scale = elapsed / done_est if done_est > 0 and elapsed > 0 else 1.0
         return f"{format_clock(elapsed)} elapsed, ~{format_clock(left_est * scale)} left"
 
-    def _command(self, job: passes.Job, workdir: str, part: str) -> List[str]:
+    def _command(self, job: passes.Job, workdir: str, part: str) -> list[str]:
         spec = job.spec
         config = {"names": [spec.name], "options": self.plan.options,
                   "scratch_dir": workdir, "samples_dir": workdir,
@@ -278,7 +278,8 @@ class SuiteRun:
         else:
             note = f"    {_bench_summary(outcome.benchmark)}"
             if spec.floor in self.means:
-                note += f"  = {self.means[spec.name] / self.means[spec.floor]:.2f}x floor {spec.floor}"
+                ratio = self.means[spec.name] / self.means[spec.floor]
+                note += f"  = {ratio:.2f}x floor {spec.floor}"
             peak = _peak_rss(outcome.benchmark)
             if peak:  # all processes of the benchmark together, largest worker
                 note += f"  peak RSS {format_size(peak)}"
@@ -317,7 +318,7 @@ class SuiteRun:
         return 0 if self.saved is None or self.saved.as_asked else 1
 
 
-def write_results(plan: RunPlan, benchmarks: List[pyperf.Benchmark],
+def write_results(plan: RunPlan, benchmarks: list[pyperf.Benchmark],
                   workdir: str) -> publish.Published:
     """Merge per-benchmark results, add run and machine metadata, publish them."""
     run_md = {**machine_metadata(),

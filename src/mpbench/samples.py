@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Iterable, List
+from collections.abc import Iterable
+from typing import Any
 
 from mpbench.atomic import atomic_write_text
 
@@ -30,7 +31,7 @@ MAX_SAMPLES = 100_000
 PART_SUFFIX = ".part.json"
 
 
-def write_part(samples_dir: str, name: str, calls: Iterable[Dict[str, Any]]) -> None:
+def write_part(samples_dir: str, name: str, calls: Iterable[dict[str, Any]]) -> None:
     """Write one worker's sample calls for benchmark ``name``."""
     calls = list(calls)
     if not calls:
@@ -39,9 +40,9 @@ def write_part(samples_dir: str, name: str, calls: Iterable[Dict[str, Any]]) -> 
     atomic_write_text(path, json.dumps({"benchmark": name, "calls": calls}))
 
 
-def merge_parts(samples_dir: str, results_name: str) -> Dict[str, Any]:
+def merge_parts(samples_dir: str, results_name: str) -> dict[str, Any]:
     """Merge every part file in ``samples_dir`` into one samples document."""
-    merged: Dict[str, Dict[str, Any]] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for entry in sorted(os.listdir(samples_dir)):
         if not entry.endswith(PART_SUFFIX):
             continue
@@ -61,7 +62,7 @@ def merge_parts(samples_dir: str, results_name: str) -> Dict[str, Any]:
             "benchmarks": merged}
 
 
-def _thin(values: List[float]) -> int:
+def _thin(values: list[float]) -> int:
     return max(1, -(-len(values) // MAX_SAMPLES))
 
 
@@ -71,7 +72,7 @@ def samples_path(results_path: str) -> str:
     return root + ".samples.json"
 
 
-def load(path: str) -> Dict[str, Any]:
+def load(path: str) -> dict[str, Any]:
     """Load a samples document, checking its format."""
     with open(path) as samples_file:
         document = json.load(samples_file)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Sequence
 
 from mpbench.errors import UsageError
 from mpbench.options import Options

@@ -12,7 +12,7 @@ so its top level imports nothing: pyperf and the catalogue are imported inside
 from __future__ import annotations
 
 import sys
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 CONFIG_FLAG = "--mpbench-config"
 FAILED_PREFIX = "mpbench: FAILED: "
@@ -29,7 +29,7 @@ def _program_args() -> Sequence[str]:
     return (os.path.abspath(sys.argv[0]),)
 
 
-def _forward_config(cmd: List[str], args) -> None:
+def _forward_config(cmd: list[str], args) -> None:
     cmd.extend((CONFIG_FLAG, args.mpbench_config))
 
 
@@ -42,7 +42,7 @@ def _calibrating(args) -> bool:
                 or args.calibrate_warmups or args.recalibrate_warmups)
 
 
-def main(argv: Optional[Sequence[str]] = None, only: Optional[str] = None) -> None:
+def main(argv: Sequence[str] | None = None, only: str | None = None) -> None:
     """Run the selected benchmarks under a pyperf ``Runner``.
 
     ``only`` is the default ``--only`` pattern (a ``bench/`` script's group).
@@ -54,7 +54,8 @@ def main(argv: Optional[Sequence[str]] = None, only: Optional[str] = None) -> No
 
     import pyperf
 
-    from mpbench import catalogue, options as opt, samples
+    from mpbench import catalogue, samples
+    from mpbench import options as opt
     from mpbench.arguments import add_selection_arguments, fail, options_from_args, pyperf_mode
     from mpbench.catalogue import WorkerEnv
     from mpbench.errors import BenchmarkFailed, UsageError

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, List, TypeVar
+from collections.abc import Sequence
+from typing import Callable, TypeVar
 
 from mpbench.errors import UsageError
 
@@ -25,6 +26,18 @@ def parse_size(text: str) -> int:
         raise UsageError(f"bad size {text!r}: expected a whole number with an "
                          "optional unit B, KiB, MiB, GiB (or kB, MB, GB)")
     return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+
+def parse_size_within(text: str, what: str, low: int, high: int,
+                      too_small: str | None = None) -> int:
+    """:func:`parse_size`, from ``low`` to ``high`` bytes; ``too_small`` says why
+    less is refused (default: ``at least <low>``)."""
+    size = parse_size(text)
+    if size < low:
+        raise UsageError(f"bad {what} {text!r}: {too_small or 'at least ' + format_size(low)}")
+    if size > high:
+        raise UsageError(f"bad {what} {text!r}: at most {format_size(high)}")
+    return size
 
 
 def format_size(nbytes: int) -> str:
@@ -49,7 +62,7 @@ def format_clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def parse_list(text: str, parse_item: Callable[[str], T], what: str) -> List[T]:
+def parse_list(text: str, parse_item: Callable[[str], T], what: str) -> list[T]:
     """Parse a comma-separated list; every item through ``parse_item``; no duplicates."""
     items = [part.strip() for part in text.split(",")]
     if not text.strip() or any(not part for part in items):
@@ -58,6 +71,18 @@ def parse_list(text: str, parse_item: Callable[[str], T], what: str) -> List[T]:
     if len(set(values)) != len(values):
         raise UsageError(f"bad {what} list {text!r}: duplicate values")
     return values
+
+
+def one_of(known: Sequence[str], what: str,
+           normalise: Callable[[str], str] | None = None) -> Callable[[str], str]:
+    """An item parser for :func:`parse_list`: the item (``normalise``-d first) if it is
+    one of ``known``."""
+    def parse(text: str) -> str:
+        name = normalise(text) if normalise else text
+        if name not in known:
+            raise UsageError(f"unknown {what} {text!r} (known: {', '.join(known)})")
+        return name
+    return parse
 
 
 def parse_positive_int(text: str, what: str, maximum: int | None = None) -> int:

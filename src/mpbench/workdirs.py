@@ -17,7 +17,7 @@ import shutil
 import socket
 import tempfile
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable
 
 import psutil
 
@@ -26,7 +26,7 @@ RUN_PREFIX = ".mpbench-run-"
 TRACE_PREFIX = "mpbench-trace-"
 
 
-def _start_time(pid: int) -> Optional[float]:
+def _start_time(pid: int) -> float | None:
     try:
         return psutil.Process(pid).create_time()
     except psutil.Error:
@@ -71,7 +71,7 @@ def _owner_alive(path: str, pid: int) -> bool:
     return True
 
 
-def find_stale(parent: str, prefix: str) -> List[Stale]:
+def find_stale(parent: str, prefix: str) -> list[Stale]:
     """Work folders in ``parent`` named ``<prefix><pid>-...`` whose owner is gone
     (only ours: folders of other users are left alone)."""
     pattern = re.compile(re.escape(prefix) + r"(\d+)-")
@@ -96,7 +96,7 @@ def find_stale(parent: str, prefix: str) -> List[Stale]:
     return found
 
 
-def remove_stale(parent: str, prefix: str) -> List[Stale]:
+def remove_stale(parent: str, prefix: str) -> list[Stale]:
     """Remove the stale work folders of ``parent``; those removed."""
     removed = []
     for stale in find_stale(parent, prefix):

@@ -3,7 +3,8 @@ throughput and latency against message size, beside the kernel floors.
 
 Names read ``channels.<transport>.<metric>[size=S,...]``; ``payload=bytes``,
 ``producers=1`` and ``placement=free`` are left out of names (free kept its
-old names; the default placements are ``same-cpu`` and ``cross-cpu``). Every parameter is also metadata (``mpbench_transport``,
+old names; the default placements are ``same-cpu`` and ``cross-cpu``). Every parameter is
+also metadata (``mpbench_transport``,
 ``mpbench_size``, ``mpbench_payload``, ``mpbench_metric``,
 ``mpbench_producers``, ``mpbench_placement``, ``mpbench_messages``...).
 
@@ -26,18 +27,18 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any
 
 from mpbench import options as opt
 from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
-from mpbench.errors import UsageError
-from mpbench.units import format_size, parse_list, parse_size
+from mpbench.units import format_size, one_of, parse_list, parse_size_within
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as work
-from mpbench.workloads.placement import (cpus_for, end_cpus, peak_rss, pinned, reset_peak_rss,
-                                         rss)
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import cpus_for, end_cpus, pinned
 
 GROUP = "channels"
 MAX_SIZE = 2**30
@@ -54,7 +55,7 @@ PERF_SIZE = 4  # perf bench sched pipe passes an int
 FAULTS = {"consumer-dies": work.DYING_CONSUMER}
 
 
-def _powers(base: int, top: int) -> Tuple[int, ...]:
+def _powers(base: int, top: int) -> tuple[int, ...]:
     sizes, size = [], 1
     while size <= top:
         sizes.append(size)
@@ -66,11 +67,11 @@ def _powers(base: int, top: int) -> Tuple[int, ...]:
 class Grid:
     """Message sizes per family of benchmarks."""
 
-    throughput: Tuple[int, ...]  # every transport and floor, bytes, placement free
-    pinned: Tuple[int, ...]      # the raw floors' throughput again, placement same-cpu
-    round_trip: Tuple[int, ...]  # every transport and raw floor, both placements
-    objects: Tuple[int, ...]     # a list of ints instead of bytes
-    producers: Tuple[int, ...]   # N producers into one queue
+    throughput: tuple[int, ...]  # every transport and floor, bytes, placement free
+    pinned: tuple[int, ...]      # the raw floors' throughput again, placement same-cpu
+    round_trip: tuple[int, ...]  # every transport and raw floor, both placements
+    objects: tuple[int, ...]     # a list of ints instead of bytes
+    producers: tuple[int, ...]   # N producers into one queue
 
 
 KiB, MiB = 2**10, 2**20
@@ -97,28 +98,16 @@ def grid_for(options: opt.Options) -> Grid:
 # -- options ----------------------------------------------------------------------
 
 def parse_message_size(text: str) -> int:
-    size = parse_size(text)
-    if size < 1:
-        raise UsageError(f"bad size {text!r}: a message has at least 1 byte")
-    if size > MAX_SIZE:
-        raise UsageError(f"bad size {text!r}: at most {format_size(MAX_SIZE)}")
-    return size
+    return parse_size_within(text, "size", 1, MAX_SIZE, "a message has at least 1 byte")
 
 
-def parse_sizes(text: str) -> List[int]:
+def parse_sizes(text: str) -> list[int]:
     return parse_list(text, parse_message_size, "size")
 
 
-def _one_of(known: Sequence[str], what: str):
-    def parse(text: str) -> str:
-        if text not in known:
-            raise UsageError(f"unknown {what} {text!r} (known: {', '.join(known)})")
-        return text
-    return parse
 
-
-def parse_transports(text: str) -> List[str]:
-    return parse_list(text, _one_of(ALL_TRANSPORTS, "transport"), "transport")
+def parse_transports(text: str) -> list[str]:
+    return parse_list(text, one_of(ALL_TRANSPORTS, "transport"), "transport")
 
 
 def _sizes_text(sizes: Sequence[int]) -> str:
@@ -149,7 +138,7 @@ def _whole_mib(nbytes: int) -> int:
     return -(-nbytes // MiB) * MiB
 
 
-def _memory_metadata(peaks: Dict[int, int], bases: Dict[int, int]) -> Dict[str, MetadataValue]:
+def _memory_metadata(peaks: dict[int, int], bases: dict[int, int]) -> dict[str, MetadataValue]:
     """Peak memory of every process of the benchmark, summed (shared pages count once
     per process: an upper bound), and what they held before any message moved."""
     return {"mpbench_peak_rss": _whole_mib(sum(peaks.values())),
@@ -165,18 +154,18 @@ def clock_overhead_ns(calls: int = 2001) -> int:
     return gaps[len(gaps) // 2]
 
 
-def _pickled_metadata(transport: str, size: int, payload: str) -> Dict[str, MetadataValue]:
+def _pickled_metadata(transport: str, size: int, payload: str) -> dict[str, MetadataValue]:
     if transport in work.RAW or (transport in work.PIPES and payload == "bytes"):
         return {}
     return {"mpbench_pickled_size": work.pickled_size(size, payload)}
 
 
-def _cpu_metadata(placement: str) -> Dict[str, MetadataValue]:
+def _cpu_metadata(placement: str) -> dict[str, MetadataValue]:
     """The CPU(s) a pinned benchmark used: ``mpbench_cpu`` (end 0's), ``mpbench_cpus``."""
     cpus = cpus_for(placement)
-    if not cpus:
-        return {}
     first = end_cpus(placement, 1)[0]
+    if not cpus or not first:
+        return {}
     return {"mpbench_cpu": first[0], "mpbench_cpus": ",".join(map(str, cpus))}
 
 
@@ -251,7 +240,7 @@ def _perf_setup(env: WorkerEnv, perf: str, placement: str) -> Iterator[Prepared]
     cpus = cpus_for(placement)
     # perf and its child inherit the placement; across CPUs, perf's two processes are
     # let loose on the pair (perf pins nothing itself)
-    md: Dict[str, MetadataValue] = _cpu_metadata(placement)
+    md: dict[str, MetadataValue] = _cpu_metadata(placement)
     with pinned(cpus):
         md["mpbench_perf_fixed"] = fixed = floors.perf_fixed_cost(perf, env.child_timeout)
         yield Prepared(functools.partial(floors.time_perf_sched_pipe, perf=perf, fixed=fixed,
@@ -303,28 +292,28 @@ def throughput_placement(placements: Sequence[str]) -> str:
     return "free"
 
 
-def benchmarks(options: opt.Options) -> List[BenchSpec]:
+def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The channels group for these options."""
     grid = grid_for(options)
     placements = opt.placements(options)
     nprocs = [n for n in opt.value(options, "nprocs", DEFAULT_NPROCS) if n > 1]
     method = _context(options).get_start_method()
     perf = floors.find_perf()
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
 
     def add(transport: str, metric: str, size: int, setup, *, payload: str = "bytes",
-            producers: int = 1, placement: str = "free", floor: Optional[str] = None,
-            reference: Optional[str] = None, is_floor: bool = False,
-            extra: Optional[Dict[str, MetadataValue]] = None,
+            producers: int = 1, placement: str = "free", floor: str | None = None,
+            reference: str | None = None, is_floor: bool = False,
+            extra: dict[str, MetadataValue] | None = None,
             cost: float = 0.05, weight: float = 0.2) -> str:
-        params: List[Tuple[str, Any]] = [("size", format_size(size))]
+        params: list[tuple[str, Any]] = [("size", format_size(size))]
         if payload != "bytes":
             params.append(("payload", payload))
         if producers != 1:
             params.append(("producers", producers))
         if placement in ("same-cpu", "cross-cpu"):
             params.append(("placement", placement))
-        md: Dict[str, MetadataValue] = {
+        md: dict[str, MetadataValue] = {
             "mpbench_group": GROUP, "mpbench_transport": transport, "mpbench_metric": metric,
             "mpbench_size": size, "mpbench_payload": payload, "mpbench_producers": producers,
             "mpbench_messages": 2 if metric == "round_trip" else 1,
@@ -354,8 +343,8 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     # References and floors, each before what is compared with it. The hand-written
     # loops are the harness checks: the raw-pipe and Pipe round trips at their smallest
     # size in every placement, the Queue stream at its smallest size.
-    perf_floor: Dict[str, str] = {}
-    minimal: Dict[Tuple[str, str], str] = {}
+    perf_floor: dict[str, str] = {}
+    minimal: dict[tuple[str, str], str] = {}
     minimal_size = min(grid.round_trip) if grid.round_trip else 0
     stream_placement = throughput_placement(placements)
     stream_size = min(grid.throughput) if grid.throughput else 0
@@ -391,7 +380,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                               cost=_cost("memcpy", size), weight=0.3,
                               extra={"mpbench_api": "bytearray slice copy"})
                     for size in sorted(set(grid.throughput) | set(grid.pinned))}
-    pickle_floor: Dict[Tuple[int, str], str] = {}
+    pickle_floor: dict[tuple[int, str], str] = {}
     for payload, sizes in (("bytes", grid.throughput), ("object", grid.objects)):
         for size in sizes:
             pickle_floor[size, payload] = add(
@@ -400,7 +389,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 payload=payload, placement="in-process", is_floor=True,
                 cost=_cost("pickle", size, payload), weight=0.3,
                 extra={"mpbench_api": "ForkingPickler.dumps/loads"})
-    raw_floor: Dict[Tuple[str, str, int, str], str] = {}
+    raw_floor: dict[tuple[str, str, int, str], str] = {}
     pinned_placements = [p for p in placements if p == "same-cpu"]
     for transport in work.RAW:
         for placement in [stream_placement] + [p for p in pinned_placements
@@ -464,8 +453,8 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     return _only_transports(specs, options.get("transports"))
 
 
-def _only_transports(specs: List[BenchSpec], transports: Optional[Sequence[str]]
-                     ) -> List[BenchSpec]:
+def _only_transports(specs: list[BenchSpec], transports: Sequence[str] | None
+                     ) -> list[BenchSpec]:
     """The benchmarks of ``transports``, plus every floor and reference they are
     compared with."""
     if not transports:

@@ -18,15 +18,15 @@ in ``mpbench_*`` metadata; docs/pool.md says what each figure includes.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Optional
 
 from mpbench import options as opt
 from mpbench.benchmarks import pool_setup as setup
 from mpbench.catalogue import BenchSpec, bench_name
-from mpbench.errors import UsageError
 from mpbench.machine import default_start_method
-from mpbench.units import format_size, parse_list, parse_positive_int
+from mpbench.units import format_size, one_of, parse_list, parse_positive_int
 from mpbench.workloads import lifecycle, pools
 
 GROUP = "pool"
@@ -48,7 +48,7 @@ WEIGHT = 0.25
 CHECK_WEIGHT = 0.5
 
 
-Pairs = Tuple[Tuple[str, Optional[int]], ...]  # (api, chunksize); None: the API's default
+Pairs = tuple[tuple[str, Optional[int]], ...]  # (api, chunksize); None: the API's default
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Grid:
     per_workers: Pairs  # at every other W, the default method
     split_all_workers: bool        # startup/shutdown at every W (else the main W)
     break_even_all_workers: bool   # break-even at every W (else the main W)
-    payload_sizes: Tuple[int, ...]
+    payload_sizes: tuple[int, ...]
 
 
 FULL_SWEEP = (("map", 1), ("map", 4), ("map", 16), ("map", 64), ("map", None),
@@ -82,20 +82,16 @@ GRIDS = {
 
 # -- options ------------------------------------------------------------------------
 
-def parse_workers(text: str) -> List[int]:
+def parse_workers(text: str) -> list[int]:
     return parse_list(text, lambda item: parse_positive_int(item, "worker count", MAX_WORKERS),
                       "worker count")
 
 
-def parse_apis(text: str) -> List[str]:
-    def one(item: str) -> str:
-        if item not in APIS:
-            raise UsageError(f"unknown API {item!r} (known: {', '.join(APIS)})")
-        return item
-    return parse_list(text, one, "API")
+def parse_apis(text: str) -> list[str]:
+    return parse_list(text, one_of(APIS, "API"), "API")
 
 
-def parse_chunksizes(text: str) -> List[Any]:
+def parse_chunksizes(text: str) -> list[Any]:
     def one(item: str) -> Any:
         if item == DEFAULT_CHUNK:
             return item
@@ -125,7 +121,7 @@ def grid_for(options: opt.Options) -> Grid:
         return grid
 
     def rechunk(pairs: Pairs) -> Pairs:
-        out: List[Tuple[str, Optional[int]]] = []
+        out: list[tuple[str, int | None]] = []
         for api in dict.fromkeys(api for api, _ in pairs):
             if api not in pools.CHUNKED_APIS:
                 out.append((api, None))
@@ -152,7 +148,7 @@ def main_workers(workers: Sequence[int]) -> int:
     return 2 if 2 in ordered else ordered[len(ordered) // 2]
 
 
-def effective_chunksize(api: str, chunksize: Optional[int], tasks: int, workers: int) -> int:
+def effective_chunksize(api: str, chunksize: int | None, tasks: int, workers: int) -> int:
     """The chunksize a call really uses (Pool.map's default: ceil(tasks / (4 W)))."""
     if chunksize is not None:
         return chunksize
@@ -161,7 +157,7 @@ def effective_chunksize(api: str, chunksize: Optional[int], tasks: int, workers:
     return 1
 
 
-def chunk_param(api: str, chunksize: Optional[int]) -> List[Tuple[str, Any]]:
+def chunk_param(api: str, chunksize: int | None) -> list[tuple[str, Any]]:
     if api not in pools.CHUNKED_APIS:
         return []
     return [("chunksize", DEFAULT_CHUNK if chunksize is None else chunksize)]
@@ -195,7 +191,7 @@ def lifecycle_loops(method: str, workers: int) -> int:
     return max(1, round(0.04 / life_seconds(method, workers)))
 
 
-def benchmarks(options: opt.Options) -> List[BenchSpec]:
+def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The pool group for these options."""
     methods = opt.methods(options)
     workers_list = sorted(opt.value(options, "workers", DEFAULT_WORKERS))
@@ -203,9 +199,9 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     grid = grid_for(options)
     main_w = main_workers(workers_list)
     default_method = start_method(options)
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
 
-    def add(base: str, params, metadata: Dict[str, Any], setup_func, **kwargs) -> BenchSpec:
+    def add(base: str, params, metadata: dict[str, Any], setup_func, **kwargs) -> BenchSpec:
         md = {key: val for key, val in metadata.items() if val is not None}
         checked = "mpbench_reference" in md or "mpbench_is_reference" in md
         spec = BenchSpec(bench_name(f"{GROUP}.{base}", params),
@@ -214,7 +210,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
         specs.append(spec)
         return spec
 
-    def at(method: str, workers: int) -> List[Tuple[str, Any]]:
+    def at(method: str, workers: int) -> list[tuple[str, Any]]:
         return [("method", method), ("workers", workers)]
 
     # (api, chunksize, method, W) of every dispatch figure
@@ -240,15 +236,15 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
             functools.partial(setup.plain_loop_setup, task_us=task_us),
             cost=0.05).name
     minimal = {}
-    for workers, chunk in sorted({(w, effective_chunksize(api, c, DISPATCH_TASKS, w))
-                                  for api, c, _, w in dispatch}):
-        minimal[workers, chunk] = add(
-            "minimal_pool", [("chunksize", chunk), ("workers", workers)],
+    for workers, effective in sorted({(w, effective_chunksize(api, c, DISPATCH_TASKS, w))
+                                      for api, c, _, w in dispatch}):
+        minimal[workers, effective] = add(
+            "minimal_pool", [("chunksize", effective), ("workers", workers)],
             {"mpbench_metric": "dispatch", "mpbench_api": "minimal_pool",
-             "mpbench_chunksize": chunk, "mpbench_workers": workers,
+             "mpbench_chunksize": effective, "mpbench_workers": workers,
              "mpbench_tasks": DISPATCH_TASKS, "mpbench_is_floor": 1},
             functools.partial(setup.minimal_pool_setup, workers=workers, tasks=DISPATCH_TASKS,
-                              chunksize=chunk),
+                              chunksize=effective),
             inner_loops=DISPATCH_TASKS, cost=0.05).name
     round_trip, stream = {}, {}
     for size in (payload_sizes if "apply" in apis else ()):
@@ -260,17 +256,17 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
             functools.partial(setup.pipe_round_trip_setup, size=size, method=default_method),
             cost=0.06).name
     for size in (payload_sizes if with_map else ()):
-        for chunk in payload_chunks:
-            stream[size, chunk] = add(
+        for per in payload_chunks:
+            stream[size, per] = add(
                 "pipe_stream", [("size", format_size(size))]
-                + ([("per", chunk)] if chunk > 1 else []),
+                + ([("per", per)] if per > 1 else []),
                 {"mpbench_metric": "payload", "mpbench_api": "send_bytes/recv_bytes",
                  "mpbench_transport": "pipe_simplex", "mpbench_size": size,
-                 "mpbench_message_size": size * chunk, "mpbench_tasks": chunk,
+                 "mpbench_message_size": size * per, "mpbench_tasks": per,
                  "mpbench_method": default_method, "mpbench_is_floor": 1},
-                functools.partial(setup.pipe_stream_setup, size=size * chunk,
+                functools.partial(setup.pipe_stream_setup, size=size * per,
                                   method=default_method),
-                inner_loops=chunk if chunk > 1 else None, cost=0.06).name
+                inner_loops=per if per > 1 else None, cost=0.06).name
     reference = {}
     for method in (methods if ("map", 1) in [(a, c) for a, c, _, _ in dispatch] else ()):
         reference[method] = add(
@@ -389,7 +385,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     return specs
 
 
-def _numeric_chunks(options: opt.Options, default: Sequence[int]) -> List[int]:
+def _numeric_chunks(options: opt.Options, default: Sequence[int]) -> list[int]:
     given = options.get("chunksizes")
     return [c for c in given if c != DEFAULT_CHUNK] if given else list(default)
 

@@ -7,16 +7,17 @@ import functools
 import json
 import multiprocessing
 import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable
 
 from mpbench import options as opt
 from mpbench.atomic import atomic_write_text
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
-from mpbench.machine import usable_cpus
+from mpbench.machine import usable_cpu_count
 from mpbench.workloads import busywork, lifecycle, pool_floors, pool_tasks, pools
-from mpbench.workloads import pool_dispatch as dispatch
 from mpbench.workloads import channels as channel_work
+from mpbench.workloads import pool_dispatch as dispatch
 from mpbench.workloads.guard import deadline
 
 CALIBRATION_FILE = "pool-busywork-calibration.json"
@@ -29,9 +30,9 @@ def task_for(env: WorkerEnv, default: Callable) -> Callable:
     return pool_tasks.worker_dies if opt.fault(env.options) == FAULT_WORKER_DIES else default
 
 
-def occupancy(workers: int) -> Dict[str, MetadataValue]:
+def occupancy(workers: int) -> dict[str, MetadataValue]:
     """CPUs the pyperf worker (and so its pool) may use; oversubscribed or not."""
-    cpus = usable_cpus()
+    cpus = usable_cpu_count()
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(workers > cpus)}
 
 
@@ -51,7 +52,7 @@ def spin_calibration(env: WorkerEnv) -> busywork.Calibration:
     return cal
 
 
-def busy_iterations(env: WorkerEnv, task_us: float) -> Dict[str, Any]:
+def busy_iterations(env: WorkerEnv, task_us: float) -> dict[str, Any]:
     """Turns of the busy loop standing for ``task_us``, with the calibration behind them."""
     cal = spin_calibration(env)
     return {"mpbench_task_iters": cal.iterations_for(task_us),
@@ -59,7 +60,7 @@ def busy_iterations(env: WorkerEnv, task_us: float) -> Dict[str, Any]:
             "mpbench_spin_iteration_ns": round(cal.iteration_ns, 3)}
 
 
-def serial_here(env: WorkerEnv, task_us: float) -> Dict[str, Any]:
+def serial_here(env: WorkerEnv, task_us: float) -> dict[str, Any]:
     """:func:`busy_iterations`, plus the plain loop's seconds per task measured here and
     now (~20 ms, before the pool starts): busy work drifts by 10 % and more between
     moments of a run on a shared machine, so a speed-up is best taken against the
@@ -90,10 +91,10 @@ def lifecycle_setup(env: WorkerEnv, kind: str, method: str, workers: int, part: 
 # -- dispatch, payload, break-even: a pool that is up, one API timed -----------------------
 
 @contextmanager
-def dispatch_setup(env: WorkerEnv, api: str, chunksize: Optional[int], method: str,
+def dispatch_setup(env: WorkerEnv, api: str, chunksize: int | None, method: str,
                    workers: int, items: Callable[[WorkerEnv], Sequence[Any]],
                    task: Callable = pool_tasks.identity,
-                   metadata: Callable[[WorkerEnv], Dict[str, Any]] = lambda env: {}
+                   metadata: Callable[[WorkerEnv], dict[str, Any]] = lambda env: {}
                    ) -> Iterator[Prepared]:
     """``items(env)`` builds the arguments of one call (the task returns its argument,
     so they are also the results expected)."""
@@ -104,17 +105,17 @@ def dispatch_setup(env: WorkerEnv, api: str, chunksize: Optional[int], method: s
         yield Prepared(run.time, {**occupancy(workers), **metadata(env)})
 
 
-def task_ids(count: int) -> Callable[[WorkerEnv], List[int]]:
+def task_ids(count: int) -> Callable[[WorkerEnv], list[int]]:
     return lambda env: list(range(count))
 
 
-def messages(size: int, count: int) -> Callable[[WorkerEnv], List[bytes]]:
+def messages(size: int, count: int) -> Callable[[WorkerEnv], list[bytes]]:
     """``count`` distinct messages of ``size`` bytes: identical objects would be pickled
     once per chunk (pickle's memo) and hide the payload's cost."""
     return lambda env: [channel_work.make_message(size, "bytes", i) for i in range(count)]
 
 
-def busy_items(task_us: float, count: int) -> Callable[[WorkerEnv], List[int]]:
+def busy_items(task_us: float, count: int) -> Callable[[WorkerEnv], list[int]]:
     return lambda env: [busy_iterations(env, task_us)["mpbench_task_iters"]] * count
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, List, Optional
 
 from mpbench import options as opt
 from mpbench.benchmarks import process_terminate
@@ -23,7 +23,7 @@ from mpbench.errors import UsageError
 from mpbench.units import format_size, parse_list, parse_size
 from mpbench.workloads import faults, minimal
 from mpbench.workloads import process as work
-from mpbench.workloads.memory import current_rss, touch_memory
+from mpbench.workloads.memory import rss, touch_memory
 
 GROUP = "process"
 DEFAULT_NPROCS = (1, 2, 4, 8)
@@ -33,7 +33,7 @@ STARTUP_FLOOR_MODE = "isolated"
 FAULTS = {"crash": faults.crash, "hang": faults.hang, "check-imports": faults.check_imports}
 
 
-def parse_parent_mem(text: str) -> List[int]:
+def parse_parent_mem(text: str) -> list[int]:
     def one(item: str) -> int:
         size = parse_size(item) if item.strip() not in ("0", "none") else 0
         if size > MAX_PARENT_MEM:
@@ -56,16 +56,16 @@ def _target(options: opt.Options, default):
 
 
 @contextmanager
-def _setup(env: WorkerEnv, time_func, parent_mem: int = 0, method: Optional[str] = None,
+def _setup(env: WorkerEnv, time_func, parent_mem: int = 0, method: str | None = None,
            **kwargs) -> Iterator[Prepared]:
     """Touch the parent's memory, note its RSS, bind the time function."""
     if method is not None:
         kwargs["ctx"] = multiprocessing.get_context(method)
     ballast = touch_memory(parent_mem)
-    rss = current_rss() // 2**20 * 2**20  # whole MiB: equal across workers
+    parent_rss = rss() // 2**20 * 2**20  # whole MiB: equal across workers
     try:
         func = functools.partial(time_func, timeout=env.child_timeout, **kwargs)
-        yield Prepared(func, {"mpbench_parent_rss": rss})
+        yield Prepared(func, {"mpbench_parent_rss": parent_rss})
     finally:
         del ballast
 
@@ -74,12 +74,12 @@ def _split_setup(env: WorkerEnv, **kwargs):
     return _setup(env, work.time_split, scratch_dir=env.scratch_dir, **kwargs)
 
 
-def benchmarks(options: opt.Options) -> List[BenchSpec]:
+def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The process group for these options."""
     methods = opt.methods(options)
     nprocs_list = opt.value(options, "nprocs", DEFAULT_NPROCS)
     parent_mems = opt.value(options, "parent_mem", DEFAULT_PARENT_MEM)
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
 
     def add(base: str, params, metadata, setup, **spec_kwargs) -> BenchSpec:
         metadata = {key: val for key, val in metadata.items() if val is not None}
@@ -125,7 +125,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 if mode == STARTUP_FLOOR_MODE:
                     startup_floor[nprocs] = spec.name
 
-    def floor_of(method: str, nprocs: int = 1, mem: int = 0) -> Optional[str]:
+    def floor_of(method: str, nprocs: int = 1, mem: int = 0) -> str | None:
         if method == "spawn":
             return startup_floor.get(nprocs)
         return fork_floor.get((nprocs, mem if method == "fork" else 0))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, List, Sequence
 
-from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
+from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
 from mpbench.workloads import lifecycle
 
 GROUP = "process"
@@ -33,10 +33,11 @@ def _os_kill(env: WorkerEnv, state: str) -> Iterator[Prepared]:
                                      timeout=env.child_timeout))
 
 
-def benchmarks(methods: Sequence[str]) -> List[BenchSpec]:
+def benchmarks(methods: Sequence[str]) -> list[BenchSpec]:
     """The terminate benchmarks for ``methods`` and their floors."""
-    specs: List[BenchSpec] = []
-    common = {"mpbench_group": GROUP, "mpbench_metric": "terminate", "mpbench_nprocs": 1}
+    specs: list[BenchSpec] = []
+    common: dict[str, MetadataValue] = {"mpbench_group": GROUP, "mpbench_metric": "terminate",
+                                        "mpbench_nprocs": 1}
     for state in lifecycle.STATES:
         floor = BenchSpec(bench_name(f"{GROUP}.os_kill", [("state", state)]),
                           {**common, "mpbench_operation": "os.kill", "mpbench_state": state,

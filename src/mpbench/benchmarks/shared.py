@@ -24,14 +24,23 @@ options and costs: :mod:`mpbench.benchmarks.shared_grid`. See docs/shared.md.
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench import options as opt
-from mpbench.benchmarks import shared_setups as setups
 from mpbench.benchmarks import shared_grid
-from mpbench.benchmarks.shared_grid import (COPY_NEW_FROM, FIXED_LOOP_SIZE, LEADS_SIZE, Grid,
-                                            grid_for, handover_cost, handover_loops, memory_md,
-                                            needed_memory)
+from mpbench.benchmarks import shared_setups as setups
+from mpbench.benchmarks.shared_grid import (
+    COPY_NEW_FROM,
+    FIXED_LOOP_SIZE,
+    LEADS_SIZE,
+    Grid,
+    grid_for,
+    handover_cost,
+    handover_loops,
+    memory_md,
+    needed_memory,
+)
 from mpbench.benchmarks.sync import start_method
 from mpbench.catalogue import BenchSpec, MetadataValue, bench_name
 from mpbench.units import format_size
@@ -57,25 +66,25 @@ OPTIONS = shared_grid.OPTIONS
 class _Catalogue:
     def __init__(self, method: str) -> None:
         self.method = method
-        self.specs: List[BenchSpec] = []
+        self.specs: list[BenchSpec] = []
 
-    def add(self, base: str, params: List[Tuple[str, Any]], md: Dict[str, MetadataValue],
+    def add(self, base: str, params: list[tuple[str, Any]], md: dict[str, MetadataValue],
             setup: Any, **kwargs: Any) -> str:
         name = bench_name(f"{GROUP}.{base}", params)
         self.specs.append(BenchSpec(name, {"mpbench_group": GROUP, **md}, setup, **kwargs))
         return name
 
 
-def _copy_floor(memcpy: Dict[Tuple[int, str], str], size: int) -> str:
+def _copy_floor(memcpy: dict[tuple[int, str], str], size: int) -> str:
     """A copy-out's floor: a copy into a new object (page faults and all), where measured."""
     return memcpy.get((size, "new"), memcpy[size, "buffer"])
 
 
-def _memcpy_floors(cat: _Catalogue, grid: Grid) -> Dict[Tuple[int, str], str]:
-    memcpy: Dict[Tuple[int, str], str] = {}
+def _memcpy_floors(cat: _Catalogue, grid: Grid) -> dict[tuple[int, str], str]:
+    memcpy: dict[tuple[int, str], str] = {}
     for size in sorted(set(grid.transfer) | set(grid.arrays)):
         for destination in ("buffer", "new") if size >= COPY_NEW_FROM else ("buffer",):
-            params: List[Tuple[str, Any]] = [("size", format_size(size))]
+            params: list[tuple[str, Any]] = [("size", format_size(size))]
             if destination == "new":
                 params.append(("destination", "new"))
             memcpy[size, destination] = cat.add(
@@ -96,16 +105,16 @@ def _weight(size: int) -> float:
     return WEIGHT if size >= FIXED_LOOP_SIZE else WEIGHT_HANDOVER
 
 
-def _references(cat: _Catalogue, grid: Grid, memcpy: Dict[Tuple[int, str], str]
-                ) -> Dict[Tuple[int, str], str]:
+def _references(cat: _Catalogue, grid: Grid, memcpy: dict[tuple[int, str], str]
+                ) -> dict[tuple[int, str], str]:
     """The harness check's references: at the smallest size, every process on one CPU
     (free, a wake-up lands on one CPU or two: bimodal at 4 KiB), and at 64 MiB, free."""
     points = [(min(grid.transfer), "same-cpu")]
     if LEADS_SIZE in grid.transfer and LEADS_SIZE != points[0][0]:
         points.append((LEADS_SIZE, "free"))
-    references: Dict[Tuple[int, str], str] = {}
+    references: dict[tuple[int, str], str] = {}
     for size, placement in points:
-        params: List[Tuple[str, Any]] = [("size", format_size(size))]
+        params: list[tuple[str, Any]] = [("size", format_size(size))]
         if placement != "free":
             params.append(("placement", placement))
         references[size, placement] = cat.add(
@@ -126,7 +135,7 @@ def _references(cat: _Catalogue, grid: Grid, memcpy: Dict[Tuple[int, str], str]
 def _handovers(cat: _Catalogue, grid: Grid) -> None:
     memcpy = _memcpy_floors(cat, grid)
     references = _references(cat, grid, memcpy)
-    pipe_floor: Dict[Tuple[int, str], str] = {}
+    pipe_floor: dict[tuple[int, str], str] = {}
     pinned_size = min(grid.transfer)
     for payload, payload_sizes in (("bytes", grid.transfer), ("ndarray", grid.arrays)):
         points = [(size, "free") for size in payload_sizes]
@@ -137,7 +146,7 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                 if payload == "ndarray" and (transfer, receiver) not in grid.array_transfers:
                     continue
                 for size, placement in points:
-                    params: List[Tuple[str, Any]] = [("transfer", transfer)]
+                    params: list[tuple[str, Any]] = [("transfer", transfer)]
                     if transfer in ("shared_memory", "fork_cow"):
                         params.append(("receiver", receiver))
                     if payload != "bytes":
@@ -149,12 +158,13 @@ def _handovers(cat: _Catalogue, grid: Grid) -> None:
                              if transfer in ("queue", "send_bytes", "pickle5")
                              else _copy_floor(memcpy, size) if receiver == "copy"
                              else memcpy[size, "buffer"])
-                    md: Dict[str, MetadataValue] = {
+                    md: dict[str, MetadataValue] = {
                         "mpbench_metric": "handover", "mpbench_transfer": transfer,
                         "mpbench_receiver": receiver, "mpbench_payload": payload,
                         "mpbench_size": size, "mpbench_placement": placement,
-                        "mpbench_method": cat.method, "mpbench_floor": floor,
-                        **memory_md(transfer, size)}
+                        "mpbench_method": cat.method, **memory_md(transfer, size)}
+                    if floor is not None:  # None: no pipe floor measured at this point
+                        md["mpbench_floor"] = floor
                     if transfer == FLOOR:
                         md["mpbench_is_floor"] = 1
                     if (transfer, receiver, payload) == ("shared_memory", "copy", "bytes") \
@@ -179,12 +189,12 @@ def _shm_ops(cat: _Catalogue, grid: Grid) -> None:
                  else grid.shm_ops if op in shm_costs.SIZED_OPS else (0,))
         for size in sizes:
             for track in (tracks if op in shm_costs.TRACKABLE_OPS else (True,)):
-                params: List[Tuple[str, Any]] = [("op", op)]
+                params: list[tuple[str, Any]] = [("op", op)]
                 if size:
                     params.append(("size", format_size(size)))
                 if not track:
                     params.append(("track", "false"))
-                md: Dict[str, MetadataValue] = {
+                md: dict[str, MetadataValue] = {
                     "mpbench_metric": "shm_op", "mpbench_object": "shared_memory",
                     "mpbench_op": op, "mpbench_track": int(track)}
                 if size:
@@ -196,22 +206,22 @@ def _shm_ops(cat: _Catalogue, grid: Grid) -> None:
                         cost=loops * shm_costs.rough_seconds(op, size))
 
 
-def _op_md(obj: str, op: str, clients: int, api: str) -> Dict[str, MetadataValue]:
+def _op_md(obj: str, op: str, clients: int, api: str) -> dict[str, MetadataValue]:
     return {"mpbench_metric": "operation", "mpbench_object": obj, "mpbench_op": op,
             "mpbench_clients": clients, "mpbench_ops": clients, "mpbench_api": api}
 
 
-def _clients(grid: Grid, op: str) -> Tuple[int, ...]:
+def _clients(grid: Grid, op: str) -> tuple[int, ...]:
     """N clients for writes; for reads too unless the grid leaves them at 1."""
     if grid.contended_reads or op not in ("get", "slice_get"):
         return grid.clients
     return tuple(n for n in grid.clients if n == 1) or grid.clients[:1]
 
 
-def _values(cat: _Catalogue, grid: Grid) -> Dict[str, str]:
+def _values(cat: _Catalogue, grid: Grid) -> dict[str, str]:
     """The values family; returns the local attribute benchmarks by op (the
     Namespace proxy's local counterpart is the same loop)."""
-    local: Dict[Tuple[str, int], str] = {}
+    local: dict[tuple[str, int], str] = {}
     for op in values.ELEMENT_OPS + (values.INCREMENT,):
         local[op, 0] = cat.add("value", [("object", "local"), ("op", op)],
                                {**_op_md("local", op, 1, values.api_of("local", op)),
@@ -228,7 +238,7 @@ def _values(cat: _Catalogue, grid: Grid) -> Dict[str, str]:
                                   size=size), weight=WEIGHT, cost=0.03)
 
     def shared(obj: str, op: str, clients: int, size: int = 0) -> None:
-        params: List[Tuple[str, Any]] = [("object", obj), ("op", op)]
+        params: list[tuple[str, Any]] = [("object", obj), ("op", op)]
         md = {**_op_md(obj, op, clients, values.api_of(obj, op)),
               "mpbench_method": cat.method, "mpbench_floor": local[op, size]}
         if size:
@@ -256,8 +266,8 @@ def _values(cat: _Catalogue, grid: Grid) -> Dict[str, str]:
     return {op: local[op, 0] for op in values.ELEMENT_OPS}
 
 
-def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: Dict[str, str]) -> None:
-    floors: Dict[str, str] = {}
+def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: dict[str, str]) -> None:
+    floors: dict[str, str] = {}
     for placement in PROXY_PLACEMENTS:
         floors[placement] = cat.add(
             "pipe_round_trip", [("placement", placement)] if placement != "free" else [],
@@ -284,7 +294,7 @@ def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: Dict[str, str]) -> N
             if (obj, op) in grid.pinned_proxies:
                 runs.append((1, "same-cpu"))
             for clients, placement in runs:
-                params: List[Tuple[str, Any]] = [("object", obj), ("op", op)]
+                params: list[tuple[str, Any]] = [("object", obj), ("op", op)]
                 if clients != 1:
                     params.append(("clients", clients))
                 if placement != "free":
@@ -298,7 +308,7 @@ def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: Dict[str, str]) -> N
                         inner_loops=clients, weight=WEIGHT, cost=0.06 + 0.003 * clients)
 
 
-def benchmarks(options: opt.Options) -> List[BenchSpec]:
+def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The shared group for these options."""
     grid = grid_for(options)
     cat = _Catalogue(start_method(options))
@@ -308,8 +318,8 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     return _only_transfers(cat.specs, options.get("transfers"))
 
 
-def _only_transfers(specs: List[BenchSpec], transfers: Optional[Sequence[str]]
-                    ) -> List[BenchSpec]:
+def _only_transfers(specs: list[BenchSpec], transfers: Sequence[str] | None
+                    ) -> list[BenchSpec]:
     """Hand-overs of ``transfers`` (and the floors and references they name); the
     other families are left as they are."""
     if not transfers:

@@ -8,14 +8,13 @@ would make one group refuse or silently drop what the other accepts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Dict, List, Sequence, Tuple
 
 from mpbench import options as opt
 from mpbench.catalogue import MetadataValue
-from mpbench.errors import UsageError
 from mpbench.memory_check import NEEDED_KEY
-from mpbench.units import format_size, parse_list, parse_size
+from mpbench.units import format_size, one_of, parse_list, parse_size_within
 from mpbench.workloads.transfer import ALL_TRANSFERS, FLOOR, TRANSFERS, receivers_of
 
 KiB, MiB = 2**10, 2**20
@@ -39,15 +38,15 @@ MEMORY_MARGIN = 256 * MiB
 class Grid:
     """Sizes per family."""
 
-    transfer: Tuple[int, ...]        # every transfer, bytes payload, and the floors
-    arrays: Tuple[int, ...]          # ndarray payload
-    array_transfers: Tuple[Tuple[str, str], ...]  # (transfer, receiver) with an ndarray
-    shm_ops: Tuple[int, ...]         # SharedMemory's close and unlink
-    shm_mapping: Tuple[int, ...]     # create and attach (they touch no page)
-    slices: Tuple[int, ...]          # Array slices
-    clients: Tuple[int, ...]         # Value and proxy clients at once
+    transfer: tuple[int, ...]        # every transfer, bytes payload, and the floors
+    arrays: tuple[int, ...]          # ndarray payload
+    array_transfers: tuple[tuple[str, str], ...]  # (transfer, receiver) with an ndarray
+    shm_ops: tuple[int, ...]         # SharedMemory's close and unlink
+    shm_mapping: tuple[int, ...]     # create and attach (they touch no page)
+    slices: tuple[int, ...]          # Array slices
+    clients: tuple[int, ...]         # Value and proxy clients at once
     contended_reads: bool            # N clients for reads too (else writes only)
-    pinned_proxies: Tuple[Tuple[str, str], ...]  # (object, op) also with every process on one CPU
+    pinned_proxies: tuple[tuple[str, str], ...]  # (object, op) also with every process on one CPU
 
 
 _ALL_RECEIVERS = tuple((t, r) for t in TRANSFERS for r in receivers_of(t))
@@ -85,24 +84,15 @@ def grid_for(options: opt.Options) -> Grid:
 # -- options ------------------------------------------------------------------------
 
 def parse_buffer_size(text: str) -> int:
-    size = parse_size(text)
-    if size < MIN_SIZE:
-        raise UsageError(f"bad shared size {text!r}: at least {format_size(MIN_SIZE)}")
-    if size > MAX_SIZE:
-        raise UsageError(f"bad shared size {text!r}: at most {format_size(MAX_SIZE)}")
-    return size
+    return parse_size_within(text, "shared size", MIN_SIZE, MAX_SIZE)
 
 
-def parse_shared_sizes(text: str) -> List[int]:
+def parse_shared_sizes(text: str) -> list[int]:
     return parse_list(text, parse_buffer_size, "shared size")
 
 
-def parse_transfers(text: str) -> List[str]:
-    def one(item: str) -> str:
-        if item not in ALL_TRANSFERS:
-            raise UsageError(f"unknown transfer {item!r} (known: {', '.join(ALL_TRANSFERS)})")
-        return item
-    return parse_list(text, one, "transfer")
+def parse_transfers(text: str) -> list[str]:
+    return parse_list(text, one_of(ALL_TRANSFERS, "transfer"), "transfer")
 
 
 def _sizes_text(sizes: Sequence[int]) -> str:
@@ -160,7 +150,7 @@ def needed_memory(kind: str, size: int) -> int:
     return MEMORY_FACTOR[kind] * size + MEMORY_MARGIN
 
 
-def memory_md(kind: str, size: int) -> Dict[str, MetadataValue]:
+def memory_md(kind: str, size: int) -> dict[str, MetadataValue]:
     """What ``mpbench run`` checks is free before a large hand-over starts."""
     needed = needed_memory(kind, size)
     return {NEEDED_KEY: needed} if needed else {}

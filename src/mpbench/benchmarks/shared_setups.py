@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional
+from typing import Any
 
 from mpbench import options as opt
 from mpbench.benchmarks.sync import start_method
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.errors import BenchmarkFailed
-from mpbench.machine import usable_cpus
+from mpbench.machine import usable_cpu_count
 from mpbench.memory_check import shortfall
 from mpbench.workloads import channel_floors, proxies, shm_costs, values
 from mpbench.workloads.channels import PingPongRun
 from mpbench.workloads.clients import Clients, time_in_process
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
-from mpbench.workloads.placement import cpus_for, peak_rss, pinned, reset_peak_rss, rss
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import cpus_for, pinned
 from mpbench.workloads.segments import Segments, terminate_raises
 from mpbench.workloads.shm_reference import minimal_handover, time_minimal_handover
 from mpbench.workloads.transfer import make_payload, time_copy_into_new
@@ -40,12 +42,12 @@ def context(options: opt.Options) -> Any:
     return multiprocessing.get_context(start_method(options))
 
 
-def _fault(options: opt.Options) -> Optional[str]:
+def _fault(options: opt.Options) -> str | None:
     fault = opt.fault(options)
     return fault if fault == FAULT_RECEIVER_DIES else None
 
 
-def _placement_md(cpus: Optional[list]) -> Dict[str, MetadataValue]:
+def _placement_md(cpus: list | None) -> dict[str, MetadataValue]:
     return {"mpbench_cpu": cpus[0]} if cpus else {}
 
 
@@ -60,12 +62,12 @@ def _check_memory(needed: int) -> None:
         raise BenchmarkFailed(f"not started: {short}")
 
 
-def memory_metadata(memory: Dict[str, tuple], size: int) -> Dict[str, MetadataValue]:
+def memory_metadata(memory: dict[str, tuple], size: int) -> dict[str, MetadataValue]:
     """Both sides' memory for one hand-over: peak and base RSS summed (whole MiB, as
     the channels group records them), bytes held beyond the start with a segment's
     pages counted once, and that over the payload where it means something."""
     held = sum(m[0] for m in memory.values())
-    md: Dict[str, MetadataValue] = {
+    md: dict[str, MetadataValue] = {
         "mpbench_peak_rss": _whole_mib(sum(m[1] for m in memory.values())),
         "mpbench_base_rss": _whole_mib(sum(m[2] for m in memory.values())),
         "mpbench_processes": len(memory),
@@ -146,8 +148,8 @@ def shm_op(env: WorkerEnv, op: str, size: int, track: bool) -> Iterator[Prepared
             yield Prepared(shm_costs.time_register)
 
 
-def _occupancy(busy: int) -> Dict[str, MetadataValue]:
-    cpus = usable_cpus()
+def _occupancy(busy: int) -> dict[str, MetadataValue]:
+    cpus = usable_cpu_count()
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(busy > cpus)}
 
 

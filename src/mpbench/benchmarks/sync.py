@@ -27,15 +27,17 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import statistics
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any
 
 from mpbench import options as opt
 from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
-from mpbench.machine import default_start_method, usable_cpus
-from mpbench.units import parse_list, parse_non_negative_float, parse_positive_int
-from mpbench.workloads import contention, minimal, sync as work, wakeup
+from mpbench.machine import default_start_method, usable_cpu_count
+from mpbench.units import one_of, parse_list, parse_non_negative_float, parse_positive_int
+from mpbench.workloads import contention, minimal, wakeup
+from mpbench.workloads import sync as work
 from mpbench.workloads.crew import Crew
 from mpbench.workloads.placement import cpus_for, end_cpus, pinned, spread_cpus
 
@@ -82,16 +84,13 @@ def thread_turns(nthreads: int, critical_us: float, think_us: float) -> int:
     return max(1, total // nthreads)
 
 
-def parse_primitives(text: str) -> List[str]:
-    def one(item: str) -> str:
-        name = item.strip().lower().replace("-", "_")
-        if name not in KNOWN_PRIMITIVES:
-            raise UsageError(f"unknown primitive {item!r} (known: {', '.join(KNOWN_PRIMITIVES)})")
-        return name
-    return parse_list(text, one, "primitive")
+def parse_primitives(text: str) -> list[str]:
+    return parse_list(text, one_of(KNOWN_PRIMITIVES, "primitive",
+                                   lambda item: item.strip().lower().replace("-", "_")),
+                      "primitive")
 
 
-def parse_microseconds(text: str) -> List[float]:
+def parse_microseconds(text: str) -> list[float]:
     def one(item: str) -> float:
         value = parse_non_negative_float(item, "time in microseconds")
         if value > MAX_MICROSECONDS:
@@ -100,7 +99,7 @@ def parse_microseconds(text: str) -> List[float]:
     return parse_list(text, one, "time")
 
 
-def parse_slots(text: str) -> List[int]:
+def parse_slots(text: str) -> list[int]:
     def one(item: str) -> int:
         value = parse_positive_int(item, "slot count", 256)
         if value < 2:
@@ -135,7 +134,7 @@ def start_method(options: opt.Options) -> str:
     return chosen[0]
 
 
-def work_points(options: opt.Options) -> List[Tuple[float, float]]:
+def work_points(options: opt.Options) -> list[tuple[float, float]]:
     """(critical section, think time) pairs: every combination of the options given
     (the other at its default), or :data:`DEFAULT_WORK_POINTS`."""
     criticals = options.get("critical_us")
@@ -146,20 +145,20 @@ def work_points(options: opt.Options) -> List[Tuple[float, float]]:
             for think in (thinks or [DEFAULT_THINK_US])]
 
 
-def _fault(options: opt.Options) -> Optional[str]:
+def _fault(options: opt.Options) -> str | None:
     """The test fault meant for this group, if any (other groups' faults are theirs to
     check: every group sees the same ``--inject-fault``)."""
     fault = opt.fault(options)
     return fault if fault in FAULTS else None
 
 
-def _occupancy(nprocs: int, cpus: Optional[int] = None) -> Dict[str, Any]:
+def _occupancy(nprocs: int, cpus: int | None = None) -> dict[str, Any]:
     """What the pyperf worker (and so its children) may run on: oversubscribed or not."""
-    cpus = usable_cpus() if cpus is None else cpus
+    cpus = usable_cpu_count() if cpus is None else cpus
     return {"mpbench_worker_cpus": cpus, "mpbench_oversubscribed": int(nprocs > cpus)}
 
 
-def _busy_metadata(calibrations: List[Dict[str, Any]], call: Any) -> Dict[str, Any]:
+def _busy_metadata(calibrations: list[dict[str, Any]], call: Any) -> dict[str, Any]:
     """The busy loop behind ``critical_us`` and ``think_us``: the spin lengths of the
     set-up's probe and what they measured there (medians over the processes that
     spin, each calibrated in itself just before), and the calibration each made
@@ -182,7 +181,7 @@ PROBE_ACQUISITIONS = 2000
 
 @contextmanager
 def _contended(env: WorkerEnv, primitive: str, nprocs: int, slots: int, critical_us: float,
-               think_us: float, method: str, fault: Optional[str]) -> Iterator[Prepared]:
+               think_us: float, method: str, fault: str | None) -> Iterator[Prepared]:
     """Start N contenders (outside the timed region), each calibrating its own busy
     work, probe them once with an instrumented pass, hand out the time function."""
     ctx = multiprocessing.get_context(method)
@@ -228,7 +227,7 @@ def _uncontended(env: WorkerEnv, primitive: str, method: str) -> Iterator[Prepar
     yield Prepared(functools.partial(work.time_uncontended, lock=lock))
 
 
-def _placement_metadata(placement: str, processes: int) -> Dict[str, Any]:
+def _placement_metadata(placement: str, processes: int) -> dict[str, Any]:
     """Occupancy of a placed benchmark: the CPUs its processes may use."""
     cpus = cpus_for(placement)
     md = _occupancy(processes - 1, len(cpus) if cpus else None)
@@ -255,7 +254,7 @@ def _pingpong(env: WorkerEnv, method: str, placement: str) -> Iterator[Prepared]
 
 
 @contextmanager
-def _wakeup(env: WorkerEnv, primitive: str, waiters: int, notify: Optional[int],
+def _wakeup(env: WorkerEnv, primitive: str, waiters: int, notify: int | None,
             method: str, placement: str) -> Iterator[Prepared]:
     """Start W waiters (outside the timed region, ends 1..W); the worker is the waker
     (end 0)."""
@@ -298,7 +297,7 @@ def _us(value: float) -> str:
     return f"{value:g}"
 
 
-def benchmarks(options: opt.Options) -> List[BenchSpec]:
+def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The sync group for these options."""
     fast = options.get("mode") in ("fast", "debug")
     nprocs_list = opt.value(options, "nprocs", FAST_NPROCS if fast else DEFAULT_NPROCS)
@@ -310,7 +309,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
     fault = _fault(options)
     mutexes = [p for p in work.MUTEX_PRIMITIVES if p in primitives]
     wakeups = [p for p in work.WAKEUP_PRIMITIVES if p in primitives]
-    specs: List[BenchSpec] = []
+    specs: list[BenchSpec] = []
 
     def add(base: str, params, metadata, setup, **spec_kwargs) -> BenchSpec:
         spec = BenchSpec(bench_name(f"{GROUP}.{base}", params),
@@ -357,7 +356,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
         add("uncontended", [("primitive", primitive)], md,
             functools.partial(_uncontended, primitive=primitive, method=method), weight=0.5,
             cost=0.03)
-    lock_reference: Dict[int, str] = {}
+    lock_reference: dict[int, str] = {}
     if "lock" in mutexes and (0.0, 0.0) in points:
         for nprocs in nprocs_list:
             lock_reference[nprocs] = add(
@@ -370,8 +369,8 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                 functools.partial(_minimal_lock, nprocs=nprocs, method=method),
                 inner_loops=nprocs, weight=CONTENTION_WEIGHT,
                 cost=0.03 + 0.002 * nprocs).name
-    pingpong: Dict[str, str] = {}
-    event_reference: Dict[str, str] = {}
+    pingpong: dict[str, str] = {}
+    event_reference: dict[str, str] = {}
     for placement in (placements if mutexes or wakeups else ()):
         pingpong[placement] = add(
             "semaphore_pingpong", placement_param(placement),
@@ -390,7 +389,7 @@ def benchmarks(options: opt.Options) -> List[BenchSpec]:
                  "mpbench_is_floor": 1, "mpbench_is_reference": 1},
                 functools.partial(_minimal_event, method=method, placement=placement),
                 loops=WAKEUP_ROUNDS, weight=0.5, cost=0.01 + WAKEUP_ROUNDS * 1.2e-3).name
-    thread_floor: Dict[tuple, str] = {}
+    thread_floor: dict[tuple, str] = {}
     for critical, think in (points if mutexes else []):
         for nprocs in nprocs_list:
             turns = thread_turns(nprocs, critical, think)

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.guard import check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids
 
-Body = Callable[[int], Tuple[int, int]]
+Body = Callable[[int], tuple[int, int]]
 COUNT = struct.Struct("q")
 ANSWER = struct.Struct("qq")
 
 
-def pin(cpus: Optional[Sequence[int]]) -> None:
+def pin(cpus: Sequence[int] | None) -> None:
     """Restrict this process to ``cpus`` (``None``: leave it as inherited)."""
     if cpus is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(cpus))
@@ -45,8 +47,8 @@ def read_exactly(fd: int, size: int) -> bytes:
     return data
 
 
-def _serve(body: Body, commands: int, answers: int, cpus: Optional[Sequence[int]],
-           after_fork: Optional[Callable[[], None]]) -> None:
+def _serve(body: Body, commands: int, answers: int, cpus: Sequence[int] | None,
+           after_fork: Callable[[], None] | None) -> None:
     pin(cpus)
     if after_fork is not None:
         after_fork()
@@ -63,18 +65,18 @@ class BareChildren:
     ends it does not use). A context manager: leaving it ends and reaps them."""
 
     def __init__(self, bodies: Sequence[Body], timeout: float, what: str,
-                 cpus: Optional[Sequence[Optional[Sequence[int]]]] = None,
-                 after_fork: Optional[Callable[[], None]] = None) -> None:
+                 cpus: Sequence[Sequence[int] | None] | None = None,
+                 after_fork: Callable[[], None] | None = None) -> None:
         self.bodies = list(bodies)
         self.after_fork = after_fork
         self.cpus = list(cpus) if cpus else [None] * len(self.bodies)
         self.timeout = timeout
         self.what = what
-        self.pids: List[int] = []
-        self.commands: List[int] = []
-        self.answers: List[int] = []
+        self.pids: list[int] = []
+        self.commands: list[int] = []
+        self.answers: list[int] = []
 
-    def __enter__(self) -> "BareChildren":
+    def __enter__(self) -> BareChildren:
         try:
             for body, cpus in zip(self.bodies, self.cpus):
                 command_r, command_w = os.pipe()
@@ -112,7 +114,7 @@ class BareChildren:
             self.kill()
             raise BenchmarkFailed(f"{self.what}: a child ended before its command") from None
 
-    def collect(self) -> List[Tuple[int, int]]:
+    def collect(self) -> list[tuple[int, int]]:
         """Every child's answer to the last command (bounded by the timeout)."""
         try:
             with deadline(self.timeout, self.what):

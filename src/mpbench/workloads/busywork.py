@@ -17,9 +17,10 @@ really took is measured where it runs (:func:`measured_spin`).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Callable, List, Sequence
+from typing import Callable
 
 SMALL, LARGE = 50, 5_000       # iterations of the two calibration points
 SMALL_CALLS, LARGE_CALLS = 100, 2  # calls per trial: each trial lasts ~25-50 us
@@ -79,7 +80,7 @@ def measured_spin(durations_ns: Sequence[int], gap_ns: int) -> float:
     """Median of stamped spin durations less one clock gap, in microseconds (0: none)."""
     if not durations_ns:
         return 0.0
-    ordered: List[int] = sorted(durations_ns)
+    ordered: list[int] = sorted(durations_ns)
     middle = len(ordered) // 2
     median = (ordered[middle] if len(ordered) % 2
               else (ordered[middle - 1] + ordered[middle]) / 2)

@@ -22,7 +22,8 @@ import re
 import shutil
 import subprocess
 import time
-from typing import Any, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.bare import BareChildren
@@ -73,7 +74,7 @@ class MinimalPingPong:
     """
 
     def __init__(self, kind: str, ctx: Any, size: int, timeout: float,
-                 child_cpus: Optional[Sequence[int]] = None) -> None:
+                 child_cpus: Sequence[int] | None = None) -> None:
         if kind not in ("os_pipe", "connection"):
             raise ValueError(f"unknown minimal ping-pong {kind!r}")
         if kind == "os_pipe" and not 1 <= size <= PIPE_BUF:
@@ -83,10 +84,11 @@ class MinimalPingPong:
         if kind == "os_pipe":
             there_r, there_w = os.pipe()
             back_r, back_w = os.pipe()
-            self.mine, self.theirs = (there_w, back_r), (there_r, back_w)
+            self.mine: tuple[Any, ...] = (there_w, back_r)
+            self.theirs: tuple[Any, ...] = (there_r, back_w)
             read, write = os.read, os.write
 
-            def echo(count: int) -> Tuple[int, int]:
+            def echo(count: int) -> tuple[int, int]:
                 for _ in range(count):
                     write(back_w, read(there_r, size))
                 return 0, 0
@@ -94,7 +96,7 @@ class MinimalPingPong:
             mine, theirs = ctx.Pipe()
             self.mine, self.theirs = (mine,), (theirs,)
 
-            def echo(count: int) -> Tuple[int, int]:
+            def echo(count: int) -> tuple[int, int]:
                 send, recv = theirs.send_bytes, theirs.recv_bytes
                 for _ in range(count):
                     send(recv())
@@ -102,7 +104,7 @@ class MinimalPingPong:
         self.child = BareChildren([echo], timeout, f"minimal {kind} ping-pong", [child_cpus],
                                   after_fork=lambda: _close(self.mine))
 
-    def __enter__(self) -> "MinimalPingPong":
+    def __enter__(self) -> MinimalPingPong:
         self.child.__enter__()
         _close(self.theirs)
         return self
@@ -128,7 +130,7 @@ class MinimalPingPong:
         return elapsed
 
 
-def _pipe_loop(fds: Tuple[int, int], message: bytes, size: int, loops: int) -> float:
+def _pipe_loop(fds: tuple[int, int], message: bytes, size: int, loops: int) -> float:
     out_fd, in_fd = fds
     write, read = os.write, os.read
     write(out_fd, message)  # untimed: the child wakes up from its command
@@ -159,12 +161,12 @@ class MinimalQueue:
     the benchmark's bound (``maxsize``). Use as a context manager."""
 
     def __init__(self, ctx: Any, size: int, timeout: float, maxsize: int = 0,
-                 child_cpus: Optional[Sequence[int]] = None) -> None:
+                 child_cpus: Sequence[int] | None = None) -> None:
         self.queue = ctx.Queue(maxsize)
         self.timeout = timeout
         queue, message = self.queue, b"x" * size
 
-        def produce(count: int) -> Tuple[int, int]:
+        def produce(count: int) -> tuple[int, int]:
             put = queue.put
             start = monotonic_ns()
             for _ in range(count):
@@ -172,7 +174,7 @@ class MinimalQueue:
             return start, 0
         self.child = BareChildren([produce], timeout, "minimal Queue stream", [child_cpus])
 
-    def __enter__(self) -> "MinimalQueue":
+    def __enter__(self) -> MinimalQueue:
         self.child.__enter__()
         return self
 
@@ -208,7 +210,7 @@ def _close(ends: Sequence[Any]) -> None:
             end.close()
 
 
-def find_perf() -> Optional[str]:
+def find_perf() -> str | None:
     """The ``perf`` executable if one is installed (Debian: linux-perf), else None.
 
     Cheap (no process started): the catalogue calls it in every pyperf worker.

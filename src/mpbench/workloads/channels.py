@@ -43,13 +43,15 @@ import signal
 import socket
 import time
 from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import Crew
-from mpbench.workloads.placement import peak_rss, pinned, reset_peak_rss, rss
+from mpbench.workloads.crew import READY, Crew, entered, stop_crew
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
+from mpbench.workloads.placement import pinned
 
 monotonic_ns = time.monotonic_ns
 
@@ -67,7 +69,6 @@ QUEUE_MAX_ITEMS = 1000
 # Ints in [2**20, 2**31) pickle as 4-byte BININT and are not CPython's cached small ints.
 OBJECT_BASE = 1 << 20
 _PATTERN = bytes(range(251)) * 2
-READY = "ready"
 DYING_CONSUMER = "dying-consumer"  # a consumer that dies halfway (``--inject-fault``)
 # Round trips per timed call whose stamps go into the samples file.
 SAMPLES_PER_CALL = 64
@@ -86,7 +87,7 @@ def api_of(transport: str, payload: str) -> str:
     raise ValueError(f"unknown transport {transport!r}")
 
 
-def queue_maxsize(transport: str, size: int) -> Optional[int]:
+def queue_maxsize(transport: str, size: int) -> int | None:
     """The bound of a bounded queue for messages of ``size`` bytes (``None``: unbounded)."""
     if transport not in BOUNDED:
         return None
@@ -283,12 +284,12 @@ class Channel:
     """
 
     transport: str
-    ends: Tuple[Any, Any]
-    connections: List[Any] = field(default_factory=list)
+    ends: tuple[Any, Any]
+    connections: list[Any] = field(default_factory=list)
     manager: Any = None
 
     @property
-    def helper_pids(self) -> List[int]:
+    def helper_pids(self) -> list[int]:
         process = getattr(self.manager, "_process", None)
         return [process.pid] if process is not None and process.pid else []
 
@@ -319,7 +320,7 @@ def _new_queue(transport: str, ctx: Any, size: int, manager: Any) -> Any:
     return manager.Queue(maxsize)
 
 
-def _start_manager(transport: str, ctx: Any, cpus: Optional[Sequence[int]]) -> Any:
+def _start_manager(transport: str, ctx: Any, cpus: Sequence[int] | None) -> Any:
     if transport != "manager_queue":
         return None
     with pinned(cpus):  # the server inherits the placement
@@ -327,12 +328,13 @@ def _start_manager(transport: str, ctx: Any, cpus: Optional[Sequence[int]]) -> A
 
 
 def open_stream(transport: str, ctx: Any, size: int, payload: str = "bytes",
-                cpus: Optional[Sequence[int]] = None) -> Channel:
+                cpus: Sequence[int] | None = None) -> Channel:
     """A one-way channel: ``ends = (sender, receiver)``.
 
     ``cpus`` pins a helper process the channel starts (a Manager's server).
     """
     api = "bytes" if payload == "bytes" else "object"
+    ends: tuple[Any, Any]
     if transport in QUEUES:
         manager = _start_manager(transport, ctx, cpus)
         q = _new_queue(transport, ctx, size, manager)
@@ -359,9 +361,10 @@ def open_stream(transport: str, ctx: Any, size: int, payload: str = "bytes",
 
 
 def open_pair(transport: str, ctx: Any, size: int, payload: str = "bytes",
-              cpus: Optional[Sequence[int]] = None) -> Channel:
+              cpus: Sequence[int] | None = None) -> Channel:
     """A two-way channel for a ping-pong: ``ends = (a, b)``, each sending to the other."""
     api = "bytes" if payload == "bytes" else "object"
+    ends: tuple[Any, Any]
     if transport in QUEUES:
         manager = _start_manager(transport, ctx, cpus)
         there, back = (_new_queue(transport, ctx, size, manager) for _ in range(2))
@@ -403,7 +406,7 @@ def produce(end: Any, messages: Iterable[Any]) -> int:
     return start
 
 
-def consume(end: Any, count: int) -> Tuple[int, int, int]:
+def consume(end: Any, count: int) -> tuple[int, int, int]:
     """Receive ``count`` messages; return (messages, total ``len()``, stamp of the last, ns).
 
     Counting what arrived is how a benchmark knows every message came whole.
@@ -415,7 +418,7 @@ def consume(end: Any, count: int) -> Tuple[int, int, int]:
     return count, length, monotonic_ns()
 
 
-def consume_checked(end: Any, count: int, size: int, payload: str) -> Tuple[int, int, int]:
+def consume_checked(end: Any, count: int, size: int, payload: str) -> tuple[int, int, int]:
     """:func:`consume`, checking that message ``i`` is ``make_message(size, payload, i)``."""
     length = 0
     for seq in range(count):
@@ -429,7 +432,7 @@ def _stamps(count: int) -> array:
     return array("q", bytes(8 * count))
 
 
-def stamp_plan(count: int, samples: Optional[int] = None) -> Tuple[int, int, int]:
+def stamp_plan(count: int, samples: int | None = None) -> tuple[int, int, int]:
     """Which of ``count`` round trips are stamped: ``(lead, stride, stamped)``.
 
     ``lead`` round trips go unstamped first, then ``stamped`` groups of
@@ -444,8 +447,8 @@ def stamp_plan(count: int, samples: Optional[int] = None) -> Tuple[int, int, int
     return count - stride * stamped, stride, stamped
 
 
-def ping(end: Any, message: Any, count: int, samples: Optional[int] = None
-         ) -> Tuple[int, int, array, array]:
+def ping(end: Any, message: Any, count: int, samples: int | None = None
+         ) -> tuple[int, int, array, array]:
     """``count`` round trips: send ``message``, wait for the echo.
 
     Returns ``(start, stop, sent, got)``: stamps (ns) before the first send and
@@ -472,7 +475,7 @@ def ping(end: Any, message: Any, count: int, samples: Optional[int] = None
     return start, now(), sent, got
 
 
-def pong(end: Any, count: int, samples: Optional[int] = None) -> array:
+def pong(end: Any, count: int, samples: int | None = None) -> array:
     """Echo ``count`` messages; for the round trips :func:`stamp_plan` picks, return
     the stamp (ns) taken between the receive and the echo."""
     send, recv, now = end.send, end.recv, monotonic_ns
@@ -491,7 +494,7 @@ def pong(end: Any, count: int, samples: Optional[int] = None) -> array:
 
 
 def ping_checked(end: Any, size: int, payload: str, count: int
-                 ) -> Tuple[int, int, array, array]:
+                 ) -> tuple[int, int, array, array]:
     """:func:`ping` with message ``i`` distinct, checking that each echo is whole."""
     sent, got = _stamps(count), _stamps(count)
     start = monotonic_ns()
@@ -560,8 +563,8 @@ class _ChannelRun:
     metric = ""
 
     def __init__(self, ctx: Any, transport: str, size: int, payload: str, *,
-                 cpus: Optional[Sequence[int]], timeout: float, verify: bool,
-                 member_cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
+                 cpus: Sequence[int] | None, timeout: float, verify: bool,
+                 member_cpus: Sequence[Sequence[int] | None] | None = None) -> None:
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}")
         if payload not in PAYLOADS:
@@ -572,14 +575,14 @@ class _ChannelRun:
         self.member_cpus = list(member_cpus) if member_cpus is not None else None
         self.timeout, self.verify = timeout, verify
         self.what = f"{transport} {self.metric} of {size} B ({payload})"
-        self.channel: Optional[Channel] = None
-        self.crew: Optional[Crew] = None
-        self.base_rss: Dict[int, int] = {}
+        self.channel: Channel | None = None
+        self.crew: Crew | None = None
+        self.base_rss: dict[int, int] = {}
 
     def _open(self) -> Channel:
         raise NotImplementedError
 
-    def _members(self, channel: Channel) -> Tuple[List[tuple], List[str]]:
+    def _members(self, channel: Channel) -> tuple[list[tuple], list[str]]:
         raise NotImplementedError
 
     def __enter__(self):
@@ -590,9 +593,7 @@ class _ChannelRun:
                              names=names, cpus=self.member_cpus or [self.cpus] * len(args))
             self.crew.__enter__()
             self.channel.release()
-            answers = self.crew.recv_all()
-            if any(answer != READY for answer in answers):
-                raise BenchmarkFailed(f"{self.what}: a member did not start cleanly: {answers}")
+            self.crew.wait_ready()
             reset_peak_rss()
             self.base_rss = {pid: rss(pid) for pid in self.pids()}
         except BaseException as exc:
@@ -602,21 +603,19 @@ class _ChannelRun:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if self.crew is not None:
-                crew, self.crew = self.crew, None
-                crew.__exit__(exc_type, exc, tb)
+            stop_crew(self, exc_type, exc, tb)
         finally:
             if self.channel is not None:
                 channel, self.channel = self.channel, None
                 channel.close()
 
-    def pids(self) -> List[int]:
+    def pids(self) -> list[int]:
         """Every process of the benchmark: this one, the crew, the channel's helpers."""
         members = [p.pid for p in self.crew.procs] if self.crew else []
         helpers = self.channel.helper_pids if self.channel else []
         return [os.getpid()] + members + helpers
 
-    def peak_rss(self) -> Dict[int, int]:
+    def peak_rss(self) -> dict[int, int]:
         """Peak resident memory per process (``VmHWM``, bytes) since the members were
         ready; :attr:`base_rss` holds each one's resident memory at that moment
         (the interpreter, and a sender's message), so the difference is what
@@ -635,10 +634,10 @@ class StreamRun(_ChannelRun):
     metric = "throughput"
 
     def __init__(self, ctx: Any, transport: str, size: int, payload: str = "bytes",
-                 producers: int = 1, *, cpus: Optional[Sequence[int]] = None,
+                 producers: int = 1, *, cpus: Sequence[int] | None = None,
                  timeout: float = 30.0, verify: bool = False,
                  consumer: str = "consumer",
-                 member_cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
+                 member_cpus: Sequence[Sequence[int] | None] | None = None) -> None:
         if producers > 1 and transport not in QUEUES:
             raise ValueError(f"{transport} has one writer: N producers need a queue")
         super().__init__(ctx, transport, size, payload, cpus=cpus, timeout=timeout,
@@ -649,7 +648,7 @@ class StreamRun(_ChannelRun):
     def _open(self) -> Channel:
         return open_stream(self.transport, self.ctx, self.size, self.payload, self.cpus)
 
-    def _members(self, channel: Channel) -> Tuple[List[tuple], List[str]]:
+    def _members(self, channel: Channel) -> tuple[list[tuple], list[str]]:
         sender, receiver = channel.ends
         spec = (self.size, self.payload, self.verify)
         args = ([(self.consumer_role, receiver) + spec]
@@ -658,7 +657,7 @@ class StreamRun(_ChannelRun):
 
     def stream(self, count: int) -> float:
         """Every producer sends ``count`` messages; seconds until the consumer has all."""
-        crew = self.crew
+        crew = entered(self.crew, self.what)
         crew.send(0, count * self.producers)  # the consumer first: it must be waiting
         for index in range(1, self.producers + 1):
             crew.send(index, count)
@@ -693,18 +692,18 @@ class PingPongRun(_ChannelRun):
     metric = "round_trip"
 
     def __init__(self, ctx: Any, transport: str, size: int, payload: str = "bytes", *,
-                 cpus: Optional[Sequence[int]] = None, timeout: float = 30.0,
+                 cpus: Sequence[int] | None = None, timeout: float = 30.0,
                  verify: bool = False, samples_per_call: int = SAMPLES_PER_CALL,
-                 member_cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
+                 member_cpus: Sequence[Sequence[int] | None] | None = None) -> None:
         super().__init__(ctx, transport, size, payload, cpus=cpus, timeout=timeout,
                          verify=verify, member_cpus=member_cpus)
         self.samples_per_call = samples_per_call
-        self.sample_calls: List[Dict[str, Any]] = []
+        self.sample_calls: list[dict[str, Any]] = []
 
     def _open(self) -> Channel:
         return open_pair(self.transport, self.ctx, self.size, self.payload, self.cpus)
 
-    def _members(self, channel: Channel) -> Tuple[List[tuple], List[str]]:
+    def _members(self, channel: Channel) -> tuple[list[tuple], list[str]]:
         a, b = channel.ends
         spec = (self.size, self.payload, self.verify)
         return [("ping", a) + spec, ("pong", b) + spec], ["ping", "pong"]
@@ -713,7 +712,7 @@ class PingPongRun(_ChannelRun):
         """``count`` round trips; their seconds, from the ping side's stamps. Each
         call starts with one more, untimed, round trip: the echo side may still
         be waking up from the command that started it."""
-        crew = self.crew
+        crew = entered(self.crew, self.what)
         command = (count, self.samples_per_call)
         crew.send(1, command)
         crew.send(0, command)
@@ -727,7 +726,7 @@ class PingPongRun(_ChannelRun):
 
     def _keep(self, sent: array, got: array, turned: array, count: int) -> None:
         # out and back of each stamped round trip, in that order: their sum is the round trip
-        one_way: List[int] = []
+        one_way: list[int] = []
         for k in range(len(sent)):
             one_way += (turned[k] - sent[k], got[k] - turned[k])
         self.sample_calls.append({

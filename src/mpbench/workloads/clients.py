@@ -19,13 +19,11 @@ outside the clock. Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from time import monotonic_ns, perf_counter
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable
 
-from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import STOP, Crew
-
-READY = "ready"
+from mpbench.workloads.crew import READY, STOP, Crew, entered, stop_crew
 
 Prepare = Callable[..., tuple]
 
@@ -65,18 +63,18 @@ class Clients:
     pinned to ``cpus`` if given."""
 
     def __init__(self, ctx: Any, prepare: Prepare, specs: Sequence[tuple], *, timeout: float,
-                 what: str, check: Optional[Check] = None,
-                 cpus: Optional[Sequence[int]] = None) -> None:
+                 what: str, check: Check | None = None,
+                 cpus: Sequence[int] | None = None) -> None:
         self.ctx, self.prepare, self.specs = ctx, prepare, list(specs)
         self.timeout, self.what, self.cpus = timeout, what, cpus
         self.check = check or Check()
-        self.crew: Optional[Crew] = None
+        self.crew: Crew | None = None
 
     @property
     def count(self) -> int:
         return len(self.specs)
 
-    def __enter__(self) -> "Clients":
+    def __enter__(self) -> Clients:
         barrier = self.ctx.Barrier(self.count) if self.count > 1 else None
         args = [(self.prepare, spec, barrier, self.timeout) for spec in self.specs]
         self.crew = Crew(self.ctx, client_member, args, timeout=self.timeout, what=self.what,
@@ -84,24 +82,21 @@ class Clients:
                          cpus=[self.cpus] * self.count)
         self.crew.__enter__()
         try:
-            answers = self.crew.recv_all()
-            if any(answer != READY for answer in answers):
-                raise BenchmarkFailed(f"{self.what}: a client did not start cleanly: {answers}")
+            self.crew.wait_ready("client")
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.crew is not None:
-            crew, self.crew = self.crew, None
-            crew.__exit__(exc_type, exc, tb)
+        stop_crew(self, exc_type, exc, tb)
 
     def time(self, loops: int) -> float:
         """``loops`` operations in each client at once: the window, in seconds."""
         self.check.reset()
-        self.crew.send_all(loops)
-        stamps: List[tuple] = self.crew.recv_all()
+        crew = entered(self.crew, self.what)
+        crew.send_all(loops)
+        stamps: list[tuple] = crew.recv_all()
         window = max(end for _, end in stamps) - min(start for start, _ in stamps)
         self.check.verify(loops * self.count)
         return window / 1e9

@@ -20,17 +20,16 @@ import threading
 import time
 from dataclasses import dataclass
 from statistics import median
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import busywork
 from mpbench.workloads.crew import STOP
 from mpbench.workloads.guard import ChildTimeout
-from mpbench.workloads.sync import (COUNTER, HOLDER, contend_clean, run_turns, state_view)
-from mpbench.workloads.sync_analysis import analyse, check_exclusion
+from mpbench.workloads.sync import COUNTER, HOLDER, contend_clean, run_turns, state_view
+from mpbench.workloads.sync_analysis import INSTRUMENTED, analyse, check_exclusion
 
 CLEAN = "clean"
-INSTRUMENTED = "instrumented"
 
 # Faults for tests of the harness (``--inject-fault``), never in a real run.
 # contender 0, in its second clean pass: the first timed call (the first is the probe)
@@ -45,8 +44,8 @@ SLOW_BARRIER_SECONDS = 0.2  # before member 0 reaches the start barrier, every c
 INSTRUMENTED_SECONDS = 0.005
 INSTRUMENTED_MIN, INSTRUMENTED_MAX = 256, 10_000
 
-Clean = Tuple[int, int, int, int]  # start, end, critical_iters, think_iters
-Driver = Callable[[str, int], List[Any]]
+Clean = tuple[int, int, int, int]  # start, end, critical_iters, think_iters
+Driver = Callable[[str, int], list[Any]]
 
 
 @dataclass
@@ -65,7 +64,7 @@ class Work:
     iteration_ns: float = 0.0
     call_ns: float = 0.0
 
-    def calibrate(self) -> "Work":
+    def calibrate(self) -> Work:
         if self.critical_us > 0 or self.think_us > 0:
             cal = busywork.calibrate()
             self.critical_iters = cal.iterations_for(self.critical_us)
@@ -73,15 +72,15 @@ class Work:
             self.iteration_ns, self.call_ns = cal.iteration_ns, cal.call_ns
         return self
 
-    def describe(self) -> Dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
         return {"critical_iters": self.critical_iters, "think_iters": self.think_iters,
                 "iteration_ns": self.iteration_ns, "call_ns": self.call_ns}
 
 
 def contender_member(conn: Any, lock: Any, raw_state: Any, member: int, barrier: Any,
                      critical_iters: int, think_iters: int, slots: int,
-                     timeout: float, fault: Optional[str] = None,
-                     work_us: Optional[Tuple[float, float]] = None) -> None:
+                     timeout: float, fault: str | None = None,
+                     work_us: tuple[float, float] | None = None) -> None:
     """Crew target: calibrate (``work_us`` given), answer ``"ready"`` with the
     calibration, then per command line up at ``barrier`` and run one pass.
 
@@ -134,16 +133,16 @@ class Contention:
     """
 
     def __init__(self, driver: Driver, state: Any, nprocs: int, slots: int, what: str,
-                 info: Optional[Dict[str, Any]] = None) -> None:
+                 info: dict[str, Any] | None = None) -> None:
         self.driver = driver
         self.state = state
         self.nprocs = nprocs
         self.slots = slots
         self.what = what
         self.info = dict(info or {})
-        self.sample_calls: List[Dict[str, Any]] = []
+        self.sample_calls: list[dict[str, Any]] = []
 
-    def clean(self, loops: int) -> Tuple[int, List[Clean]]:
+    def clean(self, loops: int) -> tuple[int, list[Clean]]:
         """The clean pass: ``loops`` turns per contender; its window (ns) and the answers."""
         answers = self.driver(CLEAN, loops)
         return max(a[1] for a in answers) - min(a[0] for a in answers), answers
@@ -193,7 +192,7 @@ def crew_driver(crew: Any, state: Any, primitive: str) -> Driver:
     """Pass runner for a crew of :func:`contender_member`: names a member that
     died holding the lock (the others, blocked on it, are then killed by the
     crew, not waited for)."""
-    def drive(kind: str, count: int) -> List[Any]:
+    def drive(kind: str, count: int) -> list[Any]:
         crew.send_all((kind, count))
         try:
             return crew.recv_all()
@@ -210,7 +209,7 @@ def crew_driver(crew: Any, state: Any, primitive: str) -> Driver:
 
 
 def thread_driver(lock: Any, state: Any, nthreads: int, slots: int, work: Work,
-                  timeout: float, cpus: Optional[List[List[int]]] = None) -> Driver:
+                  timeout: float, cpus: list[list[int]] | None = None) -> Driver:
     """Pass runner for N threads of this process (the ``threading.Lock`` floor).
 
     Threads are started for each pass and line up at a barrier before the
@@ -218,12 +217,12 @@ def thread_driver(lock: Any, state: Any, nthreads: int, slots: int, work: Work,
     thread ``i`` (Linux pins the calling thread only). The busy work is
     recalibrated in this process (where the threads spin) before a clean pass.
     """
-    def drive(kind: str, count: int) -> List[Any]:
+    def drive(kind: str, count: int) -> list[Any]:
         if kind == CLEAN:
             work.calibrate()
         barrier = threading.Barrier(nthreads)
-        answers: List[Any] = [None] * nthreads
-        errors: List[BaseException] = []
+        answers: list[Any] = [None] * nthreads
+        errors: list[BaseException] = []
 
         def run(member: int) -> None:
             try:

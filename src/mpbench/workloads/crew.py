@@ -20,27 +20,45 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Iterable, Sequence
 from multiprocessing import connection
-from typing import Any, Callable, Iterable, List, Optional, Sequence
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import ChildTimeout, check_exitcodes, describe_exit, stop_processes
+from mpbench.workloads.guard import ChildTimeout, check_exitcodes, describe_exit
+from mpbench.workloads.reaping import stop_processes
 
 STOP = None
+READY = "ready"  # what a member answers once it is set up
 ERROR_TAG = "mpbench-crew-error"
 STOP_GRACE = 5.0
 
 Target = Callable[..., None]
 
 
-def pin(cpus: Optional[Iterable[int]]) -> None:
+def entered(crew: Crew | None, what: str) -> Crew:
+    """``crew``, or RuntimeError when its owner is used outside its ``with`` block."""
+    if crew is None:
+        raise RuntimeError(f"{what}: used outside its with block")
+    return crew
+
+
+def stop_crew(owner: Any, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
+    """Exit ``owner.crew``, if any, after setting it to None (a second call does nothing):
+    the ``__exit__`` of an object that runs a crew in its ``with`` block."""
+    crew, owner.crew = owner.crew, None
+    if crew is not None:
+        crew.__exit__(exc_type, exc, tb)
+
+
+def pin(cpus: Iterable[int] | None) -> None:
     """Restrict this process to ``cpus`` (no-op for ``None`` or where unsupported)."""
     if cpus is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(cpus))
 
 
 def _member_main(conn: Any, target: Target, args: tuple,
-                 cpus: Optional[Sequence[int]]) -> None:
+                 cpus: Sequence[int] | None) -> None:
     """Child side: pin, run the target, report an exception as text before dying of it."""
     try:
         pin(cpus)
@@ -63,8 +81,8 @@ class Crew:
     """
 
     def __init__(self, ctx: Any, target: Target, args: Sequence[tuple], *, timeout: float,
-                 what: str, names: Optional[Sequence[str]] = None,
-                 cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
+                 what: str, names: Sequence[str] | None = None,
+                 cpus: Sequence[Sequence[int] | None] | None = None) -> None:
         self.ctx = ctx
         self.target = target
         self.args = list(args)
@@ -72,13 +90,13 @@ class Crew:
         self.what = what
         self.names = list(names) if names else [f"member-{i}" for i in range(len(self.args))]
         self.cpus = list(cpus) if cpus else [None] * len(self.args)
-        self.procs: List[Any] = []
-        self.conns: List[Any] = []
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
 
     def __len__(self) -> int:
         return len(self.args)
 
-    def __enter__(self) -> "Crew":
+    def __enter__(self) -> Crew:
         try:
             for args, name, cpus in zip(self.args, self.names, self.cpus):
                 parent_end, child_end = self.ctx.Pipe(duplex=True)
@@ -118,11 +136,11 @@ class Crew:
         """The next answer of member ``index``."""
         return self.recv_from([index])[0]
 
-    def recv_all(self) -> List[Any]:
+    def recv_all(self) -> list[Any]:
         """One answer from every member, in member order."""
         return self.recv_from(range(len(self)))
 
-    def recv_from(self, indices: Iterable[int]) -> List[Any]:
+    def recv_from(self, indices: Iterable[int]) -> list[Any]:
         """One answer from each member in ``indices``, in that order.
 
         Waits on the members' pipes and sentinels together, so a member that
@@ -154,6 +172,12 @@ class Crew:
                 else:
                     raise self._died(index)
         return [answers[i] for i in indices]
+
+    def wait_ready(self, who: str = "member") -> None:
+        """Every member's first answer must be :data:`READY` (its set-up went well)."""
+        answers = self.recv_all()
+        if any(answer != READY for answer in answers):
+            raise BenchmarkFailed(f"{self.what}: a {who} did not start cleanly: {answers}")
 
     def check_alive(self) -> None:
         """Fail at once if a member has died (for a parent waiting on something else,

@@ -12,8 +12,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Sequence
 
 from mpbench.errors import BenchmarkFailed
 
@@ -52,32 +52,6 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
         if previous_delay:
             left = previous_delay - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), previous_interval)
-
-
-def stop_processes(procs: Iterable) -> None:
-    """Kill every started, still-running ``multiprocessing.Process`` and reap it."""
-    procs = [p for p in procs if p.pid is not None]
-    for proc in procs:
-        if proc.exitcode is None:
-            try:
-                proc.kill()
-            except (OSError, ValueError):
-                pass
-    for proc in procs:
-        try:
-            proc.join(5)
-        except (OSError, ValueError, AssertionError):
-            pass
-
-
-def stop_pids(pids: Iterable[int]) -> None:
-    """SIGKILL and reap raw children (from ``os.fork`` or ``posix_spawn``)."""
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
 
 
 def describe_exit(code: int | None) -> str:

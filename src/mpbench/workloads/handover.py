@@ -29,18 +29,24 @@ import signal
 import struct
 import sys
 from array import array
+from collections.abc import Sequence
 from time import monotonic_ns
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.crew import STOP, Crew
+from mpbench.workloads.crew import READY, STOP, Crew, entered, stop_crew
 from mpbench.workloads.guard import describe_exit
-from mpbench.workloads.placement import peak_rss, reset_peak_rss, rss, rss_shmem
+from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss, rss_shmem
 from mpbench.workloads.segments import Segments
-from mpbench.workloads.transfer import (Link, check_payload, make_payload, numpy_module,
-                                        open_link, receivers_of)
+from mpbench.workloads.transfer import (
+    Link,
+    check_payload,
+    make_payload,
+    numpy_module,
+    open_link,
+    receivers_of,
+)
 
-READY = "ready"
 ACK = b"\x00"
 FAULT_RECEIVER_DIES = "receiver-dies"  # --inject-fault: the receiver dies mid-transfer
 WATCHED_MODULES = ("numpy", "pyperf", "mpbench.catalogue", "mpbench.runner", "matplotlib")
@@ -81,7 +87,7 @@ def send_loop(end: Any, obj: Any, count: int, ack: Ack) -> array:
     return stamps
 
 
-def recv_loop(end: Any, count: int, ack: Ack, die_at: Optional[int] = None) -> array:
+def recv_loop(end: Any, count: int, ack: Ack, die_at: int | None = None) -> array:
     """``count`` hand-overs; the stamp just after each object is held."""
     recv, release, now = end.recv, end.release, monotonic_ns
     write, fd = os.write, ack.writer.fileno()
@@ -127,20 +133,20 @@ class Held:
         reset_peak_rss()
         self.base, self.shmem = rss(), rss_shmem()
 
-    def now(self) -> Tuple[int, int, int]:
+    def now(self) -> tuple[int, int, int]:
         """``(held, peak, base)`` in bytes."""
         peak = peak_rss()
         return max(0, peak - self.base - max(0, rss_shmem() - self.shmem)), peak, self.base
 
 
-def send_measured(end: Any, obj: Any, ack: Ack) -> Tuple[int, int, int]:
+def send_measured(end: Any, obj: Any, ack: Ack) -> tuple[int, int, int]:
     held = Held()
     end.send(obj)
     ack.wait()
     return held.now()
 
 
-def recv_measured(end: Any, ack: Ack) -> Tuple[int, int, int]:
+def recv_measured(end: Any, ack: Ack) -> tuple[int, int, int]:
     held = Held()
     got = end.recv()
     memory = held.now()  # while holding it
@@ -160,7 +166,7 @@ def _hold_inherited(source: Any, receiver: str) -> Any:
 
 
 def _fork_child(source: Any, receiver: str, fd: int, measure: bool,
-                expect: Optional[Tuple[int, str, int]], die: bool) -> None:  # pragma: no cover
+                expect: tuple[int, str, int] | None, die: bool) -> None:  # pragma: no cover
     code = 1
     try:
         if die:
@@ -184,7 +190,7 @@ def _fork_child(source: Any, receiver: str, fd: int, measure: bool,
 
 def fork_handovers(obj: Any, count: int, receiver: str, *, size: int = 0,
                    payload: str = "bytes", check: bool = False, measure: bool = False,
-                   die_at: Optional[int] = None) -> Tuple[int, tuple, tuple]:
+                   die_at: int | None = None) -> tuple[int, tuple, tuple]:
     """``count`` hand-overs to a child forked for each: ``(total span ns, memory of
     the last child, memory of this process)``, each memory a :meth:`Held.now`
     triple (zeros unless ``measure``). The span runs from just before ``os.fork()``
@@ -192,7 +198,7 @@ def fork_handovers(obj: Any, count: int, receiver: str, *, size: int = 0,
     after."""
     read_fd, write_fd = os.pipe()
     total = 0
-    child: tuple = (0, 0, 0)
+    child: list[int] = [0, 0, 0]
     sender = Held() if measure else None
     try:
         for i in range(count):
@@ -217,7 +223,7 @@ def fork_handovers(obj: Any, count: int, receiver: str, *, size: int = 0,
 # -- crew members ---------------------------------------------------------------------
 
 def handover_member(conn: Any, role: str, transfer: str, receiver: str, size: int,
-                    payload: str, end: Any, ack: Optional[Ack], fault: Optional[str]) -> None:
+                    payload: str, end: Any, ack: Ack | None, fault: str | None) -> None:
     """Crew target: the ``sender`` or the ``receiver`` of a transfer.
 
     Commands: ``("run", n)`` (answer: the stamps of n hand-overs),
@@ -243,6 +249,8 @@ def handover_member(conn: Any, role: str, transfer: str, receiver: str, size: in
                 conn.send(fork_handovers(obj, count, receiver, size=size, payload=payload,
                                          check=kind == "check", measure=kind == "memory",
                                          die_at=count // 2 if dying and kind == "run" else None))
+            elif ack is None:
+                raise ValueError(f"{transfer}: a sender and a receiver need the ack pipe")
             elif role == "sender":
                 conn.send(send_loop(end, obj, count, ack) if kind == "run"
                           else send_checked(end, size, payload, count, ack) if kind == "check"
@@ -265,7 +273,7 @@ class HandOverRun:
 
     def __init__(self, ctx: Any, transfer: str, size: int, payload: str = "bytes",
                  receiver: str = "copy", *, timeout: float = 30.0,
-                 fault: Optional[str] = None, cpus: Optional[Sequence[int]] = None) -> None:
+                 fault: str | None = None, cpus: Sequence[int] | None = None) -> None:
         if receiver not in receivers_of(transfer):
             raise ValueError(f"{transfer} has no {receiver!r} receiver")
         self.ctx, self.transfer, self.size = ctx, transfer, size
@@ -273,10 +281,10 @@ class HandOverRun:
         self.cpus = list(cpus) if cpus is not None else None
         self.what = f"{transfer} hand-over of {size} B ({payload}, {receiver})"
         self.segments = Segments()
-        self.link: Optional[Link] = None
-        self.crew: Optional[Crew] = None
+        self.link: Link | None = None
+        self.crew: Crew | None = None
 
-    def _members(self) -> Tuple[List[tuple], List[str]]:
+    def _members(self) -> tuple[list[tuple], list[str]]:
         spec = (self.transfer, self.receiver, self.size, self.payload)
         if self.transfer == "fork_cow":
             return [("sender",) + spec + (None, None, self.fault)], ["sender"]
@@ -292,7 +300,7 @@ class HandOverRun:
                  ("receiver",) + spec + (self.link.receiver, ack, self.fault)],
                 ["sender", "receiver"])
 
-    def __enter__(self) -> "HandOverRun":
+    def __enter__(self) -> HandOverRun:
         try:
             args, names = self._members()
             self.crew = Crew(self.ctx, handover_member, args, timeout=self.timeout,
@@ -300,9 +308,7 @@ class HandOverRun:
             self.crew.__enter__()
             if self.link is not None:
                 self.link.release()
-            answers = self.crew.recv_all()
-            if any(answer != READY for answer in answers):
-                raise BenchmarkFailed(f"{self.what}: a member did not start cleanly: {answers}")
+            self.crew.wait_ready()
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -310,16 +316,14 @@ class HandOverRun:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if self.crew is not None:
-                crew, self.crew = self.crew, None
-                crew.__exit__(exc_type, exc, tb)
+            stop_crew(self, exc_type, exc, tb)
         finally:
             if self.link is not None:
                 self.link.release()
             self.segments.clear()
 
-    def _command(self, kind: str, count: int) -> List[Any]:
-        crew = self.crew
+    def _command(self, kind: str, count: int) -> list[Any]:
+        crew = entered(self.crew, self.what)
         try:
             for index in reversed(range(len(crew))):  # the receiver first: it must be waiting
                 crew.send(index, (kind, count))
@@ -331,7 +335,7 @@ class HandOverRun:
         """Members killed by a signal: when the receiver dies, the sender's broken pipe
         may be what the crew hears first."""
         notes = []
-        for proc in self.crew.procs:
+        for proc in entered(self.crew, self.what).procs:
             proc.join(0.5)
             if (proc.exitcode is not None and proc.exitcode < 0
                     and f"{proc.name} ended with" not in said):
@@ -353,7 +357,7 @@ class HandOverRun:
         whole by the receiver."""
         self._command("check", count)
 
-    def memory(self) -> Dict[str, Tuple[int, int, int]]:
+    def memory(self) -> dict[str, tuple[int, int, int]]:
         """``(held, peak, base)`` bytes of each side for one hand-over, by role
         (``fork_cow``: ``sender`` and ``child``). Best run first, before the
         allocator holds freed buffers it would reuse unseen."""
@@ -362,8 +366,8 @@ class HandOverRun:
             return {"sender": answers[0][2], "child": answers[0][1]}
         return {"sender": answers[0], "receiver": answers[1]}
 
-    def modules(self) -> Dict[str, List[str]]:
+    def modules(self) -> dict[str, list[str]]:
         """Which of :data:`WATCHED_MODULES` each member has imported."""
-        names = self.crew.names
+        names = entered(self.crew, self.what).names
         return dict(zip(names, self._command("modules", 0)))
 

@@ -19,10 +19,11 @@ import queue
 import signal
 import time
 from multiprocessing import connection
-from typing import Any, List
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import deadline, describe_exit, stop_pids, stop_processes
+from mpbench.workloads.guard import deadline, describe_exit
+from mpbench.workloads.reaping import stop_pids, stop_processes
 
 perf_counter = time.perf_counter
 
@@ -106,7 +107,7 @@ def time_os_kill(loops: int, state: str, timeout: float) -> float:
     total = 0.0
     for _ in range(loops):
         ready_r, ready_w = os.pipe()
-        pids: List[int] = []
+        pids: list[int] = []
         try:
             with deadline(timeout, what):
                 pid = os.fork()
@@ -148,6 +149,7 @@ def time_queue_timeout(loops: int, ctx: Any, op: str, seconds: float) -> float:
         raise ValueError(f"unknown queue operation {op!r}")
     what = f"Queue.{op}(timeout={seconds:g})"
     q = ctx.Queue(1)
+    expected: type[Exception]
     try:
         if op == "put":
             q.put(None)  # the queue is full: its semaphore is taken
@@ -190,8 +192,9 @@ def orphan_maker(report: Any, method: str) -> None:
     """
     import multiprocessing
 
-    grandchild = multiprocessing.get_context(method).Process(target=time.sleep, args=(3600,),
-                                                             daemon=True)
+    ctx: Any = multiprocessing.get_context(method)  # typeshed's BaseContext has no Process
+    grandchild = ctx.Process(target=time.sleep, args=(3600,),
+                             daemon=True)
     grandchild.start()
     report.send(grandchild.pid)
     while True:

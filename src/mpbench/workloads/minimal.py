@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from itertools import repeat
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
-from mpbench.workloads.bare import BareChildren, pin
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import (check_wait_status, deadline, describe_exit, stop_pids,
-                                     stop_processes)
+from mpbench.workloads.bare import BareChildren, pin
+from mpbench.workloads.guard import check_wait_status, deadline, describe_exit
 from mpbench.workloads.process import noop
+from mpbench.workloads.reaping import stop_pids, stop_processes
 from mpbench.workloads.wakeup import WAKE_GAP
 
 perf_counter = time.perf_counter
@@ -45,7 +46,7 @@ def _fork(body: Any, *args: Any) -> int:
     return pid
 
 
-def _reap(pids: List[int], timeout: float, what: str) -> None:
+def _reap(pids: list[int], timeout: float, what: str) -> None:
     try:
         with deadline(timeout, what):
             statuses = [os.waitpid(pid, 0)[1] for pid in pids]
@@ -63,7 +64,7 @@ def time_minimal_start_join(loops: int, ctx: Any, timeout: float) -> float:
     (building the object included; each exit code noted, checked afterwards)."""
     what = f"bare {ctx.get_start_method()} start+join loop"
     Process = ctx.Process
-    codes: List[Any] = []
+    codes: list[Any] = []
     note = codes.append
     proc = None
     try:
@@ -87,10 +88,10 @@ def time_minimal_start_join(loops: int, ctx: Any, timeout: float) -> float:
 
 # -- sync --------------------------------------------------------------------------
 
-def _lock_loop(lock: Any, barrier: Any, timeout: float) -> Callable[[int], Tuple[int, int]]:
+def _lock_loop(lock: Any, barrier: Any, timeout: float) -> Callable[[int], tuple[int, int]]:
     acquire, release = lock.acquire, lock.release
 
-    def loop(count: int) -> Tuple[int, int]:
+    def loop(count: int) -> tuple[int, int]:
         if barrier is not None:
             barrier.wait(timeout)
         start = clock()
@@ -112,13 +113,13 @@ class LockLoop:
     acquire+release. Use as a context manager."""
 
     def __init__(self, ctx: Any, nprocs: int, timeout: float,
-                 cpus: Optional[Sequence[Optional[Sequence[int]]]] = None) -> None:
+                 cpus: Sequence[Sequence[int] | None] | None = None) -> None:
         self.lock = ctx.Lock()
         barrier = ctx.Barrier(nprocs) if nprocs > 1 else None
         self.children = BareChildren([_lock_loop(self.lock, barrier, timeout)] * nprocs,
                                      timeout, f"bare Lock loop of {nprocs} processes", cpus)
 
-    def __enter__(self) -> "LockLoop":
+    def __enter__(self) -> LockLoop:
         self.children.__enter__()
         return self
 
@@ -131,7 +132,7 @@ class LockLoop:
         return (max(end for _, end in stamps) - min(start for start, _ in stamps)) / 1e9
 
 
-def _event_child(events: Any, woke: Any, ack: Any, cpus: Optional[Sequence[int]]) -> None:
+def _event_child(events: Any, woke: Any, ack: Any, cpus: Sequence[int] | None) -> None:
     pin(cpus)
     index = 0
     while True:
@@ -164,7 +165,7 @@ class EventPing:
     """
 
     def __init__(self, ctx: Any, timeout: float,
-                 waiter_cpus: Optional[Sequence[int]] = None) -> None:
+                 waiter_cpus: Sequence[int] | None = None) -> None:
         self.events = (ctx.Event(), ctx.Event())
         self.ack = ctx.Semaphore(0)
         self.woke = ctx.RawArray("q", 2)  # the waiter's stamp, the stop flag
@@ -173,7 +174,7 @@ class EventPing:
         self.index = 0
         self.pid = 0
 
-    def __enter__(self) -> "EventPing":
+    def __enter__(self) -> EventPing:
         self.pid = _fork(_event_child, self.events, self.woke, self.ack, self.waiter_cpus)
         return self
 

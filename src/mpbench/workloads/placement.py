@@ -1,4 +1,4 @@
-"""Where the processes of a benchmark run, and how much memory they held.
+"""Where the processes of a benchmark run.
 
 On a VM a cross-process wake-up between two CPUs costs several times one
 between two processes sharing a CPU (the waker must get an idle, possibly
@@ -22,24 +22,25 @@ contention, ~200 ns): a bimodal figure no reference can check.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator, List, Optional
+from typing import Optional
 
 PLACEMENTS = ("same-cpu", "cross-cpu", "free")
 DEFAULT_PLACEMENTS = ("same-cpu", "cross-cpu")
 SCHEDULER_DEPENDENT = "free"
 
-CPUs = Optional[List[int]]
+CPUs = Optional[list[int]]
 
 
-def usable_cpus() -> List[int]:
+def usable_cpus() -> list[int]:
     """The CPUs this process may run on, sorted."""
     if hasattr(os, "sched_getaffinity"):
         return sorted(os.sched_getaffinity(0))
     return list(range(os.cpu_count() or 1))
 
 
-def cross_cpu_unavailable() -> Optional[str]:
+def cross_cpu_unavailable() -> str | None:
     """Why ``cross-cpu`` cannot run here (``None`` when it can)."""
     if not hasattr(os, "sched_setaffinity"):
         return "this platform cannot pin processes to CPUs"
@@ -71,7 +72,7 @@ def cpus_for(placement: str) -> CPUs:
     return cpus[-2:]
 
 
-def end_cpus(placement: str, ends: int) -> List[CPUs]:
+def end_cpus(placement: str, ends: int) -> list[CPUs]:
     """The CPUs of each of ``ends`` processes: end 0 and the others.
 
     ``same-cpu``: all on the highest usable CPU; ``cross-cpu``: end 0 on the
@@ -87,10 +88,12 @@ def end_cpus(placement: str, ends: int) -> List[CPUs]:
     if len(cpus) < 2:
         raise ValueError(f"cross-cpu placement: {cross_cpu_unavailable()}")
     first, others = cpus[-1], cpus[-2::-1]
-    return [[first]] + [[others[i % len(others)]] for i in range(ends - 1)]
+    placed: list[CPUs] = [[first]]
+    placed.extend([others[i % len(others)]] for i in range(ends - 1))
+    return placed
 
 
-def spread_cpus(count: int) -> List[List[int]]:
+def spread_cpus(count: int) -> list[list[int]]:
     """One CPU for each of ``count`` processes (or threads), the usable CPUs in turn
     from the highest down."""
     cpus = usable_cpus()[::-1]
@@ -98,7 +101,7 @@ def spread_cpus(count: int) -> List[List[int]]:
 
 
 @contextmanager
-def pinned(cpus: Optional[Iterable[int]]) -> Iterator[None]:
+def pinned(cpus: Iterable[int] | None) -> Iterator[None]:
     """Pin this process (and what it starts meanwhile) to ``cpus``; restore afterwards."""
     if cpus is None or not hasattr(os, "sched_setaffinity"):
         yield
@@ -109,50 +112,3 @@ def pinned(cpus: Optional[Iterable[int]]) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, before)
-
-
-def _status_bytes(pid: int, key: str) -> int:
-    try:
-        with open(f"/proc/{pid or 'self'}/status") as status:
-            for line in status:
-                if line.startswith(key):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def rss(pid: int = 0) -> int:
-    """Resident memory (``VmRSS``) of process ``pid`` (0: this one) in bytes; 0 if unknown."""
-    return _status_bytes(pid, "VmRSS:")
-
-
-def rss_shmem(pid: int = 0) -> int:
-    """Shared-memory pages (``RssShmem``: tmpfs, ``SharedMemory``) in ``pid``'s resident
-    memory, bytes (0 if unknown): counted in every process that maps them."""
-    return _status_bytes(pid, "RssShmem:")
-
-
-def peak_rss(pid: int = 0) -> int:
-    """Peak resident memory (``VmHWM``) of process ``pid`` (0: this one) in bytes; 0 if unknown."""
-    found = _status_bytes(pid, "VmHWM:")
-    if found:
-        return found
-    if not pid:
-        import resource  # not Linux: ru_maxrss is KiB on Linux/BSD, bytes on macOS
-        import sys
-
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return maxrss if sys.platform == "darwin" else maxrss * 1024
-    return 0
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's ``VmHWM`` to its current RSS (Linux >= 4.0), so that the
-    peak measured later is the workload's, not the set-up's. False if not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False

@@ -11,8 +11,9 @@ Standard library only.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from itertools import repeat
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.guard import deadline
@@ -20,43 +21,46 @@ from mpbench.workloads.pools import ORDERED_APIS, WorkerPool, failure, kind_of
 
 perf_counter = time.perf_counter
 
-Loop = Callable[[Any, Callable, Sequence[Any], Optional[int], int], Tuple[float, List[Any]]]
+Loop = Callable[[Any, Callable, Sequence[Any], Optional[int], int], tuple[float, list[Any]]]
+
+# One function per API, each with its call inlined in its timed loop, on purpose: a
+# shared loop taking the call as an argument would add a call to every timed turn.
 
 
-def _map(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-         loops: int) -> Tuple[float, List[Any]]:
+def _map(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+         loops: int) -> tuple[float, list[Any]]:
     call = pool.map
-    results: List[Any] = []
+    results: list[Any] = []
     t0 = perf_counter()
     for _ in repeat(None, loops):
         results = call(task, items, chunksize)
     return perf_counter() - t0, results
 
 
-def _imap(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-          loops: int) -> Tuple[float, List[Any]]:
+def _imap(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+          loops: int) -> tuple[float, list[Any]]:
     call = pool.imap
-    results: List[Any] = []
+    results: list[Any] = []
     t0 = perf_counter()
     for _ in repeat(None, loops):
         results = list(call(task, items, chunksize or 1))
     return perf_counter() - t0, results
 
 
-def _imap_unordered(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-                    loops: int) -> Tuple[float, List[Any]]:
+def _imap_unordered(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+                    loops: int) -> tuple[float, list[Any]]:
     call = pool.imap_unordered
-    results: List[Any] = []
+    results: list[Any] = []
     t0 = perf_counter()
     for _ in repeat(None, loops):
         results = list(call(task, items, chunksize or 1))
     return perf_counter() - t0, results
 
 
-def _apply_async(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-                 loops: int) -> Tuple[float, List[Any]]:
+def _apply_async(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+                 loops: int) -> tuple[float, list[Any]]:
     call = pool.apply_async
-    results: List[Any] = []
+    results: list[Any] = []
     t0 = perf_counter()
     for _ in repeat(None, loops):
         pending = [call(task, (item,)) for item in items]
@@ -64,20 +68,20 @@ def _apply_async(pool: Any, task: Callable, items: Sequence[Any], chunksize: Opt
     return perf_counter() - t0, results
 
 
-def _apply(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-           loops: int) -> Tuple[float, List[Any]]:
+def _apply(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+           loops: int) -> tuple[float, list[Any]]:
     call = pool.apply
-    results: List[Any] = []
+    results: list[Any] = []
     t0 = perf_counter()
     for _ in repeat(None, loops):
         results = [call(task, (item,)) for item in items]
     return perf_counter() - t0, results
 
 
-def _submit(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-            loops: int) -> Tuple[float, List[Any]]:
+def _submit(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+            loops: int) -> tuple[float, list[Any]]:
     call = pool.submit
-    results: List[Any] = []
+    results: list[Any] = []
     t0 = perf_counter()
     for _ in repeat(None, loops):
         pending = [call(task, item) for item in items]
@@ -85,10 +89,10 @@ def _submit(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional
     return perf_counter() - t0, results
 
 
-def _executor_map(pool: Any, task: Callable, items: Sequence[Any], chunksize: Optional[int],
-                  loops: int) -> Tuple[float, List[Any]]:
+def _executor_map(pool: Any, task: Callable, items: Sequence[Any], chunksize: int | None,
+                  loops: int) -> tuple[float, list[Any]]:
     call = pool.map
-    results: List[Any] = []
+    results: list[Any] = []
     size = chunksize or 1
     t0 = perf_counter()
     for _ in repeat(None, loops):
@@ -96,19 +100,19 @@ def _executor_map(pool: Any, task: Callable, items: Sequence[Any], chunksize: Op
     return perf_counter() - t0, results
 
 
-LOOPS: Dict[str, Loop] = {"map": _map, "imap": _imap, "imap_unordered": _imap_unordered,
+LOOPS: dict[str, Loop] = {"map": _map, "imap": _imap, "imap_unordered": _imap_unordered,
                           "apply_async": _apply_async, "apply": _apply, "submit": _submit,
                           "executor_map": _executor_map}
 
 
 def run_calls(api: str, pool: Any, task: Callable, items: Sequence[Any],
-              chunksize: Optional[int], loops: int = 1) -> Tuple[float, List[Any]]:
+              chunksize: int | None, loops: int = 1) -> tuple[float, list[Any]]:
     """``loops`` calls of ``api`` over ``items``: (seconds, the last call's results).
     ``chunksize`` ``None`` is the API's default."""
     return LOOPS[api](pool, task, items, chunksize, loops)
 
 
-def check_results(api: str, results: List[Any], expected: Sequence[Any], what: str) -> None:
+def check_results(api: str, results: list[Any], expected: Sequence[Any], what: str) -> None:
     """Results whole, and in order where the API promises order."""
     got = results if api in ORDERED_APIS else sorted(results)
     if len(got) != len(expected) or got != list(expected):
@@ -122,7 +126,7 @@ class Dispatch:
     calls over ``items`` (pyperf's ``inner_loops`` = ``len(items)``)."""
 
     def __init__(self, handle: WorkerPool, api: str, task: Callable, items: Sequence[Any],
-                 chunksize: Optional[int], expected: Optional[Sequence[Any]] = None) -> None:
+                 chunksize: int | None, expected: Sequence[Any] | None = None) -> None:
         if kind_of(api) != handle.kind:
             raise ValueError(f"{api} is not an API of {handle.what}")
         self.handle, self.api, self.task, self.chunksize = handle, api, task, chunksize

@@ -16,14 +16,15 @@ import os
 import time
 from array import array
 from itertools import repeat
-from typing import Any, Callable, List
+from typing import Any, Callable, Final
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.guard import check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids
 
 perf_counter = time.perf_counter
 
-ID_TYPE = "I"  # unsigned int: 4 bytes on every platform CPython runs on
+ID_TYPE: Final = "I"  # unsigned int: 4 bytes on every platform CPython runs on
 ID_BYTES = array(ID_TYPE).itemsize
 # Task ids of one call go out in one write, atomic up to PIPE_BUF (4096 bytes on
 # Linux): no reader ever sees part of a write, so none ever reads part of an id.
@@ -77,10 +78,10 @@ class MinimalPool:
         self.chunksize = chunksize
         self.what = f"minimal pool of {workers} forked workers (chunks of {chunksize})"
         self.ids = array(ID_TYPE, range(tasks)).tobytes()
-        self.pids: List[int] = []
-        self.fds: List[int] = []
+        self.pids: list[int] = []
+        self.fds: list[int] = []
 
-    def __enter__(self) -> "MinimalPool":
+    def __enter__(self) -> MinimalPool:
         task_r, self.task_w = os.pipe()
         self.result_r, result_w = os.pipe()
         self.fds = [task_r, self.task_w, self.result_r, result_w]
@@ -132,7 +133,7 @@ class MinimalPool:
         want = self.tasks * ID_BYTES
         ids, write, read = self.ids, os.write, os.read
         task_w, result_r = self.task_w, self.result_r
-        parts: List[bytes] = []
+        parts: list[bytes] = []
         with deadline(self.timeout, self.what):
             t0 = perf_counter()
             for _ in repeat(None, loops):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from itertools import repeat
-from typing import Any, Optional, Tuple
+from typing import Any
 
 WORKER_DIES_EXIT_CODE = 70
 
@@ -33,7 +33,7 @@ def busy(iterations: int) -> int:
     return iterations
 
 
-def whoami(x: Any = None) -> Tuple[Any, int]:
+def whoami(x: Any = None) -> tuple[Any, int]:
     """``(x, pid of the worker)``: for tests that the tasks really run in the workers."""
     return x, os.getpid()
 
@@ -49,7 +49,7 @@ def rendezvous_init(arrived: Any, go: Any) -> None:
     _arrived, _go = arrived, go
 
 
-def rendezvous(timeout: Optional[float] = None) -> int:
+def rendezvous(timeout: float | None = None) -> int:
     """Say "running" and wait for the parent's go; returns the worker's pid.
 
     W of these, each blocking its worker until all W run, prove that W

@@ -24,15 +24,18 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing import connection
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import pool_tasks
-from mpbench.workloads.guard import ChildTimeout, deadline, describe_exit, stop_processes
+from mpbench.workloads.guard import ChildTimeout, deadline, describe_exit
+from mpbench.workloads.process import stop_forkserver
+from mpbench.workloads.reaping import stop_processes
 
 perf_counter = time.perf_counter
 
@@ -66,7 +69,7 @@ def label(kind: str, ctx: Any, workers: int) -> str:
 
 # -- opening and closing ----------------------------------------------------------
 
-def new_pool(kind: str, ctx: Any, workers: int, initializer: Optional[Callable] = None,
+def new_pool(kind: str, ctx: Any, workers: int, initializer: Callable | None = None,
              initargs: tuple = ()) -> Any:
     """``ctx.Pool(workers)`` or ``ProcessPoolExecutor(workers, mp_context=ctx)``."""
     if kind == "pool":
@@ -75,7 +78,7 @@ def new_pool(kind: str, ctx: Any, workers: int, initializer: Optional[Callable] 
                                initargs=initargs)
 
 
-def worker_processes(kind: str, pool: Any) -> List[Any]:
+def worker_processes(kind: str, pool: Any) -> list[Any]:
     """The pool's worker ``Process`` objects as they are now (private attributes:
     kept so that a worker that died can still be named after the pool replaced it)."""
     procs = pool._pool if kind == "pool" else (pool._processes or {}).values()
@@ -105,7 +108,7 @@ def alarms_for_main_thread() -> Iterator[None]:
 
 
 def start(kind: str, ctx: Any, workers: int, arrived: Any, go: Any,
-          timeout: float) -> Tuple[Any, List[Any]]:
+          timeout: float) -> tuple[Any, list[Any]]:
     """A new pool with one :func:`~pool_tasks.rendezvous` task submitted per worker:
     ``(pool, pending results)``; :func:`rendezvous` waits for them."""
     with alarms_for_main_thread():
@@ -124,7 +127,7 @@ def start(kind: str, ctx: Any, workers: int, arrived: Any, go: Any,
 
 
 def rendezvous(kind: str, pending: Sequence[Any], workers: int, arrived: Any,
-               go: Any) -> List[int]:
+               go: Any) -> list[int]:
     """Wait until the ``workers`` rendezvous tasks all run, let them go; their pids
     (the caller bounds the wait with a deadline)."""
     for _ in range(workers):
@@ -171,7 +174,7 @@ def check_workers(procs: Sequence[Any], what: str) -> None:
                                   f"{describe_exit(proc.exitcode)}, expected exit code 0")
 
 
-def _dead(procs: Sequence[Any]) -> List[Any]:
+def _dead(procs: Sequence[Any]) -> list[Any]:
     """Workers that have ended, their exit codes known: a worker's sentinel closes as it
     exits, a moment before ``waitpid`` can report it, so wait that moment."""
     sentinels = {}
@@ -219,9 +222,9 @@ class WorkerPool:
         self.kind, self.ctx, self.workers, self.timeout = kind, ctx, workers, timeout
         self.what = label(kind, ctx, workers)
         self.pool: Any = None
-        self.procs: List[Any] = []
+        self.procs: list[Any] = []
 
-    def __enter__(self) -> "WorkerPool":
+    def __enter__(self) -> WorkerPool:
         arrived, go = self.ctx.Semaphore(0), self.ctx.Semaphore(0)
         try:
             with deadline(self.timeout, f"{self.what} start-up"):
@@ -279,12 +282,10 @@ def time_lifecycle(loops: int, kind: str, ctx: Any, workers: int, part: str, tim
     total = 0.0
     for _ in range(loops):
         if cold:
-            from multiprocessing import forkserver
-
-            forkserver._forkserver._stop()
+            stop_forkserver()
         arrived, go = ctx.Semaphore(0), ctx.Semaphore(0)
         pool = None
-        procs: List[Any] = []
+        procs: list[Any] = []
         try:
             with deadline(timeout, what):
                 t0 = perf_counter()
@@ -324,7 +325,7 @@ def time_concurrent_imap(loops: int, ctx: Any, timeout: float, task: Callable = 
     total = 0.0
     for _ in range(loops):
         pool = None
-        procs: List[Any] = []
+        procs: list[Any] = []
         try:
             with deadline(timeout, what):
                 t0 = perf_counter()

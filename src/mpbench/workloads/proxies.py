@@ -13,8 +13,9 @@ ping-pong). The loops below are written as a program writes them (``d[k]``,
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from itertools import repeat
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.clients import Check
@@ -22,7 +23,7 @@ from mpbench.workloads.placement import pinned
 from mpbench.workloads.values import attr_get, attr_set
 
 OBJECTS = ("dict", "list", "namespace")
-OPS: Dict[str, Tuple[str, ...]] = {"dict": ("get", "set"), "list": ("append",),
+OPS: dict[str, tuple[str, ...]] = {"dict": ("get", "set"), "list": ("append",),
                                    "namespace": ("get", "set")}
 API = {("dict", "get"): "d[k]", ("dict", "set"): "d[k] = 1", ("list", "append"): "lst.append(1)",
        ("namespace", "get"): "ns.value", ("namespace", "set"): "ns.value = 1"}
@@ -53,7 +54,7 @@ def _nothing() -> None:
     pass
 
 
-def prepare(obj: str, op: str, proxy: Any, index: int = 0) -> Tuple[Callable, tuple, Callable]:
+def prepare(obj: str, op: str, proxy: Any, index: int = 0) -> tuple[Callable, tuple, Callable]:
     """``(loop, args, cleanup)`` for ``op`` on ``proxy`` (any object with the API of
     ``obj``: a Manager proxy, or a local one)."""
     if op not in OPS.get(obj, ()):
@@ -83,7 +84,7 @@ class Managed(Check):
     ``cpus`` pins the server process (it inherits this process's affinity)."""
 
     def __init__(self, ctx: Any, obj: str, op: str, clients: int,
-                 cpus: Optional[Sequence[int]] = None) -> None:
+                 cpus: Sequence[int] | None = None) -> None:
         self.obj, self.op, self.clients = obj, op, clients
         with pinned(cpus):
             self.manager = ctx.Manager()
@@ -98,7 +99,7 @@ class Managed(Check):
             self.close()
             raise
 
-    def specs(self) -> List[tuple]:
+    def specs(self) -> list[tuple]:
         return [(self.obj, self.op, self.proxy, index) for index in range(self.clients)]
 
     def close(self) -> None:

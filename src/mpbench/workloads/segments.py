@@ -20,8 +20,9 @@ import inspect
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, List
+from typing import Any
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -50,7 +51,7 @@ class Segments:
     """Creates segments and unlinks every one of them when the block ends."""
 
     def __init__(self) -> None:
-        self.created: List[Any] = []
+        self.created: list[Any] = []
 
     def create(self, size: int, track: bool = True) -> Any:
         """A new segment of ``size`` bytes (``track=False`` needs :func:`supports_track`)."""
@@ -76,7 +77,7 @@ class Segments:
         if errors:
             raise errors[0]
 
-    def __enter__(self) -> "Segments":
+    def __enter__(self) -> Segments:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import os
 from time import perf_counter
-from typing import Any, List
+from typing import Any
 
-from mpbench.workloads.segments import (Segments, shared_memory_class, touch_pages,
-                                        write_pages)
+from mpbench.workloads.segments import Segments, shared_memory_class, touch_pages, write_pages
 
 OPS = ("create", "attach", "close", "unlink", "register")
 SIZED_OPS = ("create", "attach", "close", "unlink")  # register does not depend on a size
@@ -62,7 +61,7 @@ def rough_seconds(op: str, size: int) -> float:
     return 30e-6 + pages * 1.5e-6
 
 
-def _batches(loops: int, size: int, op: str) -> List[int]:
+def _batches(loops: int, size: int, op: str) -> list[int]:
     each = batch_size(size, op)
     full, rest = divmod(loops, each)
     return [each] * full + ([rest] if rest else [])
@@ -79,7 +78,7 @@ def time_create(loops: int, size: int, track: bool = True) -> float:
     elapsed = 0.0
     with Segments() as segments:
         for count in _batches(loops, size, "create"):
-            made: List[Any] = []
+            made: list[Any] = []
             append = made.append
             try:
                 t0 = perf_counter()
@@ -98,7 +97,7 @@ def time_attach(loops: int, name: str, track: bool = True) -> float:
     kwargs = _attach_kwargs(track)
     elapsed = 0.0
     for count in _batches(loops, 0, "attach"):
-        held: List[Any] = []
+        held: list[Any] = []
         append = held.append
         try:
             t0 = perf_counter()
@@ -116,7 +115,7 @@ def time_close(loops: int, name: str, size: int) -> float:
     attach = shared_memory_class()
     elapsed = 0.0
     for count in _batches(loops, size, "close"):
-        held: List[Any] = []
+        held: list[Any] = []
         try:
             for _ in range(count):
                 held.append(attach(name))
@@ -181,7 +180,7 @@ class ResidentSegment:
         self.segments = Segments()
         self.segment: Any = None
 
-    def __enter__(self) -> "ResidentSegment":
+    def __enter__(self) -> ResidentSegment:
         self.segment = self.segments.create(self.size)
         write_pages(self.segment.buf)
         return self

@@ -15,15 +15,16 @@ from __future__ import annotations
 import os
 from multiprocessing import Pipe
 from time import monotonic_ns, perf_counter
-from typing import Any, Tuple
+from typing import Any
 
-from mpbench.workloads.guard import check_wait_status, deadline, stop_pids
+from mpbench.workloads.guard import check_wait_status, deadline
+from mpbench.workloads.reaping import stop_pids
 
 _STAMP = 8
 
 
 def minimal_handover(loops: int, segment: Any, payload: bytes,
-                     timeout: float) -> Tuple[float, float]:
+                     timeout: float) -> tuple[float, float]:
     """``loops`` hand-overs of ``payload`` through ``segment`` to one forked child:
     ``(sum of the spans, wall-clock time of the whole loop)`` in seconds; a span
     runs from just before the parent writes to just after the child holds its copy,
@@ -44,7 +45,9 @@ def minimal_handover(loops: int, segment: Any, payload: bytes,
             os.close(ack_read)
             for _ in range(loops + 1):
                 seg_name, nbytes = reader.recv()
-                attached = SharedMemory(seg_name)
+                # Any, as the benchmark's receiver holds it: the stub's buf is Optional
+                # (None once closed), and a check here would be a call the benchmark lacks
+                attached: Any = SharedMemory(seg_name)
                 with attached.buf[:nbytes] as view:
                     data = bytes(view)  # noqa: F841 - held until the stamp
                 stamp = monotonic_ns()

@@ -6,7 +6,7 @@ Standard library only (children import the workloads package).
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -41,7 +41,7 @@ def jain_index(shares: Sequence[float]) -> float:
     return total * total / (len(shares) * squares)
 
 
-def max_min_ratio(shares: Sequence[float]) -> Optional[float]:
+def max_min_ratio(shares: Sequence[float]) -> float | None:
     """Largest share over smallest; ``None`` when some process got nothing (starved)."""
     if not shares:
         raise ValueError("ratio of no shares")
@@ -51,7 +51,7 @@ def max_min_ratio(shares: Sequence[float]) -> Optional[float]:
     return max(shares) / smallest
 
 
-def thin_sorted(sorted_values: Sequence[float], keep: int) -> List[float]:
+def thin_sorted(sorted_values: Sequence[float], keep: int) -> list[float]:
     """At most ``keep`` evenly spaced order statistics, the minimum and maximum included.
 
     Thinning a sorted list this way keeps its quantiles: what a samples file
@@ -67,7 +67,8 @@ def thin_sorted(sorted_values: Sequence[float], keep: int) -> List[float]:
 
 
 def summary(sorted_values: Sequence[float], prefix: str) -> dict:
-    """``{prefix_p50, prefix_p99, prefix_max, prefix_count}`` of sorted values (empty: count only)."""
+    """``{prefix_p50, prefix_p99, prefix_max, prefix_count}`` of sorted values (empty: count
+    only)."""
     if not sorted_values:
         return {f"{prefix}_count": 0}
     return {f"{prefix}_p50": percentile(sorted_values, 50),

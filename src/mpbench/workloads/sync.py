@@ -29,14 +29,21 @@ import threading
 import time
 from array import array
 from itertools import repeat
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable
 
 from mpbench.workloads.busywork import clock_gap_ns, spin
 from mpbench.workloads.crew import STOP
 from mpbench.workloads.guard import deadline
-from mpbench.workloads.sync_analysis import (SAMPLES_PER_CALL, CallStats, Stamps,  # noqa: F401
-                                             analyse, check_exclusion, handoff_pairs,
-                                             ns_to_seconds, seconds_summary)
+from mpbench.workloads.sync_analysis import (  # noqa: F401
+    SAMPLES_PER_CALL,
+    CallStats,
+    Stamps,
+    analyse,
+    check_exclusion,
+    handoff_pairs,
+    ns_to_seconds,
+    seconds_summary,
+)
 
 clock = time.monotonic_ns
 perf_counter = time.perf_counter
@@ -87,7 +94,7 @@ def make_primitive(ctx: Any, primitive: str, slots: int = 1) -> Any:
 # -- the clean pass: what pyperf times -----------------------------------------
 
 def contend_clean(lock: Any, count: int, critical_iters: int = 0, think_iters: int = 0,
-                  clock: Callable[[], int] = clock) -> Tuple[int, int]:
+                  clock: Callable[[], int] = clock) -> tuple[int, int]:
     """``count`` turns of acquire -> spin ``critical_iters`` -> release -> spin
     ``think_iters``; returns the stamps before the first turn and after the last.
 
@@ -125,6 +132,25 @@ def contend_clean(lock: Any, count: int, critical_iters: int = 0, think_iters: i
 
 
 # -- the instrumented pass: distributions and checks ---------------------------
+Records = tuple[list[int], list[int], list[int], list[int], list[int]]
+
+
+def _new_records() -> Records:
+    """Empty ``(wait_from, acquired, released, critical_ns, think_ns)`` lists."""
+    return [], [], [], [], []
+
+
+def _stamps(member: int, start: int, end: int, records: Records, gap: int,
+            critical_iters: int, think_iters: int) -> Stamps:
+    wait_from, acquired, released, critical_ns, think_ns = records
+    return Stamps(member, start, end, array("q", wait_from), array("q", acquired),
+                  array("q", released), array("q", critical_ns), array("q", think_ns), gap,
+                  critical_iters, think_iters)
+
+
+# contend and hold_slots share the shape of their turn but not its body, and stay two
+# loops on purpose: a shared helper or a flag tested per turn would add calls and
+# branches to every stamped turn (what the instrumented pass measures)
 
 def contend(lock: Any, state: Any, member: int, total: int,
             critical_iters: int = 0, think_iters: int = 0,
@@ -143,11 +169,8 @@ def contend(lock: Any, state: Any, member: int, total: int,
     appends; two more clock reads per spin): never the figure pyperf reports.
     """
     acquire, release = lock.acquire, lock.release
-    wait_from: List[int] = []
-    acquired: List[int] = []
-    released: List[int] = []
-    critical_ns: List[int] = []
-    think_ns: List[int] = []
+    records = _new_records()
+    wait_from, acquired, released, critical_ns, think_ns = records
     note_wait, note_acquired, note_released = wait_from.append, acquired.append, released.append
     note_critical, note_think = critical_ns.append, think_ns.append
     tag = member + 1
@@ -178,9 +201,7 @@ def contend(lock: Any, state: Any, member: int, total: int,
             spin(think_iters)
             note_think(clock() - k0)
     end = clock()
-    return Stamps(member, start, end, array("q", wait_from), array("q", acquired),
-                  array("q", released), array("q", critical_ns), array("q", think_ns), gap,
-                  critical_iters, think_iters)
+    return _stamps(member, start, end, records, gap, critical_iters, think_iters)
 
 
 def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
@@ -192,11 +213,8 @@ def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
     checks from the stamps that no more than k ever held a slot together.
     """
     acquire, release = semaphore.acquire, semaphore.release
-    wait_from: List[int] = []
-    acquired: List[int] = []
-    released: List[int] = []
-    critical_ns: List[int] = []
-    think_ns: List[int] = []
+    records = _new_records()
+    wait_from, acquired, released, critical_ns, think_ns = records
     note_wait, note_acquired, note_released = wait_from.append, acquired.append, released.append
     note_critical, note_think = critical_ns.append, think_ns.append
     gap = clock_gap_ns(clock)
@@ -218,9 +236,7 @@ def hold_slots(semaphore: Any, member: int, count: int, critical_iters: int = 0,
             spin(think_iters)
             note_think(clock() - k0)
     end = clock()
-    return Stamps(member, start, end, array("q", wait_from), array("q", acquired),
-                  array("q", released), array("q", critical_ns), array("q", think_ns), gap,
-                  critical_iters, think_iters)
+    return _stamps(member, start, end, records, gap, critical_iters, think_iters)
 
 
 def run_turns(lock: Any, state: Any, member: int, total: int, slots: int,

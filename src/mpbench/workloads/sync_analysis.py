@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from statistics import median
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import stats
@@ -28,7 +29,7 @@ def ns_to_seconds(value: float) -> float:
     return round(value / 1e9, 9)
 
 
-def seconds_summary(sorted_ns: Sequence[int], prefix: str) -> Dict[str, Any]:
+def seconds_summary(sorted_ns: Sequence[int], prefix: str) -> dict[str, Any]:
     """:func:`stats.summary` of nanosecond values, in seconds (counts stay counts)."""
     return {key: value if key.endswith("_count") else ns_to_seconds(value)
             for key, value in stats.summary(sorted_ns, prefix).items()}
@@ -73,9 +74,9 @@ class CallStats:
     """What one instrumented pass of N contenders gives (nanoseconds, busy work in us)."""
 
     elapsed_ns: int
-    shares: List[int]
-    waits: List[int]      # sorted: acquire() call to its return, every acquisition
-    handoffs: List[int]   # sorted: release stamp -> next holder's acquire return, when it waited
+    shares: list[int]
+    waits: list[int]      # sorted: acquire() call to its return, every acquisition
+    handoffs: list[int]   # sorted: release stamp -> next holder's acquire return, when it waited
     max_holders: int
     critical_us_measured: float = 0.0  # median spin inside, less one clock gap (0: no spin)
     think_us_measured: float = 0.0     # the same for the think time
@@ -86,11 +87,11 @@ class CallStats:
     def ops(self) -> int:
         return sum(self.shares)
 
-    def sample_call(self, keep: int = SAMPLES_PER_CALL, **info: Any) -> Dict[str, Any]:
+    def sample_call(self, keep: int = SAMPLES_PER_CALL, **info: Any) -> dict[str, Any]:
         """This call as a samples-file entry: thinned series in seconds, exact summaries."""
         series = {"wait": self.waits, "handoff": self.handoffs}
         max_min = stats.max_min_ratio(self.shares)
-        entry_info: Dict[str, Any] = {
+        entry_info: dict[str, Any] = {
             "ops": self.ops, "elapsed": ns_to_seconds(self.elapsed_ns), "shares": self.shares,
             "jain": round(stats.jain_index(self.shares), 4),
             "max_min_share": None if max_min is None else round(max_min, 3),
@@ -119,10 +120,10 @@ def analyse(records: Sequence[Stamps], slots: int = 1) -> CallStats:
     start = min(r.start for r in records)
     end = max(r.end for r in records)
     shares = [r.count for r in records]
-    acquired: List[int] = []
-    released: List[int] = []
-    waited: List[int] = []
-    members: List[int] = []
+    acquired: list[int] = []
+    released: list[int] = []
+    waited: list[int] = []
+    members: list[int] = []
     for r in records:
         acquired.extend(r.acquired)
         released.extend(r.released)
@@ -130,7 +131,7 @@ def analyse(records: Sequence[Stamps], slots: int = 1) -> CallStats:
         members.extend([r.member] * r.count)
     waits = sorted(map(int.__sub__, acquired, waited))
     order = sorted(range(len(acquired)), key=acquired.__getitem__)
-    handoffs: List[int] = []
+    handoffs: list[int] = []
     if slots == 1:
         max_holders = 1 if order else 0
         for prev, turn in zip(order, order[1:]):
@@ -155,7 +156,7 @@ def analyse(records: Sequence[Stamps], slots: int = 1) -> CallStats:
                      round(median(r.think_iters for r in records)))
 
 
-def handoff_pairs(records: Sequence[Stamps]) -> List[Tuple[int, int, int, int]]:
+def handoff_pairs(records: Sequence[Stamps]) -> list[tuple[int, int, int, int]]:
     """Every hand-off of one run as ``(from_member, released_ns, to_member, acquired_ns)``.
 
     The same rule as :func:`analyse`: consecutive holders in acquisition
@@ -168,7 +169,7 @@ def handoff_pairs(records: Sequence[Stamps]) -> List[Tuple[int, int, int, int]]:
             if member != prev_member and waited < prev_rel < acq]
 
 
-def check_exclusion(call: CallStats, counter: Optional[int], total: int, slots: int,
+def check_exclusion(call: CallStats, counter: int | None, total: int, slots: int,
                     what: str) -> None:
     """Raise :class:`BenchmarkFailed` unless the primitive kept its promise.
 
@@ -182,9 +183,9 @@ def check_exclusion(call: CallStats, counter: Optional[int], total: int, slots: 
                               f"counted acquisitions, {total} expected (lost updates: "
                               "mutual exclusion violated)")
     if call.max_holders > slots:
+        violated = "mutual exclusion violated" if slots == 1 else "exclusion violated"
         raise BenchmarkFailed(f"{what}: at least {call.max_holders} holders at once, the "
-                              f"primitive allows {slots}: "
-                              + ("mutual exclusion violated" if slots == 1 else "exclusion violated"))
+                              f"primitive allows {slots}: {violated}")
     if call.ops != total:
         raise BenchmarkFailed(f"{what}: {call.ops} acquisitions counted, {total} expected")
 

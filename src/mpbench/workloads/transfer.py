@@ -38,7 +38,7 @@ from __future__ import annotations
 import pickle
 import struct
 from time import perf_counter
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.channels import ConnEnd, FdEnd, QueueEnd, make_message
@@ -55,7 +55,7 @@ DTYPE = "uint8"
 _FRAME_COUNT = struct.Struct("<I")  # prefix of the first pickle5 frame: buffers that follow
 
 
-def receivers_of(transfer: str) -> Tuple[str, ...]:
+def receivers_of(transfer: str) -> tuple[str, ...]:
     """What a receiver can hold after ``transfer``: a view of the sender's bytes, or a copy."""
     if transfer not in ALL_TRANSFERS:
         raise ValueError(f"unknown transfer {transfer!r}")
@@ -118,17 +118,17 @@ def time_copy_into_new(loops: int, src: Any) -> float:
 
 # -- pickle protocol 5 -----------------------------------------------------------
 
-def pickle5_frames(obj: Any) -> Tuple[bytes, List[memoryview]]:
+def pickle5_frames(obj: Any) -> tuple[bytes, list[memoryview]]:
     """``obj`` pickled with protocol 5: the pickle stream (without the payload's bytes,
     which go out of band) and one flat memoryview per out-of-band buffer."""
     if isinstance(obj, bytes):
         obj = pickle.PickleBuffer(obj)  # bytes pickle in band; a PickleBuffer does not
-    buffers: List[pickle.PickleBuffer] = []
+    buffers: list[pickle.PickleBuffer] = []
     stream = pickle.dumps(obj, protocol=5, buffer_callback=buffers.append)
     return stream, [buffer.raw() for buffer in buffers]
 
 
-def pickle5_loads(stream: Any, frames: List[Any]) -> Any:
+def pickle5_loads(stream: Any, frames: list[Any]) -> Any:
     """The object back from :func:`pickle5_frames`' output, over the frames (no copy)."""
     return pickle.loads(stream, buffers=frames)
 
@@ -260,7 +260,7 @@ class Link:
     """The sending and receiving ends of one transfer, and the connections the parent
     drops once its children hold theirs (:meth:`release`)."""
 
-    def __init__(self, sender: Any, receiver: Any, connections: List[Any]) -> None:
+    def __init__(self, sender: Any, receiver: Any, connections: list[Any]) -> None:
         self.sender, self.receiver, self.connections = sender, receiver, connections
 
     def release(self) -> None:
@@ -270,7 +270,7 @@ class Link:
 
 
 def open_link(ctx: Any, transfer: str, size: int, payload: str, receiver: str,
-              segment_name: Optional[str] = None) -> Link:
+              segment_name: str | None = None) -> Link:
     """The ends of ``transfer`` (not ``fork_cow``, which has no channel): for
     ``shared_memory``, ``segment_name`` is a segment of at least ``size`` bytes."""
     if receiver not in receivers_of(transfer):
@@ -280,6 +280,7 @@ def open_link(ctx: Any, transfer: str, size: int, payload: str, receiver: str,
         return Link(QueueEnd(out_queue=queue),
                     Receiving(QueueEnd(in_queue=queue), payload, wrap=False), [])
     reader, writer = ctx.Pipe(duplex=False)
+    ends: tuple[Any, Any]
     if transfer == "send_bytes":
         ends = (ConnEnd(writer=writer), Receiving(ConnEnd(reader=reader), payload))
     elif transfer == "pickle5":

@@ -16,8 +16,8 @@ object               what                                      element get / set
 
 Operations (``mpbench_op``): ``get``, ``set``; ``increment`` (``value``:
 ``with v.get_lock(): v.value += 1``, the read-modify-write that needs the
-lock, checked to lose nothing; ``local``: ``ns.value += 1``); ``slice_get`` / ``slice_set`` of a whole
-array of ``size`` bytes: ``a[:]`` (a list of ints) and ``a[:] = ints`` for
+lock, checked to lose nothing; ``local``: ``ns.value += 1``); ``slice_get`` / ``slice_set`` of a
+whole array of ``size`` bytes: ``a[:]`` (a list of ints) and ``a[:] = ints`` for
 ``array`` and a ``local`` list, ``bytes(view)`` and ``view[:] = data`` for
 ``shared_memory``.
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 import struct
 import types
 from itertools import repeat
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.clients import Check
@@ -66,7 +66,7 @@ def api_of(obj: str, op: str) -> str:
 
 def attr_get(v: Any, count: int) -> None:
     for _ in repeat(None, count):
-        v.value
+        v.value  # noqa: B018 - the property read is what this loop times
 
 
 def attr_set(v: Any, count: int) -> None:
@@ -123,7 +123,7 @@ def bytes_get(view: Any, count: int) -> None:
         bytes(view)
 
 
-LOOPS = {
+LOOPS: dict[tuple[str, str], Callable[..., None]] = {
     ("attr", "get"): attr_get, ("attr", "set"): attr_set,
     ("item", "get"): item_get, ("item", "set"): item_set,
     ("struct", "get"): struct_get, ("struct", "set"): struct_set,
@@ -153,7 +153,7 @@ def items_for(size: int) -> int:
     return max(1, size // ITEM.size)
 
 
-def prepare(obj: str, op: str, handle: Any, size: int = 0) -> Tuple[Callable, tuple, Callable]:
+def prepare(obj: str, op: str, handle: Any, size: int = 0) -> tuple[Callable, tuple, Callable]:
     """``(loop, args, cleanup)`` for ``op`` on ``obj``: ``handle`` is the shared object
     (the segment's name for ``shared_memory``; ignored for ``local``, made here)."""
     cleanup: Callable[[], None] = _nothing
@@ -241,6 +241,6 @@ class SharedValue(Check):
                                      if self.op == INCREMENT else ""))
 
 
-def specs_for(obj: str, op: str, handle: Any, size: int, clients: int) -> List[tuple]:
+def specs_for(obj: str, op: str, handle: Any, size: int, clients: int) -> list[tuple]:
     """:func:`prepare`'s arguments for each of ``clients`` clients."""
     return [(obj, op, handle, size)] * clients

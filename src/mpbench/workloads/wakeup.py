@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import time
 from array import array
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import stats
 from mpbench.workloads.crew import STOP
 from mpbench.workloads.guard import ChildTimeout
-from mpbench.workloads.sync import (GENERATION, SAMPLES_PER_CALL, SET_STAMP, STOP_FLAG,
-                                    ns_to_seconds, seconds_summary, state_view)
+from mpbench.workloads.sync import (
+    GENERATION,
+    SAMPLES_PER_CALL,
+    SET_STAMP,
+    STOP_FLAG,
+    ns_to_seconds,
+    seconds_summary,
+    state_view,
+)
 
 clock = time.monotonic_ns
 
@@ -34,7 +42,7 @@ WAKE_GAP = 1e-3
 
 
 def event_waits(events: Sequence[Any], state: Any, ack: Any,
-                round_index: int) -> Tuple[List[int], int]:
+                round_index: int) -> tuple[list[int], int]:
     """Waiter side for Event: wait on ``events[round % 2]`` round after round.
 
     After each wake-up: stamp, note ``stamp - state[SET_STAMP]``, release
@@ -42,7 +50,7 @@ def event_waits(events: Sequence[Any], state: Any, ack: Any,
     finds ``state[STOP_FLAG]`` set. Two events alternate so that the waker
     can clear the next round's event while nobody waits on it.
     """
-    latencies: List[int] = []
+    latencies: list[int] = []
     while True:
         events[round_index & 1].wait()
         woke = clock()
@@ -67,7 +75,7 @@ def event_wake(events: Sequence[Any], state: Any, round_index: int, stop: bool =
     return round_index + 1
 
 
-def condition_waits(cond: Any, state: Any, ack: Any, seen: int) -> Tuple[List[int], int]:
+def condition_waits(cond: Any, state: Any, ack: Any, seen: int) -> tuple[list[int], int]:
     """Waiter side for Condition: ``cond.wait()`` until the generation moves on.
 
     The stamp is taken as ``wait()`` returns (the condition's lock held
@@ -75,7 +83,7 @@ def condition_waits(cond: Any, state: Any, ack: Any, seen: int) -> Tuple[List[in
     released. Returns the latencies (ns) and the generation last seen when
     a round finds ``state[STOP_FLAG]`` set.
     """
-    latencies: List[int] = []
+    latencies: list[int] = []
     while True:
         with cond:
             while state[GENERATION] == seen:
@@ -90,7 +98,7 @@ def condition_waits(cond: Any, state: Any, ack: Any, seen: int) -> Tuple[List[in
         ack.release()
 
 
-def condition_wake(cond: Any, state: Any, notify: Optional[int], stop: bool = False) -> None:
+def condition_wake(cond: Any, state: Any, notify: int | None, stop: bool = False) -> None:
     """Waker side for Condition: under the lock, bump the generation, stamp,
     ``notify(notify)`` (``None``: ``notify_all()``)."""
     with cond:
@@ -121,7 +129,7 @@ def waiter_member(conn: Any, primitive: str, prims: Any, raw_state: Any, ack: An
         conn.send(array("q", latencies))
 
 
-def sleepers(cond: Any) -> Optional[int]:
+def sleepers(cond: Any) -> int | None:
     """How many processes sleep in ``cond.wait()`` (None where it cannot be read).
 
     Reads the count multiprocessing's Condition keeps for ``notify()``
@@ -149,8 +157,8 @@ class Wakeups:
     FALLBACK_SETTLE = 2e-3  # wait when the sleepers cannot be counted
 
     def __init__(self, crew: Any, primitive: str, prims: Any, state: Any, ack: Any,
-                 waiters: int, notify: Optional[int], timeout: float,
-                 info: Optional[Dict[str, Any]] = None) -> None:
+                 waiters: int, notify: int | None, timeout: float,
+                 info: dict[str, Any] | None = None) -> None:
         self.crew = crew
         self.primitive = primitive
         self.prims = prims
@@ -162,7 +170,7 @@ class Wakeups:
         self.timeout = timeout
         self.cursor = 0
         self.info = dict(info or {})
-        self.sample_calls: List[Dict[str, Any]] = []
+        self.sample_calls: list[dict[str, Any]] = []
 
     def _cond(self) -> Any:
         if self.primitive == "event":
@@ -171,13 +179,15 @@ class Wakeups:
 
     def _wait_for_sleepers(self) -> None:
         cond = self._cond()
-        if sleepers(cond) is None:
+        asleep = sleepers(cond)
+        if asleep is None:
             time.sleep(self.FALLBACK_SETTLE)
             return
         ends = time.monotonic() + self.timeout
         polls = 0
-        while sleepers(cond) < self.waiters:
+        while asleep < self.waiters:
             time.sleep(self.SETTLE)
+            asleep = sleepers(cond) or 0
             polls += 1
             if polls % 256 == 0:
                 self.crew.check_alive()
