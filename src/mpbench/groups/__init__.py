@@ -15,9 +15,9 @@ groups imports neither pyperf nor matplotlib, and a spawn child that imports
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import List, Optional, Sequence
 
 # Catalogue, report and trace order. The one registration line of a group.
 NAMES = ("process", "channels", "sync", "pool", "shared")
@@ -55,18 +55,18 @@ class Group:
     name: str
     title: str
     catalogue: str
-    report: Optional[str] = None
-    compare: Optional[str] = None
+    report: str | None = None
+    compare: str | None = None
     scenarios: Sequence[Scenario] = ()
     docs: str = ""
 
-    def part(self, which: str) -> Optional[ModuleType]:
+    def part(self, which: str) -> ModuleType | None:
         """The module named by field ``which`` (``catalogue``, ``report``, ``compare``)."""
         path = getattr(self, which)
         return importlib.import_module(path) if path else None
 
 
-def all_groups() -> List[Group]:
+def all_groups() -> list[Group]:
     """Every registered group, in :data:`NAMES` order."""
     return [importlib.import_module(f"{__name__}.{name}").GROUP for name in NAMES]
 

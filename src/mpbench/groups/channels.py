@@ -1,5 +1,6 @@
 """The ``channels`` group: Queue, SimpleQueue, JoinableQueue, Pipe and a Manager queue
 against message size, beside a raw pipe, a socketpair, pickle and memcpy."""
+from __future__ import annotations
 
 from mpbench.groups import Group, Scenario
 

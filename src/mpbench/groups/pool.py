@@ -1,5 +1,6 @@
 """The ``pool`` group: Pool and ProcessPoolExecutor start-up, dispatch per API and
 chunksize, payloads and break-even, beside a plain loop and a minimal forked pool."""
+from __future__ import annotations
 
 from mpbench.groups import Group, Scenario
 

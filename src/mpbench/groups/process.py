@@ -1,5 +1,6 @@
 """The ``process`` group: starting and joining processes per start method, beside
 a bare ``os.fork`` and interpreter start-up (and terminating them)."""
+from __future__ import annotations
 
 from mpbench.groups import Group, Scenario
 

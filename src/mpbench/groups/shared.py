@@ -1,5 +1,6 @@
 """The ``shared`` group: SharedMemory, pickle protocol 5, Value/Array and Manager
 proxies, beside memcpy, a raw pipe, a local object and a Pipe() round trip."""
+from __future__ import annotations
 
 from mpbench.groups import Group, Scenario
 

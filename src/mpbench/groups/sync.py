@@ -1,5 +1,6 @@
 """The ``sync`` group: Lock, RLock, Semaphore, Event and Condition under contention
 from N processes, beside threading.Lock, an uncontended acquire and a ping-pong."""
+from __future__ import annotations
 
 from mpbench.groups import Group, Scenario
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
-from typing import List
 
 from mpbench.errors import UsageError
 from mpbench.units import parse_non_negative_float, parse_positive_int
@@ -63,7 +62,7 @@ def trace_command(args: argparse.Namespace) -> int:
 
     scenarios = registry.select(args.scenarios)
     registry.scripts_dir()  # fail early, in one line, when the scripts are not there
-    methods: List[str] = args.method or available_start_methods()
+    methods: list[str] = args.method or available_start_methods()
     outdir = prepare_outdir(args.output or default_outdir())
     _remove_stale_scratch()
     status = 0
@@ -85,7 +84,7 @@ def _remove_stale_scratch() -> None:
         print(f"removed {stale.path}: left by a killed mpbench trace (pid {stale.pid}, gone)")
 
 
-def _trace_all(scenarios, methods: List[str], outdir: str, args: argparse.Namespace) -> int:
+def _trace_all(scenarios, methods: list[str], outdir: str, args: argparse.Namespace) -> int:
     from mpbench.tracing.record import TraceJob, describe, measure_startups
 
     startups = measure_startups()

@@ -16,7 +16,7 @@ import glob
 import html
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any
 
 from mpbench.atomic import atomic_open
 
@@ -88,7 +88,7 @@ button { cursor: pointer; }
 """
 
 
-def _summary(path: str) -> Dict[str, Any]:
+def _summary(path: str) -> dict[str, Any]:
     """What the index shows of one trace (from its ``metadata``)."""
     try:
         with open(path) as handle:
@@ -98,14 +98,14 @@ def _summary(path: str) -> Dict[str, Any]:
     return {"file": os.path.basename(path), "size": os.path.getsize(path), "meta": meta}
 
 
-def _row(entry: Dict[str, Any], folder: str) -> str:
+def _row(entry: dict[str, Any], folder: str) -> str:
     meta = entry["meta"]
     file = entry["file"]
     esc = html.escape
     title = f"{meta.get('scenario', file)} ({meta.get('method', '?')})"
     overhead = meta.get("overhead", {}) or {}
     ratio = overhead.get("ratio")
-    notes: List[str] = []
+    notes: list[str] = []
     if ratio:
         notes.append(f"tracing overhead {ratio:.1f}x ({overhead.get('traced_seconds', 0):.3f} s "
                      f"traced, {overhead.get('untraced_seconds', 0):.3f} s untraced)")

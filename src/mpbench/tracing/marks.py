@@ -18,7 +18,7 @@ import builtins
 import os
 import signal
 import time
-from typing import Any, Dict, Optional
+from typing import Any
 
 # Categories the post-processor looks for (see mpbench.tracing.timeline).
 CAT_PHASE = "mpbench.phase"
@@ -48,25 +48,25 @@ def now_us() -> float:
 
 
 def add_slice(name: str, start_us: float, end_us: float, cat: str = CAT_MARK,
-              args: Optional[Dict[str, Any]] = None) -> None:
+              args: dict[str, Any] | None = None) -> None:
     """Record a complete slice ``[start_us, end_us]`` on the calling thread."""
     active = tracer()
     if active is None:
         return
-    event: Dict[str, Any] = {"ph": "X", "name": name, "cat": cat, "ts": start_us,
+    event: dict[str, Any] = {"ph": "X", "name": name, "cat": cat, "ts": start_us,
                              "dur": max(end_us - start_us, 0.0)}
     if args:
         event["args"] = args
     active.add_raw(event)
 
 
-def add_instant(name: str, cat: str = CAT_MARK, args: Optional[Dict[str, Any]] = None,
+def add_instant(name: str, cat: str = CAT_MARK, args: dict[str, Any] | None = None,
                 scope: str = "t") -> None:
     """Record an instant event on the calling thread (``scope`` t, p or g)."""
     active = tracer()
     if active is None:
         return
-    event: Dict[str, Any] = {"ph": "i", "name": name, "cat": cat, "ts": active.getts(),
+    event: dict[str, Any] = {"ph": "i", "name": name, "cat": cat, "ts": active.getts(),
                              "s": scope}
     if args:
         event["args"] = args

@@ -25,12 +25,12 @@ as process arguments). Standard library only.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any
 
 from mpbench.tracing.marks import CAT_LOCK, CAT_MESSAGE, add_slice, crash_now, now_us
 
 
-def payload_bytes(obj: Any) -> Optional[int]:
+def payload_bytes(obj: Any) -> int | None:
     """Size of a bytes-like payload (``None`` for other objects: not pickled to count)."""
     try:
         return memoryview(obj).nbytes
@@ -46,7 +46,7 @@ class TracedQueue:
     """
 
     def __init__(self, queue: Any, channel: str = "queue",
-                 crash_after: Optional[int] = None) -> None:
+                 crash_after: int | None = None) -> None:
         self.queue = queue
         self.channel = channel
         self.crash_after = crash_after
@@ -57,7 +57,7 @@ class TracedQueue:
         if self.crash_after is not None and self.calls > self.crash_after:
             crash_now()
 
-    def put(self, obj: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
         self._count_call()
         msg = f"{self.channel}:{os.getpid()}:{self.calls}"
         start = now_us()
@@ -66,7 +66,7 @@ class TracedQueue:
                   {"msg": msg, "side": "send", "channel": self.channel,
                    "bytes": payload_bytes(obj)})
 
-    def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         self._count_call()
         start = now_us()
         msg, obj = self.queue.get(block, timeout)
@@ -105,7 +105,7 @@ class TracedConnection:
 
     # The end stamp is taken by the caller: a stamp taken inside a helper call
     # that the scheduler stretches would straddle the slice's edge.
-    def _sent(self, start: float, end: float, nbytes: Optional[int]) -> None:
+    def _sent(self, start: float, end: float, nbytes: int | None) -> None:
         self.sent += 1
         add_slice(f"send {self.channel}", start, end, CAT_MESSAGE,
                   {"msg": f"{self.channel}:{self.me}>{self.peer}:{self.sent}", "side": "send",
@@ -117,7 +117,7 @@ class TracedConnection:
                   {"msg": f"{self.channel}:{self.peer}>{self.me}:{self.received}",
                    "side": "recv", "channel": self.channel})
 
-    def send_bytes(self, buf: Any, offset: int = 0, size: Optional[int] = None) -> None:
+    def send_bytes(self, buf: Any, offset: int = 0, size: int | None = None) -> None:
         start = now_us()
         self.conn.send_bytes(buf, offset, size)
         self._sent(start, now_us(), size if size is not None else payload_bytes(buf))
@@ -127,7 +127,7 @@ class TracedConnection:
         self.conn.send(obj)
         self._sent(start, now_us(), payload_bytes(obj))
 
-    def recv_bytes(self, maxlength: Optional[int] = None) -> bytes:
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
         start = now_us()
         data = self.conn.recv_bytes(maxlength)
         self._received(start, now_us())
@@ -170,7 +170,7 @@ class TracedLock:
         self.name = name
         self.releases = 0
 
-    def acquire(self, block: bool = True, timeout: Optional[float] = None) -> bool:
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         start = now_us()
         got = self.lock.acquire(block, timeout) if timeout is not None \
             else self.lock.acquire(block)
@@ -208,9 +208,9 @@ def trace_channel(channel: Any) -> Any:
 
     names = {}
     if len(channel.connections) == 2:
+        left, right = channel.connections
         names = {id(conn): traced for conn, traced
-                 in zip(channel.connections, traced_pipe_ends(*channel.connections,
-                                                              channel.transport))}
+                 in zip(channel.connections, traced_pipe_ends(left, right, channel.transport))}
     traced_queues: dict = {}
 
     def queue(q: Any) -> Any:
@@ -225,7 +225,7 @@ def trace_channel(channel: Any) -> Any:
             raise ValueError("a traced Pipe channel needs its two connections")
         return names[id(c)]
 
-    ends = []
+    ends: list[QueueEnd | ConnEnd] = []
     for end in channel.ends:
         if isinstance(end, QueueEnd):
             ends.append(QueueEnd(queue(end.out_queue), queue(end.in_queue), end.joinable))

@@ -22,10 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
 from mpbench import __version__, workdirs
 from mpbench.atomic import atomic_open
@@ -47,7 +48,7 @@ from mpbench.tracing.timeline import Timeline, check_flows, shortest_function_sl
 TRACER_ENTRIES = 400_000
 
 
-def viztracer_options(min_duration_us: float = MIN_DURATION_US) -> List[str]:
+def viztracer_options(min_duration_us: float = MIN_DURATION_US) -> list[str]:
     """The ``python -m viztracer`` options of a traced run."""
     return ["--min_duration", f"{min_duration_us:g}us", "--tracer_entries", str(TRACER_ENTRIES)]
 SIZE_LIMIT = 20 * 1000 * 1000
@@ -69,17 +70,17 @@ class Recorded:
 
     scenario: str
     method: str
-    path: Optional[str] = None
+    path: str | None = None
     size: int = 0
     processes: int = 0
-    roles: List[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
     flows: int = 0
-    overhead: Optional[float] = None
-    traced_s: Optional[float] = None
-    untraced_s: Optional[float] = None
-    lost: List[Dict[str, Any]] = field(default_factory=list)
-    warnings: List[str] = field(default_factory=list)
-    error: Optional[str] = None
+    overhead: float | None = None
+    traced_s: float | None = None
+    untraced_s: float | None = None
+    lost: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,7 +88,7 @@ class Recorded:
 
 
 def _run_session(cmd: Sequence[str], log_path: str, timeout: float,
-                 env: Dict[str, str]) -> Optional[int]:
+                 env: dict[str, str]) -> int | None:
     """Run ``cmd`` in its own session; its exit status, or ``None`` on timeout.
 
     Leaves nothing running: whatever of the session outlives the leader
@@ -100,7 +101,7 @@ def _run_session(cmd: Sequence[str], log_path: str, timeout: float,
     with open(log_path, "w") as log:
         proc = start_session(guarded(cmd), log, env=env)
         try:
-            status: Optional[int] = proc.wait(timeout=timeout)
+            status: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             status = None
         except BaseException:
@@ -111,7 +112,7 @@ def _run_session(cmd: Sequence[str], log_path: str, timeout: float,
     return status
 
 
-def _read_json(path: str) -> Optional[Dict[str, Any]]:
+def _read_json(path: str) -> dict[str, Any] | None:
     try:
         with open(path) as handle:
             return json.load(handle)
@@ -127,14 +128,14 @@ def _tail(path: str, lines: int = 6) -> str:
         return ""
 
 
-def measure_startups(repeat: int = 5) -> Dict[str, float]:
+def measure_startups(repeat: int = 5) -> dict[str, float]:
     """Interpreter start-up with and without viztracer's import, in ms (the fastest
     of ``repeat`` runs each, interleaved, so that a busy moment hits them all alike).
 
     A traced spawn child pays viztracer's import before tracing starts; this
     says how much of its untraced start-up that is.
     """
-    times: Dict[str, List[float]] = {label: [] for label in STARTUP_PROBES}
+    times: dict[str, list[float]] = {label: [] for label in STARTUP_PROBES}
     for _ in range(repeat):
         for label, code in STARTUP_PROBES.items():
             t0 = time.perf_counter()
@@ -149,8 +150,8 @@ class TraceJob:
     """Record one scenario with one start method into ``outdir``."""
 
     def __init__(self, scenario: Scenario, method: str, outdir: str, *,
-                 count: Optional[int] = None, timeout: float = DEFAULT_TIMEOUT,
-                 fault: Optional[str] = None, startups: Optional[Dict[str, float]] = None,
+                 count: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 fault: str | None = None, startups: dict[str, float] | None = None,
                  overhead: bool = True, min_duration_us: float = MIN_DURATION_US) -> None:
         self.scenario = scenario
         self.method = method
@@ -165,7 +166,7 @@ class TraceJob:
         self.script = str(scripts_dir() / scenario.script)
         self.path = os.path.join(outdir, f"{scenario.name}-{method}.json")
 
-    def _script_args(self, report: str) -> List[str]:
+    def _script_args(self, report: str) -> list[str]:
         args = ["--method", self.method, "--report", report,
                 "--timeout", f"{max(self.timeout / 3, 5):g}"]
         if self.count is not None:
@@ -186,7 +187,7 @@ class TraceJob:
             shutil.rmtree(scratch, ignore_errors=True)
         return result
 
-    def _record(self, result: Recorded, scratch: str, env: Dict[str, str]) -> None:
+    def _record(self, result: Recorded, scratch: str, env: dict[str, str]) -> None:
         raw_path = os.path.join(scratch, "raw.json")
         traced_report = os.path.join(scratch, "traced-report.json")
         log_path = os.path.join(scratch, "viztracer.log")
@@ -214,7 +215,7 @@ class TraceJob:
         untraced = self._untraced(scratch, env) if self.measure_overhead else None
         self._write(result, raw, report, untraced)
 
-    def _untraced(self, scratch: str, env: Dict[str, str]) -> Optional[Dict[str, Any]]:
+    def _untraced(self, scratch: str, env: dict[str, str]) -> dict[str, Any] | None:
         """The untraced scenario's report, its wall time the median of
         :data:`UNTRACED_RUNS` runs (one run moves by tens of percent here)."""
         reports = []
@@ -229,8 +230,8 @@ class TraceJob:
         walls = sorted(report["wall_seconds"] for report in reports)
         return {**reports[0], "wall_seconds": walls[len(walls) // 2], "all_wall_seconds": walls}
 
-    def _metadata(self, result: Recorded, report: Optional[Dict[str, Any]],
-                  untraced: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    def _metadata(self, result: Recorded, report: dict[str, Any] | None,
+                  untraced: dict[str, Any] | None) -> dict[str, Any]:
         traced_s = (report or {}).get("wall_seconds")
         untraced_s = (untraced or {}).get("wall_seconds")
         if traced_s and untraced_s and not (untraced or {}).get("error"):
@@ -261,8 +262,8 @@ class TraceJob:
             "startup_ms": self.startups,
         }
 
-    def _write(self, result: Recorded, raw: Dict[str, Any], report: Optional[Dict[str, Any]],
-               untraced: Optional[Dict[str, Any]]) -> None:
+    def _write(self, result: Recorded, raw: dict[str, Any], report: dict[str, Any] | None,
+               untraced: dict[str, Any] | None) -> None:
         timeline = Timeline(raw, report)
         trace = timeline.build(self._metadata(result, report, untraced))
         events = trace["traceEvents"]
@@ -296,7 +297,7 @@ class TraceJob:
                                    "trace (lower --count)")
 
 
-def describe(result: Recorded) -> List[str]:
+def describe(result: Recorded) -> list[str]:
     """The lines ``mpbench trace`` prints for one scenario run."""
     from mpbench.workloads.guard import describe_exit
 

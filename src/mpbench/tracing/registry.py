@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 from mpbench.errors import UsageError
 from mpbench.groups import Scenario
@@ -23,7 +23,7 @@ def _all_scenarios() -> Sequence[Scenario]:
 # Every group's scenarios, in group order (each group lists its own: mpbench.groups).
 SCENARIOS: Sequence[Scenario] = _all_scenarios()
 
-BY_NAME: Dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}
+BY_NAME: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}
 
 
 def parse_scenario(text: str) -> Scenario:
@@ -34,7 +34,7 @@ def parse_scenario(text: str) -> Scenario:
         raise UsageError(f"unknown scenario {text!r} (known: {', '.join(BY_NAME)})") from None
 
 
-def select(names: Sequence[str]) -> List[Scenario]:
+def select(names: Sequence[str]) -> list[Scenario]:
     """The scenarios named (all of them when ``names`` is empty), in catalogue order."""
     if not names:
         return list(SCENARIOS)
@@ -48,7 +48,7 @@ def scripts_dir() -> Path:
     The scripts are not part of the installed package (``trace`` is a stdlib
     module name, so the folder is never a package).
     """
-    candidates: List[Optional[str]] = [os.environ.get(SCRIPTS_ENV), "trace",
+    candidates: list[str | None] = [os.environ.get(SCRIPTS_ENV), "trace",
                                        str(Path(__file__).resolve().parents[3] / "trace")]
     for candidate in filter(None, candidates):
         folder = Path(candidate)

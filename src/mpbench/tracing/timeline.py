@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 from mpbench.tracing.marks import CAT_LOCK, CAT_MESSAGE, CAT_PHASE, CAT_ROLE
 
@@ -60,21 +61,21 @@ INSTRUMENTATION = re.compile(r"^(?!<module>)\S+ \(.*mpbench[/\\]tracing[/\\]mark
 class Timeline:
     """The post-processor: build it from the raw trace and report, then :meth:`build`."""
 
-    def __init__(self, raw: Dict[str, Any], report: Optional[Dict[str, Any]]) -> None:
+    def __init__(self, raw: dict[str, Any], report: dict[str, Any] | None) -> None:
         self.raw = raw
         self.report = report or {}
-        self.events: List[Dict[str, Any]] = list(raw.get("traceEvents", []))
-        self.added: List[Dict[str, Any]] = []
-        self.roles: Dict[int, str] = {}
-        self.parent_pid: Optional[int] = self.report.get("parent_pid")
-        self.lost: List[Dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = list(raw.get("traceEvents", []))
+        self.added: list[dict[str, Any]] = []
+        self.roles: dict[int, str] = {}
+        self.parent_pid: int | None = self.report.get("parent_pid")
+        self.lost: list[dict[str, Any]] = []
         self.flow_count = 0
-        self.unmatched: Dict[str, int] = defaultdict(int)
-        self.legend: Optional[str] = None
+        self.unmatched: dict[str, int] = defaultdict(int)
+        self.legend: str | None = None
 
     # -- the steps --------------------------------------------------------------
 
-    def build(self, metadata: Dict[str, Any]) -> Dict[str, Any]:
+    def build(self, metadata: dict[str, Any]) -> dict[str, Any]:
         """The finished trace: events, names, links, counters and ``metadata``."""
         self._drop_instrumentation()
         self._renumber_fork_threads()
@@ -112,7 +113,7 @@ class Timeline:
         self.events = [e for e in self.events
                        if not (e.get("ph") == "X" and INSTRUMENTATION.match(e.get("name", "")))]
 
-    def traced_pids(self) -> Set[int]:
+    def traced_pids(self) -> set[int]:
         """Processes with at least one recorded (non-metadata) event."""
         return {e["pid"] for e in self.events if e.get("ph") != "M" and "pid" in e}
 
@@ -152,7 +153,7 @@ class Timeline:
                 self.roles[pid] = name if name not in ("", "python -c", "MainProcess") \
                     else f"child (pid {pid})"
 
-    def _sort_key(self, pid: int) -> Tuple[int, str]:
+    def _sort_key(self, pid: int) -> tuple[int, str]:
         role = self.roles.get(pid, "")
         if pid == self.parent_pid:
             return (0, "")
@@ -160,7 +161,7 @@ class Timeline:
             return (2, role)
         return (1, _natural(role))
 
-    def _name_processes(self, traced: Set[int]) -> None:
+    def _name_processes(self, traced: set[int]) -> None:
         for index, pid in enumerate(sorted(self.roles, key=self._sort_key)):
             self.added.append({"ph": "M", "pid": pid, "tid": pid, "name": "process_name",
                                "args": {"name": self.roles[pid]}})
@@ -168,7 +169,7 @@ class Timeline:
                                "name": "process_sort_index", "args": {"sort_index": index}})
 
     def _name_threads(self) -> None:
-        names: Dict[Tuple[int, int], str] = {}
+        names: dict[tuple[int, int], str] = {}
         for event in self.events:
             if event.get("ph") == "M" and event.get("name") == "thread_name":
                 names[(event["pid"], event["tid"])] = event.get("args", {}).get("name", "")
@@ -205,8 +206,8 @@ class Timeline:
             self.added.append({"ph": "M", "pid": pid, "tid": PHASE_TID,
                                "name": "thread_sort_index", "args": {"sort_index": -1}})
 
-    def _first_event_ts(self) -> Dict[int, float]:
-        first: Dict[int, float] = {}
+    def _first_event_ts(self) -> dict[int, float]:
+        first: dict[int, float] = {}
         for event in self.events:
             if event.get("ph") in ("X", "i") and "ts" in event:
                 pid = event["pid"]
@@ -214,7 +215,7 @@ class Timeline:
                     first[pid] = event["ts"]
         return first
 
-    def _start_calls(self, first: Dict[int, float]) -> Dict[int, float]:
+    def _start_calls(self, first: dict[int, float]) -> dict[int, float]:
         """When the parent asked for each child: the parent's ``Process.start``
         slices in order, matched with the children in the order the parent started
         them (the report's), or failing that in the order they first show up
@@ -251,7 +252,7 @@ class Timeline:
                                  "its fork and the unpickling of the process object; for "
                                  "fork, the fork and the wait to be scheduled"}})
 
-    def _add_helpers(self, traced: Set[int]) -> None:
+    def _add_helpers(self, traced: set[int]) -> None:
         for role, helper in self.report.get("helpers", {}).items():
             pid = helper["pid"]
             if pid in traced:
@@ -267,8 +268,8 @@ class Timeline:
 
     # -- flows ------------------------------------------------------------------
 
-    def _flow(self, flow_id: int, cat: str, name: str, src: Dict[str, Any],
-              dst: Dict[str, Any]) -> None:
+    def _flow(self, flow_id: int, cat: str, name: str, src: dict[str, Any],
+              dst: dict[str, Any]) -> None:
         src_ts = src["ts"] + min(FLOW_EPSILON_US, src.get("dur", 0) / 2)
         dst_ts = dst["ts"] + max(dst.get("dur", 0) - FLOW_EPSILON_US, dst.get("dur", 0) / 2)
         self.added.append({"ph": "s", "id": flow_id, "cat": cat, "name": name,
@@ -277,13 +278,13 @@ class Timeline:
                            "pid": dst["pid"], "tid": dst["tid"], "ts": dst_ts})
         self.flow_count += 1
 
-    def _slices(self, cat: str) -> List[Dict[str, Any]]:
+    def _slices(self, cat: str) -> list[dict[str, Any]]:
         return sorted((e for e in self.events if e.get("cat") == cat and e.get("ph") == "X"),
                       key=lambda e: e["ts"])
 
     def _link_messages(self) -> None:
-        sends: Dict[str, Dict[str, Any]] = {}
-        recvs: Dict[str, Dict[str, Any]] = {}
+        sends: dict[str, dict[str, Any]] = {}
+        recvs: dict[str, dict[str, Any]] = {}
         for event in self._slices(CAT_MESSAGE):
             args = event.get("args", {})
             (sends if args.get("side") == "send" else recvs)[args.get("msg")] = event
@@ -296,8 +297,8 @@ class Timeline:
                        f"{send['args'].get('channel', 'message')} message", send, recv)
 
     def _link_lock_handoffs(self) -> None:
-        releases: Dict[str, Dict[str, Any]] = {}
-        acquires: List[Dict[str, Any]] = []
+        releases: dict[str, dict[str, Any]] = {}
+        acquires: list[dict[str, Any]] = []
         for event in self._slices(CAT_LOCK):
             args = event.get("args", {})
             if args.get("op") == "release":
@@ -312,14 +313,14 @@ class Timeline:
 
     # -- counters ---------------------------------------------------------------
 
-    def _counter_pid(self) -> Optional[int]:
+    def _counter_pid(self) -> int | None:
         return self.parent_pid if self.parent_pid is not None else None
 
     def _count_messages(self) -> None:
         pid = self._counter_pid()
         if pid is None:
             return
-        changes: Dict[str, List[Tuple[float, int, int]]] = defaultdict(list)
+        changes: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
         for event in self._slices(CAT_MESSAGE):
             args = event.get("args", {})
             end = event["ts"] + event.get("dur", 0)
@@ -344,7 +345,7 @@ class Timeline:
         pid = self._counter_pid()
         if pid is None:
             return
-        steps: List[Tuple[float, int, int]] = []
+        steps: list[tuple[float, int, int]] = []
         for event in self._slices(CAT_LOCK):
             op = event.get("args", {}).get("op")
             end = event["ts"] + event.get("dur", 0)
@@ -366,7 +367,7 @@ class Timeline:
 
     # -- what is missing --------------------------------------------------------
 
-    def _find_lost(self, traced: Set[int]) -> None:
+    def _find_lost(self, traced: set[int]) -> None:
         """Children the parent started whose timeline never arrived (killed before
         viztracer could save it): listed, and marked on their own track."""
         stamps = [e["ts"] for e in self.events if e.get("ph") in ("X", "i") and "ts" in e]
@@ -386,7 +387,7 @@ class Timeline:
                                "args": {"name": "main thread (lost)"}})
 
 
-def _is_viztracer_name(event: Dict[str, Any]) -> bool:
+def _is_viztracer_name(event: dict[str, Any]) -> bool:
     """viztracer's own process/thread names, replaced by ours."""
     return event.get("ph") == "M" and event.get("name") in ("process_name", "thread_name")
 
@@ -396,7 +397,7 @@ def _natural(text: str) -> str:
     return re.sub(r"\d+", lambda m: m.group().zfill(8), text)
 
 
-def shortest_function_slices(events: Iterable[Dict[str, Any]]) -> Dict[int, float]:
+def shortest_function_slices(events: Iterable[dict[str, Any]]) -> dict[int, float]:
     """Per process, the shortest function slice viztracer recorded (category
     ``FEE``): with ``--min_duration`` in force it is never below the minimum.
 
@@ -406,11 +407,11 @@ def shortest_function_slices(events: Iterable[Dict[str, Any]]) -> Dict[int, floa
     """
     slices = [e for e in events
               if e.get("ph") == "X" and str(e.get("cat", "")).lower() == "fee"]
-    last_end: Dict[int, float] = {}
+    last_end: dict[int, float] = {}
     for event in slices:
         end = event["ts"] + event.get("dur", 0)
         last_end[event["pid"]] = max(last_end.get(event["pid"], end), end)
-    shortest: Dict[int, float] = {}
+    shortest: dict[int, float] = {}
     for event in slices:
         pid = event["pid"]
         if event["ts"] + event.get("dur", 0) >= last_end[pid] - FLUSH_MARGIN_US:
@@ -419,10 +420,10 @@ def shortest_function_slices(events: Iterable[Dict[str, Any]]) -> Dict[int, floa
     return shortest
 
 
-def check_flows(events: Iterable[Dict[str, Any]]) -> List[str]:
+def check_flows(events: Iterable[dict[str, Any]]) -> list[str]:
     """Problems with flow events: a start without its end, an end in the start's process."""
-    starts: Dict[Tuple[str, Any], Dict[str, Any]] = {}
-    ends: Dict[Tuple[str, Any], Dict[str, Any]] = {}
+    starts: dict[tuple[str | None, Any], dict[str, Any]] = {}
+    ends: dict[tuple[str | None, Any], dict[str, Any]] = {}
     for event in events:
         if event.get("ph") == "s":
             starts[(event.get("cat"), event["id"])] = event
@@ -441,10 +442,10 @@ def check_flows(events: Iterable[Dict[str, Any]]) -> List[str]:
     return problems
 
 
-def overlapping_slices(events: Iterable[Dict[str, Any]]) -> List[str]:
+def overlapping_slices(events: Iterable[dict[str, Any]]) -> list[str]:
     """Complete slices that cross the edge of another on the same thread (Perfetto
     drops them: ``slice_drop_overlapping_complete_event``)."""
-    by_thread: Dict[Tuple[Any, Any], List[Dict[str, Any]]] = defaultdict(list)
+    by_thread: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
     for event in events:
         if event.get("ph") == "X":
             by_thread[(event.get("pid"), event.get("tid"))].append(event)
@@ -453,7 +454,7 @@ def overlapping_slices(events: Iterable[Dict[str, Any]]) -> List[str]:
         # in whole nanoseconds, as Perfetto reads them
         spans = sorted(((round(e["ts"] * 1000), round(e.get("dur", 0) * 1000), e)
                         for e in slices), key=lambda s: (s[0], -s[1]))
-        open_ends: List[Tuple[int, Dict[str, Any]]] = []
+        open_ends: list[tuple[int, dict[str, Any]]] = []
         for start, dur, event in spans:
             while open_ends and open_ends[-1][0] <= start:
                 open_ends.pop()

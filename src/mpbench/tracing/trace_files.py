@@ -13,7 +13,7 @@ import glob
 import gzip
 import json
 import os
-from typing import Any, List
+from typing import Any
 
 from mpbench.errors import UsageError
 
@@ -22,7 +22,7 @@ SUFFIXES = (".json", ".json.gz")
 
 def _load(path: str) -> Any:
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8") as handle:
         return json.load(handle)
 
 
@@ -48,7 +48,7 @@ def check_trace_file(path: str) -> None:
         raise UsageError(f"{path}: JSON, but not a trace (no traceEvents)")
 
 
-def traces_in(folder: str) -> List[str]:
+def traces_in(folder: str) -> list[str]:
     """The trace files directly in ``folder``."""
     found = []
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))

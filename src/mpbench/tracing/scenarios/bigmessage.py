@@ -11,10 +11,12 @@ pickling and writing it while the consumer reads and unpickles, or
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.tracing.proxies import trace_channel
-from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.tracing.scenarios.base import ScenarioRun
+from mpbench.tracing.scenarios.base import main as scenario_main
 from mpbench.workloads.channels import StreamRun
 
 MIB = 2**20

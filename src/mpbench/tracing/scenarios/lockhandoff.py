@@ -12,10 +12,11 @@ round.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from mpbench.tracing.proxies import TracedLock
-from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.tracing.scenarios.base import ScenarioRun
+from mpbench.tracing.scenarios.base import main as scenario_main
 from mpbench.workloads import busywork, contention, sync
 
 NAME = "lock"

@@ -9,10 +9,12 @@ linked to the ``recv_bytes`` that got it.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.tracing.proxies import trace_channel
-from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.tracing.scenarios.base import ScenarioRun
+from mpbench.tracing.scenarios.base import main as scenario_main
 from mpbench.workloads.channels import PingPongRun
 
 NAME = "pipe"

@@ -9,10 +9,11 @@ writes what ``put`` only buffered) has its own track.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from mpbench.tracing.proxies import TracedQueue
-from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.tracing.scenarios.base import ScenarioRun
+from mpbench.tracing.scenarios.base import main as scenario_main
 from mpbench.workloads.channels import QueueEnd, member, open_stream
 
 NAME = "queue"

@@ -9,10 +9,11 @@ the target, after the untraced start of the interpreter.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from mpbench.tracing.marks import announce_target
-from mpbench.tracing.scenarios.base import ScenarioRun, main as scenario_main
+from mpbench.tracing.scenarios.base import ScenarioRun
+from mpbench.tracing.scenarios.base import main as scenario_main
 from mpbench.workloads.process import time_start_join
 
 NAME = "process"
