@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import matplotlib
 
@@ -21,6 +21,7 @@ DPI = 110
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
            "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 FLOOR_COLOUR = "#555555"
+LINESTYLES = ("-", "--", ":", "-.")  # one per results file in the comparison overlays
 
 
 @dataclass
@@ -117,3 +118,89 @@ def label_bars(ax: Any, bars: Any, texts: List[str]) -> None:
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
                     fontsize=8)
+
+
+def linestyle(index: int) -> str:
+    """The line style of the ``index``-th series (results file) of an overlay."""
+    return LINESTYLES[index % len(LINESTYLES)]
+
+
+# -- figure scaffolding --------------------------------------------------------------
+
+def panels(count: int, height: float = 4.4) -> Tuple[Any, List[Any]]:
+    """``count`` panels side by side, room on the right for one shared :func:`legend`."""
+    width = 5.2 * count + 2.8
+    fig, axes = new_figure(width, height, ncols=count, squeeze=False)
+    return fig, list(axes[0])
+
+
+def panels_over_legend(count: int, width: float, height: float,
+                       legend_rows: float = 0.16) -> Tuple[Any, List[Any], Any]:
+    """A row of ``count`` panels and, below them, a row holding one shared legend."""
+    fig, axes = new_figure(width, height, ncols=count, nrows=2,
+                           gridspec_kw={"height_ratios": [1, legend_rows]})
+    cells = list(axes.flat)
+    top, bottom = cells[:count], cells[count:]
+    grid = top[0].get_gridspec()
+    for ax in bottom:
+        ax.remove()
+    legend_ax = fig.add_subplot(grid[1, :])
+    legend_ax.axis("off")
+    return fig, top, legend_ax
+
+
+def legend(axes: Sequence[Any], below: Any = None, ncol: int = 1) -> None:
+    """One legend for every panel (labels gathered and deduplicated): centred in the
+    ``below`` axes of :func:`panels_over_legend`, else right of the last panel."""
+    handles: Dict[str, Any] = {}
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(text, handle)
+    if not handles:
+        return
+    if below is not None:
+        below.legend(list(handles.values()), list(handles), loc="center", ncol=ncol,
+                     fontsize=8, frameon=False)
+    else:
+        axes[-1].legend(list(handles.values()), list(handles), loc="upper left",
+                        bbox_to_anchor=(1.03, 1.0), borderaxespad=0, fontsize=7.5)
+
+
+def hline(ax: Any, y: float, text: str, colour: str = FLOOR_COLOUR, ls: str = "-.") -> None:
+    """A floor as a horizontal line, named in the legend."""
+    ax.axhline(y, color=colour, lw=1.1, ls=ls, alpha=0.9, label=text)
+
+
+def tidy_log(ax: Any, axis: str = "y") -> None:
+    """Drop the 2x/5x minor labels of a log axis spanning many decades (they collide)."""
+    low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    if low > 0 and high / low > 1e3:
+        (ax.yaxis if axis == "y" else ax.xaxis).set_minor_formatter(NullFormatter())
+
+
+def size_axis(ax: Any, sizes: Sequence[int], text: str = "message size") -> None:
+    """A log2 x axis of byte sizes, ticks at the sizes measured (every other one past 8)."""
+    ax.set_xscale("log", base=2)
+    ticks = sorted(set(sizes))
+    if len(ticks) > 8:  # every other one, keeping the largest
+        ticks = ticks[::-2][::-1]
+    ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_size(int(round(v)))))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(text)
+
+
+def count_axis(ax: Any, counts: Sequence[int], text: str) -> None:
+    """A log2 x axis of process counts, ticks at the counts measured."""
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(set(counts)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(text)
+
+
+def format_rate(bytes_per_s: float) -> str:
+    for unit, factor in (("GB/s", 1e9), ("MB/s", 1e6), ("kB/s", 1e3)):
+        if bytes_per_s >= factor:
+            return f"{bytes_per_s / factor:.3g} {unit}"
+    return f"{bytes_per_s:.3g} B/s"
