@@ -25,7 +25,6 @@ FLEET_FILES = 4       # from this many files on, the fleet views replace one lin
 OVERLAY_MAX_FILES = 6  # per-group overlays (one line per file) up to this many files
 HEATMAP_ROWS = 60     # a group's heatmap shows at most this many benchmarks
 CLIP = math.log2(2.0)  # colours saturate at 0.5x and 2x
-COLOUR_TICKS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0)
 MARKS = {SLOWER: "+", FASTER: "-"}
 Found = Dict[str, Verdict]
 
@@ -129,9 +128,9 @@ def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Seq
                        fontsize=6)
     ax.set_xticks(range(len(cands)))
     ax.set_xticklabels([c.label for c in cands], fontsize=7, rotation=45, ha="right")
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02,
-                       ticks=[math.log2(t) for t in COLOUR_TICKS])
-    bar.ax.set_yticklabels([f"{t:g}x" for t in COLOUR_TICKS], fontsize=7)
+    ticks = plot.ratio_ticks(2 ** -CLIP, 2 ** CLIP)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=[math.log2(t) for t in ticks])
+    bar.ax.set_yticklabels([plot.ratio_label(t) for t in ticks], fontsize=7)
     bar.set_label(f"ratio to {ref.label} (red: slower)", fontsize=8)
     shown = "" if len(rows) == sum(1 for n in names if ref.sets[0].results[n].group == group
                                    and not ref.sets[0].results[n].is_floor) else \

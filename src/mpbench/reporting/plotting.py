@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display, no GUI toolkit
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter,  # noqa: E402
+                               NullFormatter)
 
-from mpbench.units import format_seconds, format_size  # noqa: E402
+from mpbench.units import format_size  # noqa: E402
 
 DPI = 110
 # Colour per start method / per series, stable across figures.
@@ -80,26 +81,84 @@ def _apply(ax: Any, axis: str, fmt: Any) -> None:
     target.set_minor_formatter(_log_minor_label(fmt) if scale == "log" else NullFormatter())
 
 
+class UnitFormatter(EngFormatter):
+    """matplotlib's EngFormatter spelling micro ``u``, as every table and caption does."""
+
+    ENG_PREFIXES = {**EngFormatter.ENG_PREFIXES, -6: "u"}
+
+
 def seconds_axis(ax: Any, axis: str = "y") -> None:
     """Label an axis in s/ms/us/ns (call after choosing the scale)."""
-    _apply(ax, axis, lambda value, _: format_seconds(value) if value > 0 else "0")
-
-
-def bytes_axis(ax: Any, axis: str = "x") -> None:
-    """Label an axis in B/KiB/MiB for powers of two."""
-    def fmt(value: float, _: Any) -> str:
-        return format_size(int(value)) if value >= 1 and float(value).is_integer() else f"{value:g}"
-    _apply(ax, axis, fmt)
+    _apply(ax, axis, UnitFormatter(unit="s"))
 
 
 def rate_axis(ax: Any, unit: str, axis: str = "y") -> None:
     """Label an axis in k/M/G ``unit``/s."""
-    def fmt(value: float, _: Any) -> str:
-        for prefix, factor in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-            if value >= factor:
-                return f"{value / factor:g} {prefix}{unit}/s"
-        return f"{value:g} {unit}/s"
-    _apply(ax, axis, fmt)
+    _apply(ax, axis, UnitFormatter(unit=f"{unit}/s"))
+
+
+def format_rate(per_second: float, unit: str = "B") -> str:
+    """A rate in text, three significant digits and a decimal prefix: ``1.5 GB/s``,
+    ``90.2 kB/s``; a word unit stands apart from its prefix: ``1.94 M acquisitions/s``."""
+    value = float(f"{per_second:.3g}")  # 999.7 -> 1000 -> "1 k"
+    prefix, factor = next(((p, f) for p, f in (("G", 1e9), ("M", 1e6), ("k", 1e3))
+                           if value >= f), ("", 1.0))
+    unit_text = f"{prefix} {unit}" if prefix and len(unit) > 2 else prefix + unit
+    return f"{value / factor:.3g} {unit_text}/s" if unit_text else f"{value:.3g}/s"
+
+
+# -- ratio axes ------------------------------------------------------------------------
+
+# Ratio ticks by rank: a range gets every tick of the finest ranks that still fit.
+RATIO_LADDER = (
+    (0.01, 0.1, 1.0, 10.0, 100.0),
+    (0.02, 0.05, 0.2, 0.5, 2.0, 5.0, 20.0, 50.0),
+    (0.33, 0.67, 0.8, 1.25, 1.5, 3.0),
+    (0.9, 0.95, 1.05, 1.1),
+    (0.98, 0.99, 1.01, 1.02),
+)
+RATIO_TICKS_MAX = 9
+
+
+def ratio_ticks(low: float, high: float, most: int = RATIO_TICKS_MAX) -> List[float]:
+    """Ticks for a log ratio axis from ``low`` to ``high`` (0 < low < high): as many ranks of
+    :data:`RATIO_LADDER` as fit without crowding (at most ``most``, none closer than a
+    ``most + 3``-th of the range), at least two."""
+    span = math.log(high / low)
+    best: Optional[List[float]] = None
+    for rank in range(len(RATIO_LADDER)):
+        ticks = sorted(t for level in RATIO_LADDER[:rank + 1] for t in level if low <= t <= high)
+        gaps = [math.log(b / a) for a, b in zip(ticks, ticks[1:])]
+        if len(ticks) > most or (gaps and min(gaps) < span / (most + 3)):
+            break
+        best = ticks
+    if best is None:  # even the powers of ten crowd: every n-th of them
+        ticks = sorted(t for t in RATIO_LADDER[0] if low <= t <= high)
+        best = ticks[::-(-len(ticks) // most)]
+    if len(best) < 2:  # a narrow range: its ends too, rounded inwards to 0.001
+        ends = {math.ceil(low * 1000 - 1e-6) / 1000, math.floor(high * 1000 + 1e-6) / 1000}
+        best = sorted(t for t in set(best) | ends if low <= t <= high) or [math.sqrt(low * high)]
+    return best
+
+
+def ratio_label(value: float, _: Any = None) -> str:
+    """``0.8x``, ``1x``, ``1.25x``, ``1.004x``."""
+    return f"{value:.4g}x"
+
+
+def ratio_axis(ax: Any, low: float, high: float, axis: str = "x") -> None:
+    """A log-scaled ratio axis from ``low`` to ``high``, ticks labelled 0.8x, 1x, 1.25x...
+    as the range needs (:func:`ratio_ticks`)."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if axis == "x":
+        ax.set_xscale("log")
+        ax.set_xlim(low, high)
+    else:
+        ax.set_yscale("log")
+        ax.set_ylim(low, high)
+    target.set_major_locator(FixedLocator(ratio_ticks(low, high)))
+    target.set_major_formatter(FuncFormatter(ratio_label))
+    target.set_minor_formatter(NullFormatter())
 
 
 def colour(index: int) -> str:
@@ -198,9 +257,3 @@ def count_axis(ax: Any, counts: Sequence[int], text: str) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(text)
 
-
-def format_rate(bytes_per_s: float) -> str:
-    for unit, factor in (("GB/s", 1e9), ("MB/s", 1e6), ("kB/s", 1e3)):
-        if bytes_per_s >= factor:
-            return f"{bytes_per_s / factor:.3g} {unit}"
-    return f"{bytes_per_s:.3g} B/s"

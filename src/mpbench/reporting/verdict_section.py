@@ -25,7 +25,6 @@ VERSION = 1
 Found = Dict[str, Verdict]  # one candidate's verdicts by benchmark name
 STYLE = {SLOWER: ("#d62728", ">", "slower"), FASTER: ("#2ca02c", "<", "faster"),
          WITHIN_NOISE: ("#7f7f7f", "o", "within noise")}
-TICKS = (0.1, 0.2, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10)
 METHOD = ("95 % t interval of the ratio of geometric means of the pass means (one pass of one "
           "file = one observation), between-pass variance moderated across the compared "
           "benchmarks (Smyth 2004), never below the benchmark's own")
@@ -109,12 +108,7 @@ def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xscale("log")
-    low, high = min(finite) / 1.05, max(finite) * 1.05
-    ax.set_xlim(low, high)
-    ax.set_xticks([t for t in TICKS if low <= t <= high])
-    ax.xaxis.set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}x"))
-    ax.xaxis.set_minor_formatter(plot.FuncFormatter(lambda v, _: ""))
+    plot.ratio_axis(ax, min(finite) / 1.05, max(finite) * 1.05, "x")
     ax.set_xlabel(f"ratio to {ref.label} (right: slower; bars: {CONFIDENCE:.0%} interval)")
     ax.legend(fontsize=7, loc="best")
     ax.set_title(f"{group}: verdicts against the reference")

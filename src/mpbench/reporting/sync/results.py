@@ -130,13 +130,9 @@ def rate(result: Result) -> float:
     return 1.0 / result.mean
 
 
-def rate_text(result: Result) -> str:
+def rate_text(result: Result, unit: str = "acquisitions") -> str:
     """``1.94 M acquisitions/s``, ``90.2 k acquisitions/s``."""
-    value = rate(result)
-    for prefix, factor in (("M ", 1e6), ("k ", 1e3)):
-        if value >= factor:
-            return f"{value / factor:.3g} {prefix}acquisitions/s"
-    return f"{value:.3g} acquisitions/s"
+    return plot.format_rate(rate(result), unit)
 
 
 def worker_cpus(rs: ResultSet) -> Optional[int]:

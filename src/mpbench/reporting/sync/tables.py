@@ -32,7 +32,7 @@ def contention_table(rs: ResultSet) -> Optional[Table]:
                         point_label(point) if point != (0.0, 0.0) else "empty loop",
                         LABELS[primitive] if k == 1 else f"Semaphore({k})", str(n),
                         f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}",
-                        rate_text(r).replace(" acquisitions", ""),
+                        rate_text(r, unit=""),
                         f"{r.mean / floor.mean:.2f}x" if floor else "-",
                         _fmt(info_median(rs, r, "wait_p50")), _fmt(info_median(rs, r, "wait_p99")),
                         _fmt(info_max(rs, r, "wait_max")),
