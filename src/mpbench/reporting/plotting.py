@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display, no GUI toolkit
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter,  # noqa: E402
-                               NullFormatter)
+from matplotlib.ticker import EngFormatter, FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 from mpbench.units import format_size  # noqa: E402
 
@@ -43,7 +43,7 @@ class Figure:
 
 
 def new_figure(width: float = 8.0, height: float = 4.8, ncols: int = 1, nrows: int = 1,
-               **kwargs: Any) -> Tuple[Any, Any]:
+               **kwargs: Any) -> tuple[Any, Any]:
     """A figure with a light grid style."""
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
     for ax in (axes.flat if hasattr(axes, "flat") else [axes]):
@@ -120,12 +120,12 @@ RATIO_LADDER = (
 RATIO_TICKS_MAX = 9
 
 
-def ratio_ticks(low: float, high: float, most: int = RATIO_TICKS_MAX) -> List[float]:
+def ratio_ticks(low: float, high: float, most: int = RATIO_TICKS_MAX) -> list[float]:
     """Ticks for a log ratio axis from ``low`` to ``high`` (0 < low < high): as many ranks of
     :data:`RATIO_LADDER` as fit without crowding (at most ``most``, none closer than a
     ``most + 3``-th of the range), at least two."""
     span = math.log(high / low)
-    best: Optional[List[float]] = None
+    best: list[float] | None = None
     for rank in range(len(RATIO_LADDER)):
         ticks = sorted(t for level in RATIO_LADDER[:rank + 1] for t in level if low <= t <= high)
         gaps = [math.log(b / a) for a, b in zip(ticks, ticks[1:])]
@@ -171,7 +171,7 @@ def spans_decades(values: Sequence[float], decades: float = 1.5) -> bool:
     return bool(positive) and max(positive) / min(positive) >= 10 ** decades
 
 
-def label_bars(ax: Any, bars: Any, texts: List[str]) -> None:
+def label_bars(ax: Any, bars: Any, texts: list[str]) -> None:
     """Write a short text above each bar."""
     for bar, text in zip(bars, texts):
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -186,7 +186,7 @@ def linestyle(index: int) -> str:
 
 # -- figure scaffolding --------------------------------------------------------------
 
-def panels(count: int, height: float = 4.4) -> Tuple[Any, List[Any]]:
+def panels(count: int, height: float = 4.4) -> tuple[Any, list[Any]]:
     """``count`` panels side by side, room on the right for one shared :func:`legend`."""
     width = 5.2 * count + 2.8
     fig, axes = new_figure(width, height, ncols=count, squeeze=False)
@@ -194,7 +194,7 @@ def panels(count: int, height: float = 4.4) -> Tuple[Any, List[Any]]:
 
 
 def panels_over_legend(count: int, width: float, height: float,
-                       legend_rows: float = 0.16) -> Tuple[Any, List[Any], Any]:
+                       legend_rows: float = 0.16) -> tuple[Any, list[Any], Any]:
     """A row of ``count`` panels and, below them, a row holding one shared legend."""
     fig, axes = new_figure(width, height, ncols=count, nrows=2,
                            gridspec_kw={"height_ratios": [1, legend_rows]})
@@ -211,7 +211,7 @@ def panels_over_legend(count: int, width: float, height: float,
 def legend(axes: Sequence[Any], below: Any = None, ncol: int = 1) -> None:
     """One legend for every panel (labels gathered and deduplicated): centred in the
     ``below`` axes of :func:`panels_over_legend`, else right of the last panel."""
-    handles: Dict[str, Any] = {}
+    handles: dict[str, Any] = {}
     for ax in axes:
         for handle, text in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(text, handle)

@@ -3,22 +3,31 @@ the fits side by side."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.channels.fits import fits
-from mpbench.reporting.channels.results import (CHANNELS, GROUP, RAW, bytes_per_second, colour,
-                                                label, one_way, placements, series,
-                                                throughput_placement)
-from mpbench.reporting.data import ResultSet
+from mpbench.reporting.channels.results import (
+    CHANNELS,
+    GROUP,
+    RAW,
+    bytes_per_second,
+    colour,
+    label,
+    one_way,
+    placements,
+    series,
+    throughput_placement,
+)
 from mpbench.reporting.channels.section import TITLE
+from mpbench.reporting.data import ResultSet
 from mpbench.reporting.tables import Section, Table
 from mpbench.workloads.stats import percentile
 
 
-def throughput(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def throughput(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     fig, ax = plot.new_figure(10, 5.6)
-    sizes: List[int] = []
+    sizes: list[int] = []
     drew = False
     for j, rs in enumerate(sets):
         place = throughput_placement(rs)
@@ -45,12 +54,13 @@ def throughput(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
                      "own placement in the legend; black: each file's raw os.pipe floor.")
 
 
-def latency(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def latency(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     fig, ax = plot.new_figure(10, 5.2)
-    sizes: List[int] = []
+    sizes: list[int] = []
     drew = False
     for j, rs in enumerate(sets):
-        place = "same-cpu" if "same-cpu" in placements(rs) else (placements(rs) or [None])[0]
+        found = placements(rs)
+        place = "same-cpu" if "same-cpu" in found else (found[0] if found else None)
         for transport in CHANNELS + ("os_pipe",):
             points = [(s, one_way(rs, r)) for s, r in
                       series(rs, transport, "round_trip", placement=place).items()]
@@ -76,14 +86,14 @@ def latency(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
                      "where measured (the steadier one), else the first measured.")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Optional[Section]:
+def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
     """Channel figures overlaid across results files, and the fits side by side."""
     if not any(rs.where(group=GROUP) for rs in sets):
         return None
     figures = [f for f in (throughput(sets, outdir),
                            latency(sets, outdir)) if f]
     all_fits = [fits(rs) for rs in sets]
-    rows = []
+    rows: list[Sequence[str]] = []
     for transport in CHANNELS + RAW:
         cells = [found[transport].describe() if transport in found else "-" for found in all_fits]
         if any(c != "-" for c in cells):

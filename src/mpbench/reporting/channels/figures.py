@@ -4,14 +4,26 @@ per placement, objects against bytes, N producers."""
 from __future__ import annotations
 
 import math
-from typing import List, Optional
 
 from mpbench.reporting import plotting as plot
-from mpbench.reporting.channels.results import (CHANNELS, GROUP, IN_PROCESS, PLACEMENT_TEXT, RAW,
-                                                bytes_per_second, colour, label,
-                                                messages_per_second, one_way, placements,
-                                                present, seconds_per_message, series, size_of,
-                                                throughput_placement)
+from mpbench.reporting.channels.results import (
+    CHANNELS,
+    GROUP,
+    IN_PROCESS,
+    PLACEMENT_TEXT,
+    RAW,
+    bytes_per_second,
+    colour,
+    label,
+    messages_per_second,
+    one_way,
+    placements,
+    present,
+    seconds_per_message,
+    series,
+    size_of,
+    throughput_placement,
+)
 from mpbench.reporting.data import ResultSet
 from mpbench.units import format_seconds, format_size
 from mpbench.workloads.stats import percentile
@@ -22,13 +34,13 @@ FLOOR_STYLE = {  # reference lines: colour, line style
 }
 
 
-def throughput(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
     place = throughput_placement(rs)
     channels = present(rs, CHANNELS, placement=place)
     if not channels:
         return None
     fig, (ax_bytes, ax_msgs), legend_ax = plot.panels_over_legend(2, 13, 6.2)
-    sizes: List[int] = []
+    sizes: list[int] = []
     for transport in channels + list(RAW + IN_PROCESS):
         points = series(rs, transport, placement=place)
         if not points:
@@ -57,7 +69,7 @@ def throughput(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "and an in-process pickle dumps+loads.")
 
 
-def latency(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def latency(rs: ResultSet, outdir: str) -> plot.Figure | None:
     places = placements(rs)
     transports = [t for t in CHANNELS + RAW
                   if any(series(rs, t, "round_trip", placement=p) for p in places)]
@@ -65,7 +77,7 @@ def latency(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                                  for r in series(rs, t, "round_trip", placement=p).values()):
         return None
     fig, axes, legend_ax = plot.panels_over_legend(len(places), 6.5 * len(places), 6.2)
-    sizes: List[int] = []
+    sizes: list[int] = []
     lows, highs = [], []
     measured = sorted({size_of(r) for t in transports for p in places
                        for r in series(rs, t, "round_trip", placement=p).values()})
@@ -105,7 +117,7 @@ def latency(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      + PLACEMENT_TEXT + " Dashed: the raw floors.")
 
 
-def round_trip_placement(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def round_trip_placement(rs: ResultSet, outdir: str) -> plot.Figure | None:
     places = placements(rs)
     rows = []
     for transport in ("perf_sched_pipe", "os_pipe_minimal", "pipe_minimal") + RAW + CHANNELS:
@@ -151,13 +163,13 @@ def round_trip_placement(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "Python loops (os.pipe, Pipe()), the references of the harness checks.")
 
 
-def objects(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def objects(rs: ResultSet, outdir: str) -> plot.Figure | None:
     place = throughput_placement(rs)
     channels = present(rs, CHANNELS, payload="object", placement=place)
     if not channels:
         return None
     fig, ax = plot.new_figure(9, 5)
-    sizes: List[int] = []
+    sizes: list[int] = []
     for transport in channels:
         objects = series(rs, transport, payload="object", placement=place)
         plain = {s: r for s, r in series(rs, transport, placement=place).items() if s in objects}
@@ -185,7 +197,7 @@ def objects(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "and unpickling the list in one process, the serialisation floor.")
 
 
-def producers(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
     place = throughput_placement(rs)
     lines = []
     for transport in CHANNELS:

@@ -7,10 +7,15 @@ transport's throughput benchmarks; the fit keeps its worst relative error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
 
-from mpbench.reporting.channels.results import (CHANNELS, IN_PROCESS, RAW, seconds_per_message,
-                                                series, throughput_placement)
+from mpbench.reporting.channels.results import (
+    CHANNELS,
+    IN_PROCESS,
+    RAW,
+    seconds_per_message,
+    series,
+    throughput_placement,
+)
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.plotting import format_rate
 from mpbench.units import format_seconds
@@ -23,7 +28,7 @@ class Fit:
     fixed: float
     bandwidth: float
     worst: float  # largest relative error over the points fitted
-    sources: List[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
     def at(self, size: int) -> float:
         return self.fixed + size / self.bandwidth
@@ -32,7 +37,7 @@ class Fit:
         return f"{format_seconds(self.fixed)} per message plus {format_rate(self.bandwidth)}"
 
 
-def fit(points: Dict[int, Result], per_message: bool = True) -> Optional[Fit]:
+def fit(points: dict[int, Result], per_message: bool = True) -> Fit | None:
     """Weighted least squares (weights 1/t^2: relative error) of t = fixed + size/bandwidth.
 
     ``per_message``: fit seconds per message (throughput); else seconds per
@@ -61,7 +66,7 @@ def fit(points: Dict[int, Result], per_message: bool = True) -> Optional[Fit]:
     return Fit(fixed, 1.0 / slope, worst, [r.name for r in points.values()])
 
 
-def fits(rs: ResultSet) -> Dict[str, Fit]:
+def fits(rs: ResultSet) -> dict[str, Fit]:
     """The throughput fit of every transport (bytes payload, one producer)."""
     place = throughput_placement(rs)
     found = {}

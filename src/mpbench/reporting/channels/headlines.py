@@ -4,12 +4,22 @@ the kernel floor, the fitted cost per message, latency, the cost of pickling."""
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from mpbench.reporting.channels.fits import fits
-from mpbench.reporting.channels.results import (CHANNELS, GROUP, RAW, label, messages_ratio,
-                                                one_way, placements, seconds_per_message,
-                                                series, size_of, throughput_placement)
+from mpbench.reporting.channels.results import (
+    CHANNELS,
+    GROUP,
+    RAW,
+    label,
+    messages_ratio,
+    one_way,
+    placements,
+    seconds_per_message,
+    series,
+    size_of,
+    throughput_placement,
+)
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Headline
 from mpbench.units import format_seconds, format_size
@@ -19,11 +29,11 @@ REFERENCE_SIZE = 2**20  # "how far from the floor" is quoted here when measured
 TIE = 1.10  # a runner-up within 10 % is named beside the winner
 
 
-def _ranges(best: List[Tuple[int, str, Result, Optional[str]]]
-            ) -> List[Tuple[int, int, str, List[str], List[str]]]:
+def _ranges(best: list[tuple[int, str, Result, str | None]]
+            ) -> list[tuple[int, int, str, list[str], list[str]]]:
     """Merge consecutive sizes with the same winner:
     (first size, last size, winner, sources, runners-up within :data:`TIE`)."""
-    merged: List[Tuple[int, int, str, List[str], List[str]]] = []
+    merged: list[tuple[int, int, str, list[str], list[str]]] = []
     for size, winner, result, close in best:
         if merged and merged[-1][2] == winner:
             first, _, _, sources, ties = merged[-1]
@@ -39,9 +49,9 @@ def _span(first: int, last: int) -> str:
 
 
 def _fastest(rs: ResultSet, metric: str, place: str, transports: Sequence[str] = CHANNELS
-             ) -> List[Tuple[int, str, Result, Optional[str]]]:
+             ) -> list[tuple[int, str, Result, str | None]]:
     """Per size: (size, fastest transport, its result, a runner-up within TIE or None)."""
-    by_size: Dict[int, List[Tuple[float, str, Result]]] = {}
+    by_size: dict[int, list[tuple[float, str, Result]]] = {}
     for transport in transports:
         for size, result in series(rs, transport, metric, placement=place).items():
             by_size.setdefault(size, []).append((result.mean, transport, result))
@@ -63,13 +73,13 @@ def _ranges_text(ranges) -> str:
     return "; ".join(parts)
 
 
-def _crossovers(rs: ResultSet, a: str, b: str, place: str) -> List[Headline]:
+def _crossovers(rs: ResultSet, a: str, b: str, place: str) -> list[Headline]:
     """Where ``a`` and ``b`` change places, each clearly ahead (by more than TIE) on
     either side of the crossing."""
     pa, pb = series(rs, a, placement=place), series(rs, b, placement=place)
     sizes = [s for s in pa if s in pb]
-    lines = []
-    def clear_winner(size: int) -> Optional[bool]:  # True: a faster by more than TIE
+    lines: list[Headline] = []
+    def clear_winner(size: int) -> bool | None:  # True: a faster by more than TIE
         ratio = pb[size].mean / pa[size].mean
         return True if ratio > TIE else False if ratio < 1 / TIE else None
 
@@ -89,8 +99,8 @@ CROSSOVER_PAIRS = (("queue", "pipe"), ("queue", "pipe_simplex"), ("queue", "simp
                    ("pipe", "pipe_simplex"))
 
 
-def headlines(rs: ResultSet) -> List[Headline]:
-    lines: List[Headline] = []
+def headlines(rs: ResultSet) -> list[Headline]:
+    lines: list[Headline] = []
     place = throughput_placement(rs)
     best = _fastest(rs, "throughput", place)
     if best:
@@ -123,8 +133,8 @@ def headlines(rs: ResultSet) -> List[Headline]:
     return lines
 
 
-def _floor_headlines(rs: ResultSet, place: str) -> List[Headline]:
-    lines = []
+def _floor_headlines(rs: ResultSet, place: str) -> list[Headline]:
+    lines: list[Headline] = []
     sizes = sorted({s for t in CHANNELS for s in series(rs, t, placement=place)})
     if not sizes:
         return lines
@@ -149,8 +159,8 @@ def _floor_headlines(rs: ResultSet, place: str) -> List[Headline]:
     return lines
 
 
-def _latency_headlines(rs: ResultSet) -> List[Headline]:
-    lines = []
+def _latency_headlines(rs: ResultSet) -> list[Headline]:
+    lines: list[Headline] = []
     for place in placements(rs):
         parts, sources = [], []
         for transport in CHANNELS + RAW:
@@ -170,8 +180,8 @@ def _latency_headlines(rs: ResultSet) -> List[Headline]:
     return lines
 
 
-def _object_headlines(rs: ResultSet, place: str) -> List[Headline]:
-    lines = []
+def _object_headlines(rs: ResultSet, place: str) -> list[Headline]:
+    lines: list[Headline] = []
     for transport in ("queue", "pipe"):
         objects = series(rs, transport, payload="object", placement=place)
         plain = series(rs, transport, placement=place)

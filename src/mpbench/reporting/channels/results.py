@@ -7,7 +7,8 @@ come from the samples file (one-way stamps of the round-trip benchmarks).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
@@ -60,7 +61,7 @@ def messages_ratio(result: Result, floor: Result) -> float:
 
 
 def series(rs: ResultSet, transport: str, metric: str = "throughput", payload: str = "bytes",
-           producers: int = 1, placement: Optional[str] = None) -> Dict[int, Result]:
+           producers: int = 1, placement: str | None = None) -> dict[int, Result]:
     """``{size: result}`` of one transport, sorted by size."""
     found = {}
     for result in rs.where(group=GROUP, transport=transport, metric=metric, payload=payload,
@@ -81,16 +82,16 @@ def throughput_placement(rs: ResultSet) -> str:
     return sorted(found)[0] if found else "free"
 
 
-def placements(rs: ResultSet) -> List[str]:
+def placements(rs: ResultSet) -> list[str]:
     found = {r.get("placement") for r in rs.where(group=GROUP, metric="round_trip")}
     return [p for p in PLACEMENTS if p in found]
 
 
-def present(rs: ResultSet, transports: Sequence[str], **criteria: Any) -> List[str]:
+def present(rs: ResultSet, transports: Sequence[str], **criteria: Any) -> list[str]:
     return [t for t in transports if series(rs, t, **criteria)]
 
 
-def one_way(rs: ResultSet, result: Result) -> List[float]:
+def one_way(rs: ResultSet, result: Result) -> list[float]:
     """One-way latencies of a round-trip benchmark in seconds, sorted (empty without
     samples)."""
     kept = rs.bench_samples(result.name).get("series", {}).get("one_way_ns", [])

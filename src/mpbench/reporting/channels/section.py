@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from mpbench.reporting.channels import figures, tables
 from mpbench.reporting.channels.headlines import headlines
 from mpbench.reporting.channels.results import GROUP
@@ -21,7 +19,7 @@ TABLES = (tables.fit_table, tables.throughput_table, tables.latency_table,
           tables.harness_table, tables.memory_table)
 
 
-def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+def section(rs: ResultSet, outdir: str) -> Section | None:
     """The channels section of a single-file report, or None without channel results."""
     if not rs.where(group=GROUP):
         return None

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
+from collections.abc import Sequence
 
 from mpbench.reporting.channels.fits import fit, fits
-from mpbench.reporting.channels.results import (CHANNELS, IN_PROCESS, RAW, bytes_per_second,
-                                                label, messages_ratio, one_way, placements,
-                                                present, series, size_of, throughput_placement)
+from mpbench.reporting.channels.results import (
+    CHANNELS,
+    IN_PROCESS,
+    RAW,
+    bytes_per_second,
+    label,
+    messages_ratio,
+    one_way,
+    placements,
+    present,
+    series,
+    size_of,
+    throughput_placement,
+)
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.plotting import format_rate
 from mpbench.reporting.tables import Table
@@ -18,12 +29,12 @@ from mpbench.workloads.stats import percentile
 PERCENTILES = (50, 90, 99, 99.9)
 
 
-def fit_table(rs: ResultSet) -> Optional[Table]:
+def fit_table(rs: ResultSet) -> Table | None:
     found = fits(rs)
     if not found:
         return None
     places = placements(rs)
-    rows = []
+    rows: list[Sequence[str]] = []
     for transport, result in found.items():
         largest = rs.results[result.sources[-1]]
         row = [label(transport), format_seconds(result.fixed), format_rate(result.bandwidth),
@@ -43,13 +54,13 @@ def fit_table(rs: ResultSet) -> Optional[Table]:
                  "measured point. The round-trip columns fit the round trip the same way.")
 
 
-def throughput_table(rs: ResultSet) -> Optional[Table]:
+def throughput_table(rs: ResultSet) -> Table | None:
     place = throughput_placement(rs)
     transports = present(rs, CHANNELS + RAW + IN_PROCESS, placement=place)
     sizes = sorted({s for t in transports for s in series(rs, t, placement=place)})
     if not transports:
         return None
-    rows = []
+    rows: list[Sequence[str]] = []
     for transport in transports:
         points = series(rs, transport, placement=place)
         row = [label(transport)]
@@ -69,8 +80,8 @@ def throughput_table(rs: ResultSet) -> Optional[Table]:
                  ["transport"] + [format_size(s) for s in sizes], rows)
 
 
-def latency_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def latency_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for place in placements(rs):
         for transport in CHANNELS + RAW:
             for size, result in series(rs, transport, "round_trip", placement=place).items():
@@ -89,8 +100,8 @@ def latency_table(rs: ResultSet) -> Optional[Table]:
                  "n/1000 slowest (fewer than 10 below n = 10000).")
 
 
-def memory_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def memory_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     place = throughput_placement(rs)
     for transport in CHANNELS + RAW:
         points = series(rs, transport, placement=place)
@@ -114,8 +125,8 @@ def memory_table(rs: ResultSet) -> Optional[Table]:
                  "once per process, so the sum is an upper bound.")
 
 
-def harness_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def harness_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for place in placements(rs):
         minimal = series(rs, "os_pipe_minimal", "round_trip", placement=place)
         raw = series(rs, "os_pipe", "round_trip", placement=place)

@@ -3,18 +3,24 @@ start+join per start method side by side."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.process.results import (GROUP, METHOD_ORDER, methods, nprocs_series,
-                                               plain, ratio_text)
+from mpbench.reporting.process.results import (
+    GROUP,
+    METHOD_ORDER,
+    methods,
+    nprocs_series,
+    plain,
+    ratio_text,
+)
 from mpbench.reporting.process.section import TITLE
 from mpbench.reporting.tables import Section, Table
 from mpbench.units import format_seconds
 
 
-def start_join(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def start_join(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     all_methods = [m for m in METHOD_ORDER if any(plain(rs, "start_join", m) for rs in sets)]
     if not all_methods:
         return None
@@ -48,7 +54,7 @@ def start_join(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
                      "floor; the ratio to the floor is what multiprocessing adds.")
 
 
-def nprocs(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def nprocs(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     fig, ax = plot.new_figure(8, 4.8)
     drew = False
     for j, rs in enumerate(sets):
@@ -76,13 +82,13 @@ def nprocs(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
                      "Colour: start method; line style: results file.")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Optional[Section]:
+def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
     """Process figures overlaid across results files."""
     if not any(rs.where(group=GROUP) for rs in sets):
         return None
     figures = [f for f in (start_join(sets, outdir), nprocs(sets, outdir))
                if f]
-    rows = []
+    rows: list[Sequence[str]] = []
     for method in METHOD_ORDER:
         cells = []
         for rs in sets:

@@ -3,18 +3,23 @@ N processes, fork against the parent's memory, spawn's layers."""
 
 from __future__ import annotations
 
-from typing import Optional, Set
-
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.process.results import (METHOD_ORDER, PARTS, memory_series, methods,
-                                               nprocs_series, plain, ratio_text, spawn_breakdown)
+from mpbench.reporting.process.results import (
+    METHOD_ORDER,
+    PARTS,
+    memory_series,
+    methods,
+    nprocs_series,
+    plain,
+    ratio_text,
+    spawn_breakdown,
+)
 from mpbench.units import format_seconds
 
 
-def start_join(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
-    rows = [(m, plain(rs, "start_join", m)) for m in methods(rs)]
-    rows = [(m, r) for m, r in rows if r]
+def start_join(rs: ResultSet, outdir: str) -> plot.Figure | None:
+    rows = [(m, r) for m in methods(rs) if (r := plain(rs, "start_join", m))]
     if not rows:
         return None
     fig, ax = plot.new_figure(7.5, 4.6)
@@ -41,7 +46,7 @@ def start_join(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "forkserver, posix_spawn of python -I -S -c pass for spawn.")
 
 
-def split(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def split(rs: ResultSet, outdir: str) -> plot.Figure | None:
     found = {m: [plain(rs, part, m) for part in PARTS + ("start_join",)] for m in methods(rs)}
     found = {m: parts for m, parts in found.items() if any(parts)}
     if not found:
@@ -52,10 +57,11 @@ def split(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     for j, label in enumerate(labels):
         xs, ys, errs = [], [], []
         for i, parts in enumerate(found.values()):
-            if parts[j]:
+            part = parts[j]
+            if part:
                 xs.append(i + (j - 1.5) * width)
-                ys.append(parts[j].mean)
-                errs.append(parts[j].stdev)
+                ys.append(part.mean)
+                errs.append(part.stdev)
         ax.bar(xs, ys, width, yerr=errs, capsize=2, label=label, color=plot.colour(j + 4))
     ax.set_xticks(range(len(found)))
     ax.set_xticklabels(list(found))
@@ -69,21 +75,21 @@ def split(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "join(): the call once the child has exited.")
 
 
-def nprocs(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def nprocs(rs: ResultSet, outdir: str) -> plot.Figure | None:
     series = {m: nprocs_series(rs, m) for m in methods(rs)}
     series = {m: s for m, s in series.items() if len(s) > 1}
     if not series:
         return None
     fig, (ax, ax2) = plot.new_figure(11, 4.6, ncols=2)
-    drawn_floors: Set[str] = set()
+    drawn_floors: set[str] = set()
     for method, points in series.items():
         c = plot.colour(METHOD_ORDER.index(method))
         ns = list(points)
         ax.errorbar(ns, [p.mean for p in points.values()], [p.stdev for p in points.values()],
                     marker="o", color=c, label=method, capsize=3)
         ax2.plot(ns, [p.mean / n for n, p in points.items()], marker="o", color=c, label=method)
-        floors = [(n, rs.floor(p)) for n, p in points.items() if rs.floor(p)]
-        kind = floors[0][1].get("operation") if floors else None
+        floors = [(n, f) for n, p in points.items() if (f := rs.floor(p))]
+        kind = str(floors[0][1].get("operation")) if floors else ""
         if floors and kind not in drawn_floors:  # fork and forkserver share os.fork's
             drawn_floors.add(kind)
             ax.plot([n for n, _ in floors], [f.mean for _, f in floors], ls="--",
@@ -111,7 +117,7 @@ def nprocs(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "measure oversubscription.")
 
 
-def memory(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def memory(rs: ResultSet, outdir: str) -> plot.Figure | None:
     process = memory_series(rs, method="fork")
     floor = memory_series(rs, operation="os.fork")
     if len(process) < 2:
@@ -135,7 +141,7 @@ def memory(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "with the parent's resident set. spawn and forkserver do not depend on it.")
 
 
-def spawn(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def spawn(rs: ResultSet, outdir: str) -> plot.Figure | None:
     parts = spawn_breakdown(rs)
     if not parts:
         return None

@@ -3,17 +3,14 @@ layer, fork against the parent's memory, a cold forkserver, oversubscription."""
 
 from __future__ import annotations
 
-from typing import List
-
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.process.results import (GROUP, memory_series, methods, plain,
-                                               spawn_breakdown)
+from mpbench.reporting.process.results import GROUP, memory_series, methods, plain, spawn_breakdown
 from mpbench.reporting.tables import Headline
 from mpbench.units import format_seconds, format_size
 
 
-def headlines(rs: ResultSet) -> List[Headline]:
-    lines: List[Headline] = []
+def headlines(rs: ResultSet) -> list[Headline]:
+    lines: list[Headline] = []
     ranked = sorted((r.mean, m, r) for m in methods(rs) if (r := plain(rs, "start_join", m)))
     if ranked:
         best_mean, best, best_r = ranked[0]

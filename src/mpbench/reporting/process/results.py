@@ -3,7 +3,7 @@ parent's memory, and spawn's layers."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.workloads.process import SPLIT_PARTS
@@ -19,13 +19,13 @@ def is_plain(result: Result) -> bool:
             and not result.get("is_reference"))
 
 
-def plain(rs: ResultSet, metric: str, method: str, nprocs: int = 1) -> Optional[Result]:
+def plain(rs: ResultSet, metric: str, method: str, nprocs: int = 1) -> Result | None:
     """The benchmark of ``metric`` for ``method`` with a small parent and a warm server."""
     return next((r for r in rs.where(group=GROUP, metric=metric, method=method, nprocs=nprocs)
                  if is_plain(r)), None)
 
 
-def methods(rs: ResultSet) -> List[str]:
+def methods(rs: ResultSet) -> list[str]:
     present = {r.get("method") for r in rs.where(group=GROUP) if r.get("method")}
     return [m for m in METHOD_ORDER if m in present]
 
@@ -35,14 +35,14 @@ def ratio_text(rs: ResultSet, result: Result) -> str:
     return f"{ratio:.2f}x" if ratio else "-"
 
 
-def nprocs_series(rs: ResultSet, method: str) -> Dict[int, Result]:
+def nprocs_series(rs: ResultSet, method: str) -> dict[int, Result]:
     """N -> start+join of N processes (plain), sorted by N."""
     found = {int(r.get("nprocs")): r
              for r in rs.where(group=GROUP, metric="start_join", method=method) if is_plain(r)}
     return dict(sorted(found.items()))
 
 
-def memory_series(rs: ResultSet, **criteria: Any) -> Dict[int, Result]:
+def memory_series(rs: ResultSet, **criteria: Any) -> dict[int, Result]:
     """Parent memory touched (bytes) -> start+join of one process, sorted."""
     found = {int(r.get("parent_touched", 0)): r
              for r in rs.where(group=GROUP, metric="start_join", nprocs=1, **criteria)
@@ -50,7 +50,7 @@ def memory_series(rs: ResultSet, **criteria: Any) -> Dict[int, Result]:
     return dict(sorted(found.items()))
 
 
-def spawn_breakdown(rs: ResultSet) -> Optional[List[Tuple[str, float, str]]]:
+def spawn_breakdown(rs: ResultSet) -> list[tuple[str, float, str]] | None:
     """Spawn's start+join as a sum: (label, seconds, benchmark) per layer."""
     layers = {r.get("startup_mode"): r for r in rs.where(group=GROUP, operation="posix_spawn",
                                                           nprocs=1)}

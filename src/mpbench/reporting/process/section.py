@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.process import figures, tables
 from mpbench.reporting.process.headlines import headlines
@@ -17,7 +15,7 @@ FIGURES = (figures.start_join, figures.split, figures.nprocs, figures.memory, fi
 TABLES = (tables.methods_table,)
 
 
-def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+def section(rs: ResultSet, outdir: str) -> Section | None:
     """The process section of a single-file report, or None without process results."""
     if not rs.where(group=GROUP):
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Sequence
 
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.process.results import GROUP, PARTS, methods, plain, ratio_text
@@ -10,8 +10,8 @@ from mpbench.reporting.tables import Table
 from mpbench.units import format_seconds
 
 
-def methods_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def methods_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for method in methods(rs):
         whole = plain(rs, "start_join", method)
         if whole is None:

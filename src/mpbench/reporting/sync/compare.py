@@ -3,38 +3,50 @@ benchmarks behind the headlines side by side."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.sync.figures import n_axis
 from mpbench.reporting.sync.headlines import headlines
-from mpbench.reporting.sync.results import (GROUP, LABELS, THREADS, headline_primitive, pingpong,
-                                            point_label, rate, series, wakeups, work_points,
-                                            worker_cpus)
+from mpbench.reporting.sync.results import (
+    GROUP,
+    LABELS,
+    THREADS,
+    headline_primitive,
+    pingpong,
+    point_label,
+    rate,
+    series,
+    wakeups,
+    work_points,
+    worker_cpus,
+)
 from mpbench.reporting.sync.section import TITLE
 from mpbench.reporting.tables import Section, Table
 from mpbench.units import format_seconds
 
 
-def throughput(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def throughput(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     points = []
     for rs in sets:
         for point in work_points(rs):
             if point not in points:
                 points.append(point)
-    points = [p for p in points if any(headline_primitive(rs) and
-                                       series(rs, headline_primitive(rs), p) for rs in sets)]
+    points = [p for p in points if any((prim := headline_primitive(rs)) and series(rs, prim, p)
+                                       for rs in sets)]
     if not points:
         return None
     fig, axes = plot.panels(len(points))
     for ax, point in zip(axes, points):
-        ns: List[int] = []
-        values: List[float] = []
+        ns: list[int] = []
+        values: list[float] = []
         for j, rs in enumerate(sets):
             primitive = headline_primitive(rs)
             for prim, ls in ((primitive, "-"), (THREADS, "--")):
-                found = series(rs, prim, point) if prim else {}
+                if not prim:
+                    continue
+                found = series(rs, prim, point)
                 if not found:
                     continue
                 xs, ys = list(found), [rate(r) for r in found.values()]
@@ -58,11 +70,11 @@ def throughput(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
                      "threading.Lock floor.")
 
 
-def wakeup(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
+def wakeup(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
     if not any(wakeups(rs, "event", "set") or wakeups(rs, "condition", "all") for rs in sets):
         return None
     fig, ax = plot.new_figure(10.5, 4.8)
-    ns: List[int] = []
+    ns: list[int] = []
     for j, rs in enumerate(sets):
         for (primitive, notify), ls in ((("event", "set"), "-"), (("condition", "all"), "--")):
             found = wakeups(rs, primitive, notify)
@@ -86,19 +98,19 @@ def wakeup(sets: Sequence[ResultSet], outdir: str) -> Optional[plot.Figure]:
                      "Colour: results file; solid: Event.set(), dashed: Condition.notify_all().")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Optional[Section]:
+def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
     """Sync figures overlaid across results files, and the headline numbers side by side."""
     if not any(rs.where(group=GROUP) for rs in sets):
         return None
     figures = [f for f in (throughput(sets, outdir),
                            wakeup(sets, outdir)) if f]
-    names: List[str] = []
+    names: list[str] = []
     for rs in sets:
         for headline in headlines(rs):
             for name in headline.sources:
                 if name not in names and all(name in other.results for other in sets):
                     names.append(name)
-    rows = []
+    rows: list[Sequence[str]] = []
     for name in names:
         cells = [name]
         ref = sets[0].results[name].mean

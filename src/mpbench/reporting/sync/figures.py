@@ -4,21 +4,40 @@ N, hand-off latencies beside the ping-pong floors, Semaphore(k), and wake-up lat
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.sync.results import (LABELS, PLACEMENT_STYLE, PLACEMENT_TEXT, THREADS,
-                                            colour_of, contended, info_max, info_median,
-                                            pingpongs, point_label, pooled, primitives, rate,
-                                            series, slot_counts, uncontended, wakeup_placements,
-                                            wakeups, work_point, work_points, worker_cpus)
+from mpbench.reporting.sync.results import (
+    LABELS,
+    PLACEMENT_STYLE,
+    PLACEMENT_TEXT,
+    THREADS,
+    colour_of,
+    contended,
+    info_max,
+    info_median,
+    pingpongs,
+    point_label,
+    pooled,
+    primitives,
+    rate,
+    series,
+    slot_counts,
+    uncontended,
+    wakeup_placements,
+    wakeups,
+    work_point,
+    work_points,
+    worker_cpus,
+)
 from mpbench.units import format_seconds
 
 SLOT_MARKERS = ("o", "s", "^", "D", "v")
 
 
-def n_axis(ax: Any, ns: Sequence[int], cpus: Optional[int], label: str) -> None:
+def n_axis(ax: Any, ns: Sequence[int], cpus: int | None, label: str) -> None:
     """Log2 axis of process counts, the oversubscribed part shaded (labelled in the legend)."""
     plot.count_axis(ax, ns, label)
     if cpus and ns and min(ns) <= cpus < max(ns):
@@ -28,7 +47,7 @@ def n_axis(ax: Any, ns: Sequence[int], cpus: Optional[int], label: str) -> None:
 
 
 
-def throughput(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
     points = work_points(rs)
     prims = primitives(rs)
     if not points or not prims:
@@ -36,8 +55,8 @@ def throughput(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     cpus = worker_cpus(rs)
     fig, axes = plot.panels(len(points))
     for ax, point in zip(axes, points):
-        ns: List[int] = []
-        values: List[float] = []
+        ns: list[int] = []
+        values: list[float] = []
         for primitive in prims + [THREADS]:
             points_n = series(rs, primitive, point)
             if not points_n:
@@ -74,7 +93,7 @@ def throughput(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "parallel). Shaded: more contenders than usable CPUs, oversubscription.")
 
 
-def wait(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def wait(rs: ResultSet, outdir: str) -> plot.Figure | None:
     points = [p for p in work_points(rs)
               if any(info_median(rs, r, "wait_p99") for r in contended(rs) if work_point(r) == p)]
     prims = primitives(rs)
@@ -84,7 +103,7 @@ def wait(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     fig, axes = plot.panels(len(points))
     base = uncontended(rs, "lock")
     for ax, point in zip(axes, points):
-        ns: List[int] = []
+        ns: list[int] = []
         for primitive in prims + [THREADS]:
             found = [(n, r) for n, r in series(rs, primitive, point).items()
                      if info_median(rs, r, "wait_p99") is not None]
@@ -121,7 +140,7 @@ def wait(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "same run.")
 
 
-def fairness(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def fairness(rs: ResultSet, outdir: str) -> plot.Figure | None:
     points = work_points(rs)
     prims = primitives(rs)
     if not points or not prims:
@@ -130,7 +149,7 @@ def fairness(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     fig, axes = plot.panels(len(points), 4.0)
     drew = False
     for ax, point in zip(axes, points):
-        ns: List[int] = []
+        ns: list[int] = []
         for primitive in prims + [THREADS]:
             found = [(n, r) for n, r in series(rs, primitive, point).items()
                      if n > 1 and info_median(rs, r, "jain") is not None]
@@ -161,7 +180,7 @@ def fairness(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "1/N when one got them all. The table gives the max/min share.")
 
 
-def handoff(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def handoff(rs: ResultSet, outdir: str) -> plot.Figure | None:
     points = work_points(rs)
     prims = primitives(rs)
     panels = []
@@ -209,7 +228,7 @@ def handoff(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "asleep needs a wake-up, which the ping-pong floors price.")
 
 
-def slots(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def slots(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ks = slot_counts(rs)
     points = [p for p in work_points(rs) if any(series(rs, "semaphore", p, k) for k in ks)]
     if not ks or not points:
@@ -217,8 +236,8 @@ def slots(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
     cpus = worker_cpus(rs)
     fig, axes = plot.panels(len(points), 4.2)
     for ax, point in zip(axes, points):
-        ns: List[int] = []
-        values: List[float] = []
+        ns: list[int] = []
+        values: list[float] = []
         for i, k in enumerate([1] + ks):
             found = series(rs, "semaphore", point, k)
             if not found:
@@ -244,7 +263,7 @@ def slots(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
                      "call). Semaphore(1) is the mutual-exclusion case of the first figure.")
 
 
-def wakeup(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
+def wakeup(rs: ResultSet, outdir: str) -> plot.Figure | None:
     variants = [("event", "set"), ("condition", "all"), ("condition", "one")]
     places = wakeup_placements(rs)
     found = [(p, n, wakeups(rs, p, n, place)) for p, n in variants for place in places]
@@ -253,7 +272,7 @@ def wakeup(rs: ResultSet, outdir: str) -> Optional[plot.Figure]:
         return None
     fig, axes = plot.panels(len(places), 4.8)
     for ax, place in zip(axes, places):
-        ns: List[int] = []
+        ns: list[int] = []
         for i, (primitive, notify) in enumerate(variants):
             points = wakeups(rs, primitive, notify, place)
             if not points:

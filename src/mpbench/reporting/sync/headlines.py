@@ -3,20 +3,30 @@ processes against threads, fairness, one hand-off, wake-ups, oversubscription.""
 
 from __future__ import annotations
 
-from typing import List
-
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.sync.results import (GROUP, LABELS, PLACEMENT_TEXT, THREADS,
-                                            headline_primitive, info_median, pingpongs,
-                                            point_label, rate_text, series, uncontended,
-                                            wakeup_placements, wakeups, work_points,
-                                            worker_cpus)
+from mpbench.reporting.sync.results import (
+    GROUP,
+    LABELS,
+    PLACEMENT_TEXT,
+    THREADS,
+    headline_primitive,
+    info_median,
+    pingpongs,
+    point_label,
+    rate_text,
+    series,
+    uncontended,
+    wakeup_placements,
+    wakeups,
+    work_points,
+    worker_cpus,
+)
 from mpbench.reporting.tables import Headline
 from mpbench.units import format_seconds
 
 
-def headlines(rs: ResultSet) -> List[Headline]:
-    lines: List[Headline] = []
+def headlines(rs: ResultSet) -> list[Headline]:
+    lines: list[Headline] = []
     base, tbase = uncontended(rs, "lock"), uncontended(rs, THREADS)
     if base:
         text = (f"Uncontended, a multiprocessing Lock acquire()+release() takes "
@@ -26,7 +36,7 @@ def headlines(rs: ResultSet) -> List[Headline]:
             text += f" (threading.Lock: {format_seconds(tbase.mean)})"
             sources.append(tbase.name)
         lines.append(Headline(text + ".", sources))
-    primitive = headline_primitive(rs)
+    primitive = headline_primitive(rs) or ""  # "": no primitive, no lines below
     cpus = worker_cpus(rs)
     for point in (work_points(rs) if primitive else []):
         points = series(rs, primitive, point)

@@ -7,7 +7,7 @@ Distributions and shares come from the samples file; a report never re-runs a be
 from __future__ import annotations
 
 import statistics
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from mpbench import harness
 from mpbench.benchmarks.sync import DEFAULT_CRITICAL_US, DEFAULT_THINK_US
@@ -24,10 +24,10 @@ LABELS = {"lock": "Lock", "rlock": "RLock", "semaphore": "Semaphore(1)",
           "event": "Event.set()", "condition": "Condition"}
 DEFAULT_POINT = (DEFAULT_CRITICAL_US, DEFAULT_THINK_US)
 
-WorkPoint = Tuple[float, float]
+WorkPoint = tuple[float, float]
 
 
-def contended(rs: ResultSet, **criteria: Any) -> List[Result]:
+def contended(rs: ResultSet, **criteria: Any) -> list[Result]:
     """Contention benchmarks (the threads floor included) matching ``criteria``."""
     return rs.where(group=GROUP, operation="contended", **criteria)
 
@@ -36,7 +36,7 @@ def work_point(result: Result) -> WorkPoint:
     return (float(result.get("critical_us", 0.0)), float(result.get("think_us", 0.0)))
 
 
-def work_points(rs: ResultSet) -> List[WorkPoint]:
+def work_points(rs: ResultSet) -> list[WorkPoint]:
     """Work points present, the default (1 us inside, 10 us between) first."""
     found = {work_point(r) for r in contended(rs)}
     return sorted(found, key=lambda p: (p != DEFAULT_POINT, p))
@@ -49,52 +49,54 @@ def point_label(point: WorkPoint) -> str:
     return f"{critical:g} us inside, {think:g} us between"
 
 
-def series(rs: ResultSet, primitive: str, point: WorkPoint, slots: int = 1) -> Dict[int, Result]:
+def series(rs: ResultSet, primitive: str, point: WorkPoint, slots: int = 1) -> dict[int, Result]:
     """N -> result for one primitive (k slots) at one work point."""
     found = {int(r.get("nprocs")): r for r in contended(rs, primitive=primitive, slots=slots)
              if work_point(r) == point}
     return dict(sorted(found.items()))
 
 
-def primitives(rs: ResultSet) -> List[str]:
+def primitives(rs: ResultSet) -> list[str]:
     present = {r.get("primitive") for r in contended(rs, slots=1)}
     return [p for p in PRIMITIVE_ORDER if p in present]
 
 
-def slot_counts(rs: ResultSet) -> List[int]:
+def slot_counts(rs: ResultSet) -> list[int]:
     return sorted({int(r.get("slots")) for r in contended(rs, primitive="semaphore")
                    if int(r.get("slots", 1)) > 1})
 
 
-def uncontended(rs: ResultSet, primitive: str) -> Optional[Result]:
+def uncontended(rs: ResultSet, primitive: str) -> Result | None:
     return rs.one(group=GROUP, operation="uncontended", primitive=primitive)
 
 
 
 
-PLACEMENT_TEXT = {"same-cpu": "both on one CPU", "cross-cpu": "on two different CPUs",
-                  "free": "placed by the scheduler", None: "placed by the scheduler"}
-PLACEMENT_STYLE = {"same-cpu": ":", "cross-cpu": "-.", "free": "--", None: "--"}
+PLACEMENT_TEXT: dict[str | None, str] = {  # None: wake-ups written before placements
+    "same-cpu": "both on one CPU", "cross-cpu": "on two different CPUs",
+    "free": "placed by the scheduler", None: "placed by the scheduler"}
+PLACEMENT_STYLE: dict[str | None, str] = {
+    "same-cpu": ":", "cross-cpu": "-.", "free": "--", None: "--"}
 
 
-def pingpong(rs: ResultSet, placement: str = "free") -> Optional[Result]:
+def pingpong(rs: ResultSet, placement: str = "free") -> Result | None:
     return rs.one(group=GROUP, operation="pingpong", placement=placement)
 
 
-def pingpongs(rs: ResultSet) -> List[Tuple[str, Result]]:
+def pingpongs(rs: ResultSet) -> list[tuple[str, Result]]:
     """The semaphore ping-pong floors present, by placement."""
     found = [(p, pingpong(rs, p)) for p in PLACEMENTS]
     return [(p, r) for p, r in found if r is not None]
 
 
-def wakeup_placements(rs: ResultSet) -> List[Optional[str]]:
+def wakeup_placements(rs: ResultSet) -> list[str | None]:
     """Placements of the wake-up benchmarks (``None``: files from before they had one)."""
     found = {r.get("placement") for r in rs.where(group=GROUP, operation="wakeup")}
     return [p for p in PLACEMENTS + (None,) if p in found]
 
 
 def wakeups(rs: ResultSet, primitive: str, notify: str,
-            placement: Optional[str] = "first") -> Dict[int, Result]:
+            placement: str | None = "first") -> dict[int, Result]:
     """W -> wake-up result in one placement (by default the first present)."""
     if placement == "first":
         placement = (wakeup_placements(rs) or [None])[0]
@@ -104,23 +106,23 @@ def wakeups(rs: ResultSet, primitive: str, notify: str,
     return dict(sorted(found.items()))
 
 
-def infos(rs: ResultSet, result: Result) -> List[Dict[str, Any]]:
+def infos(rs: ResultSet, result: Result) -> list[dict[str, Any]]:
     """The per-call entries the samples file kept for ``result``."""
     return list(rs.bench_samples(result.name).get("info", []))
 
 
-def info_median(rs: ResultSet, result: Result, key: str) -> Optional[float]:
+def info_median(rs: ResultSet, result: Result, key: str) -> float | None:
     """Median over timed calls of one call statistic (``None`` when never recorded)."""
     values = [entry[key] for entry in infos(rs, result) if entry.get(key) is not None]
     return statistics.median(values) if values else None
 
 
-def info_max(rs: ResultSet, result: Result, key: str) -> Optional[float]:
+def info_max(rs: ResultSet, result: Result, key: str) -> float | None:
     values = [entry[key] for entry in infos(rs, result) if entry.get(key) is not None]
     return max(values) if values else None
 
 
-def pooled(rs: ResultSet, result: Result, name: str) -> List[float]:
+def pooled(rs: ResultSet, result: Result, name: str) -> list[float]:
     """A series pooled over every call and worker, sorted."""
     return sorted(rs.bench_samples(result.name).get("series", {}).get(name, []))
 
@@ -135,7 +137,7 @@ def rate_text(result: Result, unit: str = "acquisitions") -> str:
     return plot.format_rate(rate(result), unit)
 
 
-def worker_cpus(rs: ResultSet) -> Optional[int]:
+def worker_cpus(rs: ResultSet) -> int | None:
     """CPUs the pyperf workers could use (the machine's usable CPUs when not recorded)."""
     recorded = [int(r.get("worker_cpus")) for r in contended(rs) if r.get("worker_cpus")]
     if recorded:
@@ -152,7 +154,7 @@ def colour_of(primitive: str) -> str:
 
 
 
-def busy_measured(rs: ResultSet, result: Result, part: str) -> Optional[float]:
+def busy_measured(rs: ResultSet, result: Result, part: str) -> float | None:
     """Busy work measured (us) in the instrumented passes: median over the calls in the
     samples file, else the set-up's measurement in the metadata (None: not recorded)."""
     found = info_median(rs, result, f"{part}_us_measured")
@@ -174,7 +176,7 @@ def busy_text(rs: ResultSet, result: Result) -> str:
 
 
 
-def headline_primitive(rs: ResultSet) -> Optional[str]:
+def headline_primitive(rs: ResultSet) -> str | None:
     """The primitive the headlines speak of: Lock when present."""
     prims = primitives(rs)
     return "lock" if "lock" in prims else (prims[0] if prims else None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.sync import figures, tables
 from mpbench.reporting.sync.headlines import headlines
@@ -23,7 +21,7 @@ FIGURES = (figures.throughput, figures.wait, figures.fairness, figures.handoff, 
 TABLES = (tables.contention_table, tables.wakeup_table, tables.floor_table)
 
 
-def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+def section(rs: ResultSet, outdir: str) -> Section | None:
     """The sync section of a single-file report, or None without sync results."""
     if not rs.where(group=GROUP):
         return None

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Sequence
 
 from mpbench import harness
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.sync.results import (LABELS, PLACEMENT_TEXT, PRIMITIVE_ORDER, THREADS,
-                                            busy_text, info_max, info_median, pingpongs,
-                                            point_label, primitives, rate_text, series,
-                                            slot_counts, uncontended, wakeup_placements, wakeups,
-                                            work_points)
+from mpbench.reporting.sync.results import (
+    LABELS,
+    PLACEMENT_TEXT,
+    PRIMITIVE_ORDER,
+    THREADS,
+    busy_text,
+    info_max,
+    info_median,
+    pingpongs,
+    point_label,
+    primitives,
+    rate_text,
+    series,
+    slot_counts,
+    uncontended,
+    wakeup_placements,
+    wakeups,
+    work_points,
+)
 from mpbench.reporting.tables import Table
 from mpbench.units import format_seconds
 
 
-def _fmt(seconds: Optional[float]) -> str:
+def _fmt(seconds: float | None) -> str:
     return format_seconds(seconds) if seconds is not None else "-"
 
 
-def contention_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def contention_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for point in work_points(rs):
         for primitive in primitives(rs) + [THREADS]:
             for k in [1] + (slot_counts(rs) if primitive == "semaphore" else []):
@@ -61,8 +75,8 @@ def contention_table(rs: ResultSet) -> Optional[Table]:
 
 
 
-def wakeup_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def wakeup_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for place in wakeup_placements(rs):
         for primitive, notify in (("event", "set"), ("condition", "all"), ("condition", "one")):
             for n, r in wakeups(rs, primitive, notify, place).items():
@@ -82,8 +96,8 @@ def wakeup_table(rs: ResultSet) -> Optional[Table]:
                  "per round, the latest of the W waiters.")
 
 
-def floor_table(rs: ResultSet) -> Optional[Table]:
-    rows = []
+def floor_table(rs: ResultSet) -> Table | None:
+    rows: list[Sequence[str]] = []
     for primitive in PRIMITIVE_ORDER + (THREADS,):
         r = uncontended(rs, primitive)
         if r:
