@@ -14,7 +14,8 @@ import pyperf
 import pytest
 
 from conftest import FIXTURE_RESULTS, ROOT, FixtureFile, run_mpbench
-from mpbench.reporting import data, sync_section
+from mpbench.reporting import data
+from mpbench.reporting.sync import compare, results, section
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"
@@ -72,7 +73,7 @@ def test_what_each_extra_process_costs(fixture, summary, point):
     (n0, first), (n1, last) = list(series.items())[0], list(series.items())[-1]
     per_extra = (fixture.mean(last) - fixture.mean(first)) / (n1 - n0)
     verb = "adds" if per_extra >= 0 else "takes"
-    label = sync_section.point_label(point)
+    label = results.point_label(point)
     assert (f"Lock, {label}: {format_seconds(fixture.mean(first))} per acquisition with "
             f"N={n0}") in summary
     assert f"{format_seconds(fixture.mean(last))} with N={n1}" in summary
@@ -89,7 +90,7 @@ def test_processes_against_threads_and_fairness(fixture, summary, point):
     floor = fixture.md[two]["mpbench_floor"]
     assert fixture.md[floor]["mpbench_primitive"] == "threading_lock"
     ratio = fixture.mean(two) / fixture.mean(floor)
-    label = sync_section.point_label(point)
+    label = results.point_label(point)
     assert (f"Crossing processes, {label}, N=2: Lock takes {format_seconds(fixture.mean(two))} "
             f"per acquisition, {ratio:.2f}x the same loop in 2 threads") in summary
     last = list(series.values())[-1]
@@ -137,8 +138,8 @@ def test_no_section_without_sync_results(tmp_path):
         str(process_only))
     rs = data.load(str(process_only))
     assert "sync" not in rs.groups()
-    assert sync_section.section(rs, "/nonexistent") is None
-    assert sync_section.compare_section([rs, rs], "/nonexistent") is None
+    assert section.section(rs, "/nonexistent") is None
+    assert compare.compare_section([rs, rs], "/nonexistent") is None
 
 
 @pytest.mark.slow

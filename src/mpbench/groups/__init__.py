@@ -60,10 +60,13 @@ class Group:
     scenarios: Sequence[Scenario] = ()
     docs: str = ""
 
-    def part(self, which: str) -> ModuleType | None:
-        """The module named by field ``which`` (``catalogue``, ``report``, ``compare``)."""
+    def part(self, which: str) -> ModuleType:
+        """The module named by field ``which`` (``catalogue``, ``report``, ``compare``);
+        callers check the field first: a group without that part raises LookupError."""
         path = getattr(self, which)
-        return importlib.import_module(path) if path else None
+        if not path:
+            raise LookupError(f"group {self.name} has no {which} module")
+        return importlib.import_module(path)
 
 
 def all_groups() -> list[Group]:

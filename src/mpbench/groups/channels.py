@@ -8,8 +8,8 @@ GROUP = Group(
     name="channels",
     title="Queue, Pipe and friends against message size",
     catalogue="mpbench.benchmarks.channels",
-    report="mpbench.reporting.channels_section",
-    compare="mpbench.reporting.channels_section",
+    report="mpbench.reporting.channels.section",
+    compare="mpbench.reporting.channels.compare",
     scenarios=(
         Scenario("queue", "Queue, 2 producers -> 2 consumers: put/get linked, the feeder "
                           "threads, messages in flight", "messages"),

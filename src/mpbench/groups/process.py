@@ -8,8 +8,8 @@ GROUP = Group(
     name="process",
     title="Starting and joining processes",
     catalogue="mpbench.benchmarks.process",
-    report="mpbench.reporting.process_section",
-    compare="mpbench.reporting.process_section",
+    report="mpbench.reporting.process.section",
+    compare="mpbench.reporting.process.compare",
     scenarios=(
         Scenario("process", "Process start/join, one child a round: where each start method's "
                             "time goes (spawn: interpreter, imports, unpickling, target)",

@@ -8,8 +8,8 @@ GROUP = Group(
     name="sync",
     title="Locks, semaphores, events and conditions under contention",
     catalogue="mpbench.benchmarks.sync",
-    report="mpbench.reporting.sync_section",
-    compare="mpbench.reporting.sync_section",
+    report="mpbench.reporting.sync.section",
+    compare="mpbench.reporting.sync.compare",
     scenarios=(
         Scenario("lock", "4 processes contending for one Lock: hand-offs from each release "
                          "to the next acquire, who holds the lock", "acquisitions"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Callable, Optional
 
 from mpbench.reporting import data, output, page
 from mpbench.reporting.tables import Section, Table
@@ -26,12 +27,12 @@ METHOD_NOTES = (
 )
 
 
-def section_builders() -> List[SectionBuilder]:
+def section_builders() -> list[SectionBuilder]:
     """Single-file sections, in page order (groups without results are skipped)."""
     from mpbench.groups import all_groups
     from mpbench.reporting import drift_section, harness_section
 
-    builders: List[SectionBuilder] = [group.part("report").section for group in all_groups()
+    builders: list[SectionBuilder] = [group.part("report").section for group in all_groups()
                                       if group.report]
     return builders + [harness_section.section, drift_section.section]
 
@@ -45,7 +46,7 @@ def machine_value(key: str, value: object) -> str:
 def machine_table(sets: Sequence[data.ResultSet], only_differences: bool = False) -> Table:
     """Machine and run metadata, one column per results file."""
     keys = [k for k in data.MACHINE_KEYS if any(k in rs.machine for rs in sets)]
-    rows = []
+    rows: list[Sequence[str]] = []
     for key in keys:
         values = [machine_value(key, rs.machine.get(key, "-")) for rs in sets]
         if only_differences and len(set(values)) == 1:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 import os
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Callable, Optional
 
 from mpbench.errors import UsageError
 from mpbench.reporting import data, fleet, output, page
@@ -31,7 +32,7 @@ COMPARE_NOTES = METHOD_NOTES + (
     "'pyperf compare_to'.",)
 
 
-def common_names(sets: Sequence[data.ResultSet]) -> List[str]:
+def common_names(sets: Sequence[data.ResultSet]) -> list[str]:
     """Benchmarks present in every file, in the reference file's order."""
     return [name for name in sets[0].results if all(name in rs.results for rs in sets[1:])]
 
@@ -42,7 +43,7 @@ def side_label(sets: Sequence[data.ResultSet]) -> str:
     return f"{sets[0].label} +{len(sets) - 1}"
 
 
-def make_sides(sets: Sequence[data.ResultSet], vs_count: int) -> List[Side]:
+def make_sides(sets: Sequence[data.ResultSet], vs_count: int) -> list[Side]:
     """Reference first: the first file, or every file before the ``--vs`` files."""
     if vs_count:
         ref, cand = sets[:len(sets) - vs_count], sets[len(sets) - vs_count:]
@@ -50,7 +51,7 @@ def make_sides(sets: Sequence[data.ResultSet], vs_count: int) -> List[Side]:
     return [Side(rs.label, [rs]) for rs in sets]
 
 
-def compare_builders() -> List[CompareBuilder]:
+def compare_builders() -> list[CompareBuilder]:
     """Per-group overlay sections, in page order."""
     from mpbench.groups import all_groups
 
@@ -59,7 +60,7 @@ def compare_builders() -> List[CompareBuilder]:
 
 def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] = (),
                      min_effect: float = DEFAULT_MIN_EFFECT,
-                     fail_on_slower: Optional[float] = None) -> int:
+                     fail_on_slower: float | None = None) -> int:
     """Write a comparison report into ``outdir``; the exit status (1: the
     ``fail_on_slower`` gate tripped)."""
     started = time.monotonic()
@@ -73,7 +74,7 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
     sides = make_sides(sets, len(vs_paths))
     ref, cands = sides[0], sides[1:]
     found = [compare_sides(ref, cand, names, min_effect) for cand in cands]
-    left_out: Dict[str, List[str]] = {
+    left_out: dict[str, list[str]] = {
         os.path.basename(rs.path): sorted(set(rs.results) - set(names))
         for rs in sets if set(rs.results) - set(names)}
     note = vs.drift_note(sides, names)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable
 
 import pyperf
 
@@ -28,8 +29,8 @@ class Result:
     """One benchmark of a results file."""
 
     name: str
-    md: Dict[str, Any]
-    values: List[float]
+    md: dict[str, Any]
+    values: list[float]
     bench: pyperf.Benchmark
 
     @property
@@ -57,7 +58,7 @@ class Result:
         return bool(self.md.get("mpbench_is_floor"))
 
     @property
-    def floor_name(self) -> Optional[str]:
+    def floor_name(self) -> str | None:
         floor = self.md.get("mpbench_floor")
         return None if floor is None else str(floor)
 
@@ -71,45 +72,45 @@ class ResultSet:
     """A results file, its benchmarks by name, and its samples document if any."""
 
     path: str
-    results: Dict[str, Result]
-    samples: Dict[str, Any] = field(default_factory=dict)
+    results: dict[str, Result]
+    samples: dict[str, Any] = field(default_factory=dict)
     label: str = ""
 
     @property
-    def machine(self) -> Dict[str, Any]:
+    def machine(self) -> dict[str, Any]:
         """What describes the machine and run (same on every benchmark)."""
         first = next(iter(self.results.values()))
         return {key: first.md[key] for key in MACHINE_KEYS if key in first.md}
 
-    def find(self, predicate: Callable[[Result], bool]) -> List[Result]:
+    def find(self, predicate: Callable[[Result], bool]) -> list[Result]:
         return [result for result in self.results.values() if predicate(result)]
 
-    def where(self, **criteria: Any) -> List[Result]:
+    def where(self, **criteria: Any) -> list[Result]:
         """Results whose ``mpbench_<key>`` metadata equals each given value
         (``group=`` and ``metric=`` included)."""
         def matches(result: Result) -> bool:
             return all(result.md.get(f"mpbench_{key}") == value for key, value in criteria.items())
         return self.find(matches)
 
-    def one(self, **criteria: Any) -> Optional[Result]:
+    def one(self, **criteria: Any) -> Result | None:
         found = self.where(**criteria)
         return found[0] if found else None
 
-    def floor(self, result: Result) -> Optional[Result]:
+    def floor(self, result: Result) -> Result | None:
         return self.results.get(result.floor_name) if result.floor_name else None
 
-    def ratio_to_floor(self, result: Result) -> Optional[float]:
+    def ratio_to_floor(self, result: Result) -> float | None:
         floor = self.floor(result)
         return result.mean / floor.mean if floor else None
 
-    def groups(self) -> List[str]:
-        seen: List[str] = []
+    def groups(self) -> list[str]:
+        seen: list[str] = []
         for result in self.results.values():
             if result.group not in seen:
                 seen.append(result.group)
         return seen
 
-    def bench_samples(self, name: str) -> Dict[str, Any]:
+    def bench_samples(self, name: str) -> dict[str, Any]:
         """The samples kept for benchmark ``name`` (empty when none)."""
         return self.samples.get("benchmarks", {}).get(name, {})
 
@@ -117,7 +118,7 @@ class ResultSet:
 def load(path: str) -> ResultSet:
     """Load a results file (and its samples file when present), checking its layout."""
     suite = load_suite(path)
-    results: Dict[str, Result] = {}
+    results: dict[str, Result] = {}
     for bench in suite:
         md = bench_metadata(bench)
         layout = md.get("mpbench_results_layout")
@@ -129,7 +130,7 @@ def load(path: str) -> ResultSet:
                              f"understands ({KNOWN_LAYOUT}); upgrade mpbench")
         check_benchmark(path, bench.get_name(), md, list(bench.get_values()))
         results[bench.get_name()] = Result(bench.get_name(), md, bench.get_values(), bench)
-    samples: Dict[str, Any] = {}
+    samples: dict[str, Any] = {}
     samples_path = samples_mod.samples_path(path)
     if os.path.exists(samples_path):
         try:
@@ -139,7 +140,7 @@ def load(path: str) -> ResultSet:
     return ResultSet(os.path.abspath(path), results, samples)
 
 
-def label_sets(sets: Iterable[ResultSet]) -> List[ResultSet]:
+def label_sets(sets: Iterable[ResultSet]) -> list[ResultSet]:
     """Give each set a short distinct label: host and Python, file name when needed."""
     sets = list(sets)
     for rs in sets:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from typing import List, Optional, Tuple
+from collections.abc import Sequence
 
 from mpbench import passes
 from mpbench.reporting.data import ResultSet
@@ -14,13 +14,13 @@ SHOWN = 20
 NOTABLE = 0.10
 
 
-def spreads(rs: ResultSet) -> List[Tuple[float, str]]:
+def spreads(rs: ResultSet) -> list[tuple[float, str]]:
     """(spread, name) of every benchmark with two passes or more, largest first."""
     found = [(passes.spread(result.bench), name) for name, result in rs.results.items()]
     return sorted(((s, n) for s, n in found if s is not None), reverse=True)
 
 
-def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+def section(rs: ResultSet, outdir: str) -> Section | None:
     """Run-to-run spread per benchmark, or a note that this file cannot show it."""
     found = spreads(rs)
     title = "Run-to-run spread"
@@ -36,7 +36,7 @@ def section(rs: ResultSet, outdir: str) -> Optional[Section]:
     headline = (f"Run-to-run spread between the {npasses} passes: median "
                 f"{passes.format_spread(statistics.median(s for s, _ in found))} over "
                 f"{len(found)} benchmarks; {len(notable)} above {NOTABLE:.0%}")
-    rows = []
+    rows: list[Sequence[str]] = []
     for spread, name in found[:SHOWN]:
         means = passes.pass_means(rs.results[name].bench)
         rows.append([name, ", ".join(format_seconds(m) for m in means.values()),

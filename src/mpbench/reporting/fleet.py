@@ -12,7 +12,8 @@ what multiprocessing adds on it.
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -25,9 +26,8 @@ FLEET_FILES = 4       # from this many files on, the fleet views replace one lin
 OVERLAY_MAX_FILES = 6  # per-group overlays (one line per file) up to this many files
 HEATMAP_ROWS = 60     # a group's heatmap shows at most this many benchmarks
 CLIP = math.log2(2.0)  # colours saturate at 0.5x and 2x
-COLOUR_TICKS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0)
 MARKS = {SLOWER: "+", FASTER: "-"}
-Found = Dict[str, Verdict]
+Found = dict[str, Verdict]
 
 
 def _plain(result: Result) -> bool:
@@ -35,7 +35,7 @@ def _plain(result: Result) -> bool:
 
 
 # What each group's floor-ratio rows are: the few figures a reader compares machines by.
-FLOOR_ROWS: Dict[str, Callable[[Result, ResultSet], bool]] = {
+FLOOR_ROWS: dict[str, Callable[[Result, ResultSet], bool]] = {
     "process": lambda r, rs: (r.metric == "start_join" and r.get("nprocs") == 1
                               and not r.get("parent_touched") and not r.get("forkserver")),
     "channels": lambda r, rs: (_plain(r) and r.get("transport") in ("queue", "pipe")
@@ -58,10 +58,10 @@ def is_fleet(sets: Sequence[ResultSet], vs_count: int) -> bool:
     return not vs_count and len(sets) >= FLEET_FILES
 
 
-def floor_rows(ref: ResultSet, names: Sequence[str]) -> List[str]:
+def floor_rows(ref: ResultSet, names: Sequence[str]) -> list[str]:
     """The benchmarks whose ratio to their own floor the fleet table shows."""
-    rows: List[str] = []
-    others: Dict[str, int] = {}
+    rows: list[str] = []
+    others: dict[str, int] = {}
     for name in names:
         result = ref.results[name]
         if result.is_floor or not result.floor_name or result.floor_name not in names:
@@ -76,9 +76,9 @@ def floor_rows(ref: ResultSet, names: Sequence[str]) -> List[str]:
     return rows
 
 
-def floor_table(sets: Sequence[ResultSet], names: Sequence[str]) -> Optional[Table]:
+def floor_table(sets: Sequence[ResultSet], names: Sequence[str]) -> Table | None:
     """Each file's ratio of a benchmark to its own floor, measured in the same run."""
-    rows = []
+    rows: list[Sequence[str]] = []
     for name in floor_rows(sets[0], names):
         floor = sets[0].results[name].floor_name
         cells = []
@@ -95,7 +95,7 @@ def floor_table(sets: Sequence[ResultSet], names: Sequence[str]) -> Optional[Tab
                  "times are not.")
 
 
-def _rows_for(ref: Side, names: Sequence[str], group: str, found: Sequence[Found]) -> List[str]:
+def _rows_for(ref: Side, names: Sequence[str], group: str, found: Sequence[Found]) -> list[str]:
     rows = [n for n in names if ref.sets[0].results[n].group == group
             and not ref.sets[0].results[n].is_floor]
     if len(rows) <= HEATMAP_ROWS:
@@ -106,7 +106,7 @@ def _rows_for(ref: Side, names: Sequence[str], group: str, found: Sequence[Found
 
 
 def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Sequence[str],
-            group: str, outdir: str) -> Optional[plot.Figure]:
+            group: str, outdir: str) -> plot.Figure | None:
     """Benchmarks x files: colour = ratio to the reference, mark = verdict."""
     rows = _rows_for(ref, names, group, found)
     if not rows:
@@ -129,9 +129,9 @@ def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Seq
                        fontsize=6)
     ax.set_xticks(range(len(cands)))
     ax.set_xticklabels([c.label for c in cands], fontsize=7, rotation=45, ha="right")
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02,
-                       ticks=[math.log2(t) for t in COLOUR_TICKS])
-    bar.ax.set_yticklabels([f"{t:g}x" for t in COLOUR_TICKS], fontsize=7)
+    ticks = plot.ratio_ticks(2 ** -CLIP, 2 ** CLIP)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=[math.log2(t) for t in ticks])
+    bar.ax.set_yticklabels([plot.ratio_label(t) for t in ticks], fontsize=7)
     bar.set_label(f"ratio to {ref.label} (red: slower)", fontsize=8)
     shown = "" if len(rows) == sum(1 for n in names if ref.sets[0].results[n].group == group
                                    and not ref.sets[0].results[n].is_floor) else \
@@ -144,10 +144,10 @@ def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Seq
                      "are in the floor table, not here.")
 
 
-def start_method_headline(sets: Sequence[ResultSet]) -> Optional[Headline]:
+def start_method_headline(sets: Sequence[ResultSet]) -> Headline | None:
     """When the files' default start methods differ, say so: a program that does not
     choose one pays another start-up on each (3.14 made forkserver Linux's default)."""
-    by_method: Dict[str, List[str]] = {}
+    by_method: dict[str, list[str]] = {}
     for rs in sets:
         method = str(rs.machine.get("mpbench_default_start_method", "?"))
         by_method.setdefault(method, []).append(rs.label)

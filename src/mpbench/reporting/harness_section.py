@@ -8,7 +8,7 @@ one of busy work measured more than 10% off.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from collections.abc import Mapping, Sequence
 
 from mpbench import harness
 from mpbench.reporting.data import ResultSet
@@ -28,10 +28,10 @@ def entries(rs: ResultSet):
             for name, result in rs.results.items()}
 
 
-def _check_table(checks: List[harness.Check]) -> Optional[Table]:
+def _check_table(checks: list[harness.Check]) -> Table | None:
     if not checks:
         return None
-    rows = [[c.group, c.name, format_seconds(c.mean), c.reference,
+    rows: list[Sequence[str]] = [[c.group, c.name, format_seconds(c.mean), c.reference,
              format_seconds(c.reference_mean), f"{c.ratio:.2f}x",
              ("yes" if c.ok else f"no (target {c.target:.2f}x)") if c.held
              else "oversubscribed: not held"] for c in checks]
@@ -42,10 +42,10 @@ def _check_table(checks: List[harness.Check]) -> Optional[Table]:
                  "benchmark adds on purpose (README, docs/sync.md, docs/channels.md).")
 
 
-def _busy_table(flags: List[harness.BusyFlag]) -> Optional[Table]:
+def _busy_table(flags: list[harness.BusyFlag]) -> Table | None:
     if not flags:
         return None
-    rows = [[f.name, dict(harness.BUSY_PARTS)[f.part], f"{f.asked_us:g} us",
+    rows: list[Sequence[str]] = [[f.name, dict(harness.BUSY_PARTS)[f.part], f"{f.asked_us:g} us",
              f"{f.measured_us:.3g} us", f"{f.measured_us / f.asked_us - 1:+.0%}"] for f in flags]
     return Table("Busy work measured off what was asked (more than "
                  f"{harness.BUSY_TOLERANCE:.0%})",
@@ -55,9 +55,9 @@ def _busy_table(flags: List[harness.BusyFlag]) -> Optional[Table]:
                  "their names say.")
 
 
-def _lead(found, checks: List[harness.Check]) -> Optional[Headline]:
+def _lead(found: Mapping[str, harness.Entry], checks: list[harness.Check]) -> Headline | None:
     """The first screen's line: every group's check range in one sentence."""
-    parts = []
+    parts: list[str] = []
     outside = 0
     for group in harness.groups(found):
         mine = [c for c in checks if c.group == group]
@@ -76,7 +76,7 @@ def _lead(found, checks: List[harness.Check]) -> Optional[Headline]:
                     + ", ".join(parts) + f"; {verdict}.", [])
 
 
-def section(rs: ResultSet, outdir: str) -> Optional[Section]:
+def section(rs: ResultSet, outdir: str) -> Section | None:
     """The harness checks of a single-file report (None for an empty file)."""
     found = entries(rs)
     if not found:

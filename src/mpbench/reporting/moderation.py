@@ -20,7 +20,7 @@ fraction), checked against tabulated values in the tests.
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple
+from collections.abc import Sequence
 
 MIN_BENCHMARKS = 8  # fewer variances than this say too little about a prior
 
@@ -118,7 +118,7 @@ def t_quantile(confidence: float, df: float) -> float:
     return (low + high) / 2
 
 
-def fit_prior(variances: Sequence[float], dfs: Sequence[float]) -> Tuple[float, float]:
+def fit_prior(variances: Sequence[float], dfs: Sequence[float]) -> tuple[float, float]:
     """Smyth's prior (d0, s0^2) from per-benchmark variances and their degrees of freedom.
 
     d0 = 0 (no moderation) when there are fewer than ``MIN_BENCHMARKS`` usable
@@ -137,7 +137,7 @@ def fit_prior(variances: Sequence[float], dfs: Sequence[float]) -> Tuple[float, 
     return d0, math.exp(mean_e + digamma(d0 / 2) - math.log(d0 / 2))
 
 
-def moderate(variance: float, df: float, prior: Tuple[float, float]) -> Tuple[float, float]:
+def moderate(variance: float, df: float, prior: tuple[float, float]) -> tuple[float, float]:
     """(variance, degrees of freedom) after moderation, never below ``variance``."""
     d0, s0 = prior
     if d0 == 0:

@@ -10,19 +10,29 @@ from __future__ import annotations
 import base64
 import html
 import os
-from typing import List, Sequence
+from collections.abc import Sequence
 
-from mpbench.reporting.tables import (Section, Table, headline_html, headline_markdown,
-                                      lead_html, lead_markdown, table_html, table_markdown)
+from mpbench.reporting.tables import (
+    Section,
+    Table,
+    headline_html,
+    headline_markdown,
+    lead_html,
+    lead_markdown,
+    table_html,
+    table_markdown,
+)
 
 FIRST_SCREEN = 8  # at most this many lines before the first figure: one per section
 
 STYLE = """
-body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;
+background:#fafafa}
 main{max-width:1100px;margin:0 auto;padding:1.5em 2em 4em}
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .sub{color:#555;margin-top:0}
-ul.headlines li{margin:.35em 0}.src{color:#777;font-size:.85em}a.more{white-space:nowrap;font-size:.85em}
+ul.headlines li{margin:.35em 0}.src{color:#777;font-size:.85em}
+a.more{white-space:nowrap;font-size:.85em}
 figure{margin:1.5em 0;background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:1em}
 figure img{max-width:100%;height:auto}figcaption{color:#444;font-size:.9em;margin:.5em 0}
 figcaption.title{font-weight:600;color:#1d1d1f;font-size:1em;margin:0 0 .5em}
@@ -43,7 +53,7 @@ def _figure_html(outdir: str, figure) -> str:
             f"<a href='{figure.svg}'>SVG</a></figcaption></figure>")
 
 
-def first_screen(sections: Sequence[Section]) -> List[Section]:
+def first_screen(sections: Sequence[Section]) -> list[Section]:
     """The sections whose first headline opens the report (in page order)."""
     return [s for s in sections if s.headlines][:FIRST_SCREEN]
 
@@ -52,7 +62,7 @@ def render_html(outdir: str, title: str, subtitle: str, sections: Sequence[Secti
                 machine: Table, method_notes: Sequence[str]) -> str:
     """The whole page as a string."""
     nav = "".join(f"<a href='#{s.key}'>{html.escape(s.title)}</a>" for s in sections)
-    parts: List[str] = [
+    parts: list[str] = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body><main>",
         f"<h1>{html.escape(title)}</h1><p class='sub'>{html.escape(subtitle)}</p>",

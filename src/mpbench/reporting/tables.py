@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import List, Sequence
 
 from mpbench.reporting.plotting import Figure
 
@@ -15,7 +15,7 @@ class Table:
 
     title: str
     columns: Sequence[str]
-    rows: List[Sequence[str]]
+    rows: list[Sequence[str]]
     note: str = ""
 
 
@@ -38,9 +38,9 @@ class Section:
     key: str
     title: str
     intro: str = ""
-    headlines: List[Headline] = field(default_factory=list)
-    figures: List[Figure] = field(default_factory=list)
-    tables: List[Table] = field(default_factory=list)
+    headlines: list[Headline] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
 
 
 def _md_cell(text: str) -> str:

@@ -3,21 +3,22 @@
 A results file is JSON anyone can edit: a report must not crash halfway (and
 leave an empty folder) on ``"mpbench_nprocs": "abc"``. Every key below that a
 benchmark carries must have its type (and be at least its minimum), the keys
-its group always carries must be there, and every benchmark must have values. The first problem is one line naming the file,
-the benchmark and the key (exit status 2), before any output is created.
+its group always carries must be there, and every benchmark must have values. The first
+problem is one line naming the file, the benchmark and the key (exit status 2), before any
+output is created.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 from mpbench.errors import UsageError
 
 # key -> (type, minimum or None). Integers are counts and sizes; numbers may
 # be int or float.
 INT, NUMBER, TEXT = "integer", "number", "string"
-SCHEMA: Dict[str, Tuple[str, Optional[float]]] = {
+SCHEMA: dict[str, tuple[str, float | None]] = {
     "mpbench_group": (TEXT, None),
     "mpbench_metric": (TEXT, None),
     "mpbench_results_layout": (INT, 1),
@@ -56,7 +57,7 @@ def _type_ok(value: Any, kind: str) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def check_benchmark(path: str, name: str, md: Dict[str, Any], values: list) -> None:
+def check_benchmark(path: str, name: str, md: dict[str, Any], values: list) -> None:
     """Raise :class:`UsageError` on the first problem of benchmark ``name``."""
     where = f"{path}: benchmark {name}"
     if not values:

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from mpbench import passes
 from mpbench.reporting import moderation
@@ -43,19 +43,19 @@ class Side:
     """One side of a comparison: a results file, or several pooled."""
 
     label: str
-    sets: List[ResultSet]
+    sets: list[ResultSet]
 
     @property
-    def paths(self) -> List[str]:
+    def paths(self) -> list[str]:
         return [rs.path for rs in self.sets]
 
-    def worker_means(self, name: str) -> List[List[float]]:
+    def worker_means(self, name: str) -> list[list[float]]:
         """The mean of each worker process, grouped by pass (every pass of every file)."""
         return [[statistics.mean(worker) for worker in workers]
                 for rs in self.sets
                 for workers in passes.pass_workers(rs.results[name].bench).values()]
 
-    def unit_means(self, name: str, level: str) -> List[float]:
+    def unit_means(self, name: str, level: str) -> list[float]:
         """Mean of each pass (``pass``) or each worker process (``worker``) of every file
         (pyperf gives every worker the same number of values)."""
         groups = self.worker_means(name)
@@ -67,7 +67,7 @@ class Side:
         """Mean of every value of every file (pyperf's mean for a single file)."""
         return statistics.mean(v for rs in self.sets for v in rs.results[name].values)
 
-    def spread(self, name: str) -> Optional[float]:
+    def spread(self, name: str) -> float | None:
         """Run-to-run spread of the side's passes (None: a single pass, drift unknown)."""
         means = self.unit_means(name, PASS_LEVEL)
         if len(means) < 2:
@@ -85,12 +85,12 @@ class Verdict:
     high: float
     verdict: str            # SLOWER, FASTER or WITHIN_NOISE
     level: str              # PASS_LEVEL, or WORKER_LEVEL when the drift is unknown
-    units: Tuple[int, int]  # passes (or workers) on each side
+    units: tuple[int, int]  # passes (or workers) on each side
     df: float               # degrees of freedom of the interval (after moderation)
     ref_mean: float
     cand_mean: float
-    ref_spread: Optional[float]
-    cand_spread: Optional[float]
+    ref_spread: float | None
+    cand_spread: float | None
 
     @property
     def drift_known(self) -> bool:
@@ -112,7 +112,7 @@ def level_for(ref: Side, cand: Side, name: str) -> str:
     return PASS_LEVEL if n_ref + n_cand - 2 >= 1 else WORKER_LEVEL
 
 
-def _log_stats(ref: List[float], cand: List[float]) -> Tuple[float, float, int, float]:
+def _log_stats(ref: list[float], cand: list[float]) -> tuple[float, float, int, float]:
     """Difference of mean logs, pooled variance, its degrees of freedom, 1/n1 + 1/n2."""
     la, lb = [math.log(v) for v in ref], [math.log(v) for v in cand]
     diff = statistics.mean(lb) - statistics.mean(la)
@@ -122,7 +122,7 @@ def _log_stats(ref: List[float], cand: List[float]) -> Tuple[float, float, int, 
     return diff, (squares / df if df > 0 else 0.0), df, 1 / len(la) + 1 / len(lb)
 
 
-def within_pass_floor(groups: List[List[float]]) -> float:
+def within_pass_floor(groups: list[list[float]]) -> float:
     """The least variance a pass mean (log) can have: the pooled variance of the worker
     means within passes over the workers per pass. Two pass means can agree by chance;
     their workers still show how noisy each mean is."""
@@ -147,7 +147,7 @@ def judge(low: float, high: float, min_effect: float) -> str:
 
 def compare_sides(ref: Side, cand: Side, names: Sequence[str],
                   min_effect: float = DEFAULT_MIN_EFFECT,
-                  confidence: float = CONFIDENCE) -> Dict[str, Verdict]:
+                  confidence: float = CONFIDENCE) -> dict[str, Verdict]:
     """A verdict for every benchmark of ``names`` (present on both sides)."""
     levels = {name: level_for(ref, cand, name) for name in names}
     stats = {}
@@ -178,6 +178,6 @@ def compare_sides(ref: Side, cand: Side, names: Sequence[str],
     return found
 
 
-def counts(verdicts: Sequence[Verdict]) -> Dict[str, int]:
+def counts(verdicts: Sequence[Verdict]) -> dict[str, int]:
     """How many of each verdict."""
     return {kind: sum(1 for v in verdicts if v.verdict == kind) for kind in VERDICTS}

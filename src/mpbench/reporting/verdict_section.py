@@ -11,33 +11,40 @@ from __future__ import annotations
 import json
 import math
 import os
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
 
 from mpbench import passes
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.tables import Headline, Table
-from mpbench.reporting.verdict import (CONFIDENCE, FASTER, SLOWER, VERDICTS, WITHIN_NOISE, Side,
-                                       Verdict, counts)
+from mpbench.reporting.verdict import (
+    CONFIDENCE,
+    FASTER,
+    SLOWER,
+    VERDICTS,
+    WITHIN_NOISE,
+    Side,
+    Verdict,
+    counts,
+)
 from mpbench.units import format_seconds
 
 FORMAT = "mpbench-comparison"
 VERSION = 1
-Found = Dict[str, Verdict]  # one candidate's verdicts by benchmark name
+Found = dict[str, Verdict]  # one candidate's verdicts by benchmark name
 STYLE = {SLOWER: ("#d62728", ">", "slower"), FASTER: ("#2ca02c", "<", "faster"),
          WITHIN_NOISE: ("#7f7f7f", "o", "within noise")}
-TICKS = (0.1, 0.2, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10)
 METHOD = ("95 % t interval of the ratio of geometric means of the pass means (one pass of one "
           "file = one observation), between-pass variance moderated across the compared "
           "benchmarks (Smyth 2004), never below the benchmark's own")
 
 
-def drift_unknown(sides: Sequence[Side], names: Sequence[str]) -> List[str]:
+def drift_unknown(sides: Sequence[Side], names: Sequence[str]) -> list[str]:
     """Files in which every benchmark has a single pass."""
     return [os.path.basename(rs.path) for side in sides for rs in side.sets
             if all(len(passes.pass_workers(rs.results[name].bench)) < 2 for name in names)]
 
 
-def drift_note(sides: Sequence[Side], names: Sequence[str]) -> Optional[str]:
+def drift_note(sides: Sequence[Side], names: Sequence[str]) -> str | None:
     """The line saying the drift is unknown, when some file cannot show it."""
     unknown = drift_unknown(sides, names)
     if not unknown:
@@ -58,14 +65,14 @@ def summary_line(ref: Side, cand: Side, found: Found, min_effect: float) -> str:
             f"({CONFIDENCE:.0%} intervals over {units}, min effect {min_effect:.0%})")
 
 
-def called(found: Found) -> List[Verdict]:
+def called(found: Found) -> list[Verdict]:
     """Benchmarks called slower or faster, largest change first."""
     return sorted((v for v in found.values() if v.verdict != WITHIN_NOISE),
                   key=lambda v: -abs(math.log(v.ratio)))
 
 
 def headlines(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effect: float,
-              note: Optional[str]) -> List[Headline]:
+              note: str | None) -> list[Headline]:
     lines = []
     for cand, verdicts in zip(cands, found):
         text = summary_line(ref, cand, verdicts, min_effect)
@@ -79,7 +86,7 @@ def headlines(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effe
 
 
 def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Sequence[str],
-                 group: str, min_effect: float, outdir: str) -> Optional[plot.Figure]:
+                 group: str, min_effect: float, outdir: str) -> plot.Figure | None:
     """Each benchmark's ratio to the reference with its interval, marked by verdict."""
     names = [n for n in names if ref.sets[0].results[n].group == group]
     if not names:
@@ -109,12 +116,7 @@ def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xscale("log")
-    low, high = min(finite) / 1.05, max(finite) * 1.05
-    ax.set_xlim(low, high)
-    ax.set_xticks([t for t in TICKS if low <= t <= high])
-    ax.xaxis.set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}x"))
-    ax.xaxis.set_minor_formatter(plot.FuncFormatter(lambda v, _: ""))
+    plot.ratio_axis(ax, min(finite) / 1.05, max(finite) * 1.05, "x")
     ax.set_xlabel(f"ratio to {ref.label} (right: slower; bars: {CONFIDENCE:.0%} interval)")
     ax.legend(fontsize=7, loc="best")
     ax.set_title(f"{group}: verdicts against the reference")
@@ -132,7 +134,7 @@ def _spreads(sides: Sequence[Side], name: str) -> str:
 def verdict_table(ref: Side, cands: Sequence[Side], found: Sequence[Found],
                   names: Sequence[str], min_effect: float) -> Table:
     columns = ["benchmark", ref.label] + [c.label for c in cands] + ["run-to-run spread"]
-    rows = []
+    rows: list[Sequence[str]] = []
     for name in names:
         row = [name, format_seconds(ref.mean(name))]
         row += [f"{format_seconds(cand.mean(name))} ({verdicts[name].describe()})"
@@ -146,7 +148,7 @@ def verdict_table(ref: Side, cands: Sequence[Side], found: Sequence[Found],
 
 
 def document(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effect: float,
-             left_out: Dict[str, List[str]]) -> dict:
+             left_out: dict[str, list[str]]) -> dict:
     """What ``comparison.json`` holds (see docs/results-format.md)."""
     results = []
     for cand, verdicts in zip(cands, found):
@@ -173,7 +175,7 @@ def write_json(path: str, doc: dict) -> None:
         handle.write("\n")
 
 
-def gate(found: Sequence[Found], cands: Sequence[Side], threshold: float) -> List[str]:
+def gate(found: Sequence[Found], cands: Sequence[Side], threshold: float) -> list[str]:
     """``--fail-on-slower``: benchmarks called slower whose interval lies above 1 + threshold."""
     return [f"{cand.label}: {v.name} {v.describe()}"
             for cand, verdicts in zip(cands, found) for v in called(verdicts)

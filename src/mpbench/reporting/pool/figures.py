@@ -9,32 +9,10 @@ from typing import Any
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.pool import data as pd
-from mpbench.reporting.verdict_section import TICKS
 from mpbench.units import format_seconds
 
 MARKERS = ("o", "s", "^", "v", "D", "P", "X")
-# Ratio ticks for axes spanning more than a decade (TICKS, the comparison's, are finer).
-WIDE_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 LINESTYLES = ("-", "--", ":", "-.")
-
-
-def ratio_axis(ax: Any, values: Sequence[float], axis: str = "y") -> None:
-    """A log axis of ratios with labelled ticks (0.5x, 1x, 2x...) over ``values``."""
-    positive = [v for v in values if v > 0] + [1.0]
-    low, high = min(positive) / 1.25, max(positive) * 1.25
-    ticks = [t for t in (WIDE_TICKS if high / low > 10 else TICKS) if low <= t <= high]
-    if axis == "y":
-        ax.set_yscale("log")
-        ax.set_ylim(low, high)
-        ax.set_yticks(ticks)
-        target = ax.yaxis
-    else:
-        ax.set_xscale("log")
-        ax.set_xlim(low, high)
-        ax.set_xticks(ticks)
-        target = ax.xaxis
-    target.set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}x"))
-    target.set_minor_formatter(plot.NullFormatter())
 
 
 def chunk_axis(ax: Any, chunks: Sequence[int]) -> None:
@@ -179,7 +157,7 @@ def fig_break_even(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_xscale("log")
     plot.seconds_axis(ax, "x")
     ax.set_xlabel("task length (busy work per task)")
-    ratio_axis(ax, ratios)
+    plot.ratio_axis_over(ax, ratios, margin=1.25)
     ax.set_ylabel("speed-up over a plain loop")
     ax.legend(fontsize=8, title="Pool.map, chunksize 1")
     cpus = pd.usable_cpus(rs)

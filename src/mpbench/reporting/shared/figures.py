@@ -7,17 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from matplotlib.ticker import FixedLocator, NullFormatter
-
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.shared import data as sd
 from mpbench.units import format_seconds
 
-# Labelled ticks of a ratio axis (log scale): as many as the data's range needs.
-RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 5,
-               10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-COARSE_TICKS = (0.01, 0.1, 0.5, 1, 2, 10, 100, 1000)
 FLOOR_STYLE = {"os_pipe": ("black", "--"), "memcpy": ("#777777", ":"),
                "memcpy_new": ("#999999", "-.")}
 MARKERS = {"copy": "o", "view": "s"}
@@ -28,28 +22,9 @@ def colour(method: sd.Method) -> str:
     return plot.colour(transfers.index(method[0]))
 
 
-def ratio_axis(ax: Any, values: Sequence[float], axis: str = "y") -> None:
-    """Log scale with labelled ratio ticks (0.5x, 0.8x, 1.25x, 2x ...) covering ``values``."""
-    positive = [v for v in values if v > 0] or [1.0]
-    low, high = min(positive + [1.0]) / 1.2, max(positive + [1.0]) * 1.2
-    ticks = [t for t in RATIO_TICKS if low <= t <= high]
-    if len(ticks) > 12:
-        ticks = [t for t in COARSE_TICKS if low <= t <= high]
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    (ax.set_ylim if axis == "y" else ax.set_xlim)(low, high)
-    target.set_major_locator(FixedLocator(ticks))
-    target.set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}x"))
-    target.set_minor_formatter(NullFormatter())
-
-
 def size_axis(ax: Any, sizes: Sequence[int]) -> None:
-    """Log2 size axis, one labelled tick per size measured."""
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_locator(FixedLocator(sorted(set(sizes))))
-    plot.bytes_axis(ax, "x")
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("payload size")
+    """The payload-size axis: :func:`mpbench.reporting.plotting.size_axis`."""
+    plot.size_axis(ax, sizes, "payload size")
 
 
 def _floor_lines(ax: Any, rs: ResultSet, sizes: list[int]) -> None:
@@ -131,7 +106,7 @@ def fig_crossover(rs: ResultSet, outdir: str) -> plot.Figure | None:
         return None
     ax.axhline(1.0, color="black", lw=1, ls="--", label="raw os.pipe (1x)")
     size_axis(ax, sizes)
-    ratio_axis(ax, ratios)
+    plot.ratio_axis_over(ax, ratios)
     ax.set_ylabel("time over the raw pipe's at the same size (below 1x: faster)")
     ax.set_title("Which method wins at which size (bytes, placed freely)")
     ax.legend(fontsize=7, ncol=2)

@@ -1,0 +1,25 @@
+"""The process section of a single-file report."""
+
+from __future__ import annotations
+
+from mpbench.reporting.data import ResultSet
+from mpbench.reporting.process import figures, tables
+from mpbench.reporting.process.headlines import headlines
+from mpbench.reporting.process.results import GROUP
+from mpbench.reporting.tables import Section
+
+TITLE = "Starting and joining processes"
+INTRO = ("What Process.start() and join() cost per start method, beside the floor the kernel "
+         "and interpreter impose, measured in the same run.")
+FIGURES = (figures.start_join, figures.split, figures.nprocs, figures.memory, figures.spawn)
+TABLES = (tables.methods_table,)
+
+
+def section(rs: ResultSet, outdir: str) -> Section | None:
+    """The process section of a single-file report, or None without process results."""
+    if not rs.where(group=GROUP):
+        return None
+    return Section("process", TITLE, INTRO, headlines(rs),
+                   [f for f in (draw(rs, outdir) for draw in FIGURES) if f],
+                   [t for t in (make(rs) for make in TABLES) if t])
+

@@ -1,0 +1,31 @@
+"""The sync section of a single-file report."""
+
+from __future__ import annotations
+
+from mpbench.reporting.data import ResultSet
+from mpbench.reporting.sync import figures, tables
+from mpbench.reporting.sync.headlines import headlines
+from mpbench.reporting.sync.results import GROUP
+from mpbench.reporting.tables import Section
+
+TITLE = "Locks, semaphores, events and conditions under contention"
+INTRO = ("N processes loop acquire -> critical section -> release -> think time on one "
+         "primitive; the figure is the time per acquisition of all N together, from a clean "
+         "pass (nothing in the loop but the primitive and the busy work; each contender pinned "
+         "to one CPU, in turn); waits, hand-offs, shares and the mutual-exclusion check come "
+         "from an instrumented pass of the same configuration. Floors: an uncontended acquire, "
+         "a semaphore ping-pong (one hand-off) and the same loop in N threads on a "
+         "threading.Lock.")
+FIGURES = (figures.throughput, figures.wait, figures.fairness, figures.handoff, figures.slots,
+           figures.wakeup)
+TABLES = (tables.contention_table, tables.wakeup_table, tables.floor_table)
+
+
+def section(rs: ResultSet, outdir: str) -> Section | None:
+    """The sync section of a single-file report, or None without sync results."""
+    if not rs.where(group=GROUP):
+        return None
+    return Section("sync", TITLE, INTRO, headlines(rs),
+                   [f for f in (draw(rs, outdir) for draw in FIGURES) if f],
+                   [t for t in (make(rs) for make in TABLES) if t])
+
