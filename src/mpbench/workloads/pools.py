@@ -174,18 +174,25 @@ def check_workers(procs: Sequence[Any], what: str) -> None:
                                   f"{describe_exit(proc.exitcode)}, expected exit code 0")
 
 
-def _dead(procs: Sequence[Any]) -> list[Any]:
+def _dead(procs: Sequence[Any], wait: float = 0.0) -> list[Any]:
     """Workers that have ended, their exit codes known: a worker's sentinel closes as it
-    exits, a moment before ``waitpid`` can report it, so wait that moment."""
+    exits, a moment before ``waitpid`` can report it, so wait that moment (and up to
+    ``wait`` seconds for a first worker to end, when one is known to be dying)."""
     sentinels = {}
     for proc in procs:
         try:
             sentinels[proc.sentinel] = proc
         except ValueError:  # closed: it ended and was reaped
             continue
-    ended = [sentinels[s] for s in connection.wait(list(sentinels), 0)] if sentinels else []
+    ended = ([sentinels[s] for s in connection.wait(list(sentinels), wait)]
+             if sentinels else [])
     for proc in ended:
         proc.join(1.0)
+    # An executor's manager thread may be reaping the same worker: our waitpid then
+    # fails (ECHILD) an instant before that thread records the exit code. Wait for it.
+    settle = time.monotonic() + 1.0
+    while ended and not any(p.exitcode is not None for p in ended) and time.monotonic() < settle:
+        time.sleep(0.01)
     return [p for p in procs if p.exitcode is not None]
 
 
@@ -193,7 +200,7 @@ def failure(kind: str, what: str, procs: Sequence[Any], exc: BaseException,
             timeout: float) -> BenchmarkFailed:
     """What went wrong, in words: a dead worker (Pool hangs, the executor breaks), or
     a plain timeout."""
-    dead = _dead(procs)
+    dead = _dead(procs, 1.0 if isinstance(exc, BrokenProcessPool) else 0.0)
     deaths = ", ".join(f"pid {p.pid} ended with {describe_exit(p.exitcode)}" for p in dead)
     if isinstance(exc, BrokenProcessPool):
         return BenchmarkFailed(f"{what}: ProcessPoolExecutor raised BrokenProcessPool "
