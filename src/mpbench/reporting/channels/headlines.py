@@ -105,9 +105,15 @@ def headlines(rs: ResultSet) -> list[Headline]:
     best = _fastest(rs, "throughput", place)
     if best:
         ranges = _ranges(best)
-        lines.append(Headline(f"Fastest channel for streaming bytes (placement {place}): "
-                              f"{_ranges_text(ranges)}.",
-                              [n for *_, sources, _ in ranges for n in sources]))
+        text = f"Fastest channel for streaming bytes (placement {place}): {_ranges_text(ranges)}"
+        sources = [n for *_, sources, _ in ranges for n in sources]
+        size = _reference_size(rs, place)
+        queue = _floor_share(rs, "queue", size, place) if size else None
+        if size and queue:  # the first screen's line: how far from the kernel floor
+            text += (f"; at {format_size(size)} a Queue reaches {100 * queue[0]:.0f}% of the "
+                     f"{queue[1]}'s throughput")
+            sources += queue[2]
+        lines.append(Headline(text + ".", list(dict.fromkeys(sources))))
     for a, b in CROSSOVER_PAIRS:
         lines += _crossovers(rs, a, b, place)
     for p in placements(rs):
@@ -133,25 +139,40 @@ def headlines(rs: ResultSet) -> list[Headline]:
     return lines
 
 
-def _floor_headlines(rs: ResultSet, place: str) -> list[Headline]:
-    lines: list[Headline] = []
+def _floor_share(rs: ResultSet, transport: str, size: int,
+                 place: str) -> tuple[float, str, list[str]] | None:
+    """What share of its kernel floor's throughput a transport reaches at ``size``."""
+    result = series(rs, transport, placement=place).get(size)
+    floor = rs.floor(result) if result else None
+    if result is None or floor is None:
+        return None
+    share = floor.mean / result.mean * messages_ratio(result, floor)
+    return share, label(floor.get("transport")), [result.name, floor.name]
+
+
+def _reference_size(rs: ResultSet, place: str) -> int | None:
     sizes = sorted({s for t in CHANNELS for s in series(rs, t, placement=place)})
     if not sizes:
+        return None
+    return min(sizes, key=lambda s: abs(math.log(s) - math.log(REFERENCE_SIZE)))
+
+
+def _floor_headlines(rs: ResultSet, place: str) -> list[Headline]:
+    lines: list[Headline] = []
+    reference = _reference_size(rs, place)
+    if reference is None:
         return lines
-    chosen = [min(sizes, key=lambda s: abs(math.log(s) - math.log(REFERENCE_SIZE)))]
-    if sizes[0] not in chosen:
-        chosen.insert(0, sizes[0])
+    smallest = min(s for t in CHANNELS for s in series(rs, t, placement=place))
+    chosen = [reference] if smallest == reference else [smallest, reference]
     for size in chosen:
         parts, sources = [], []
         for transport in CHANNELS:
-            result = series(rs, transport, placement=place).get(size)
-            floor = rs.floor(result) if result else None
-            if result is None or floor is None:
+            found = _floor_share(rs, transport, size, place)
+            if found is None:
                 continue
-            share = floor.mean / result.mean * messages_ratio(result, floor)
-            floor_label = label(floor.get("transport"))
+            share, floor_label, names = found
             parts.append(f"{label(transport)} {100 * share:.0f}% of the {floor_label}")
-            sources += [result.name, floor.name]
+            sources += names
         if parts:
             lines.append(Headline(f"Distance from the kernel floor at {format_size(size)} "
                                   f"(throughput, placement {place}): " + ", ".join(parts) + ".",

@@ -11,9 +11,9 @@ from mpbench.reporting.sync.figures import n_axis
 from mpbench.reporting.sync.headlines import headlines
 from mpbench.reporting.sync.results import (
     GROUP,
-    LABELS,
     THREADS,
     headline_primitive,
+    label,
     pingpong,
     point_label,
     rate,
@@ -53,7 +53,7 @@ def throughput(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
                 ax.errorbar(xs, ys, [rate(r) * r.stdev / r.mean for r in found.values()],
                             marker="o" if ls == "-" else "s", capsize=2, ls=ls,
                             color=plot.colour(j), alpha=1.0 if ls == "-" else 0.6,
-                            label=f"{LABELS[prim]}, {rs.label}")
+                            label=f"{label(rs, prim)}, {rs.label}")
                 ns += xs
                 values += ys
         if plot.spans_decades(values, 1):

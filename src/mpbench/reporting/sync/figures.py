@@ -10,7 +10,6 @@ from typing import Any
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.sync.results import (
-    LABELS,
     PLACEMENT_STYLE,
     PLACEMENT_TEXT,
     THREADS,
@@ -18,6 +17,7 @@ from mpbench.reporting.sync.results import (
     contended,
     info_max,
     info_median,
+    label,
     pingpongs,
     point_label,
     pooled,
@@ -67,7 +67,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
             floor = primitive == THREADS
             ax.errorbar(xs, ys, errs, marker="s" if floor else "o", capsize=2,
                         color=colour_of(primitive), ls="--" if floor else "-",
-                        label=LABELS[primitive] + (" (floor)" if floor else ""))
+                        label=label(rs, primitive) + (" (floor)" if floor else ""))
             ns += xs
             values += ys
         if point == (0.0, 0.0):
@@ -113,9 +113,9 @@ def wait(rs: ResultSet, outdir: str) -> plot.Figure | None:
             c = colour_of(primitive)
             ax.plot(xs, [info_median(rs, r, "wait_p99") for _, r in found], marker="o",
                     color=c, ls="--" if primitive == THREADS else "-",
-                    label=f"{LABELS[primitive]}: p99")
+                    label=f"{label(rs, primitive)}: p99")
             ax.plot(xs, [info_max(rs, r, "wait_max") for _, r in found], marker="x", ls="none",
-                    color=c, alpha=0.55, label=f"{LABELS[primitive]}: longest")
+                    color=c, alpha=0.55, label=f"{label(rs, primitive)}: longest")
             ns += xs
         ax.set_yscale("log")
         for place, floor in pingpongs(rs):
@@ -159,7 +159,7 @@ def fairness(rs: ResultSet, outdir: str) -> plot.Figure | None:
             xs = [n for n, _ in found]
             ax.plot(xs, [info_median(rs, r, "jain") for _, r in found], marker="o",
                     color=colour_of(primitive), ls="--" if primitive == THREADS else "-",
-                    label=LABELS[primitive])
+                    label=label(rs, primitive))
             ns += xs
         if ns:
             grid = sorted(set(ns))
@@ -206,7 +206,7 @@ def handoff(rs: ResultSet, outdir: str) -> plot.Figure | None:
             ys = [(i + 1) / len(values) for i in range(len(values))]
             ax.step(values, ys, where="post", color=colour_of(primitive),
                     ls="--" if primitive == THREADS else "-",
-                    label=f"{LABELS[primitive]}, N={n}")
+                    label=f"{label(rs, primitive)}, N={n}")
         for floor, text, ls in floors:
             if floor:
                 ax.axvline(floor.mean, color=plot.FLOOR_COLOUR, ls=ls, lw=1.1,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.sync.results import (
+    GIL_OFF,
     GROUP,
-    LABELS,
     PLACEMENT_TEXT,
     THREADS,
+    gil_off,
     headline_primitive,
     info_median,
+    label,
     pingpongs,
     point_label,
     rate_text,
@@ -27,6 +29,7 @@ from mpbench.units import format_seconds
 
 def headlines(rs: ResultSet) -> list[Headline]:
     lines: list[Headline] = []
+    uncontended_lines: list[Headline] = []  # after the first contention line: it opens
     base, tbase = uncontended(rs, "lock"), uncontended(rs, THREADS)
     if base:
         text = (f"Uncontended, a multiprocessing Lock acquire()+release() takes "
@@ -35,7 +38,7 @@ def headlines(rs: ResultSet) -> list[Headline]:
         if tbase:
             text += f" (threading.Lock: {format_seconds(tbase.mean)})"
             sources.append(tbase.name)
-        lines.append(Headline(text + ".", sources))
+        uncontended_lines.append(Headline(text + ".", sources))
     primitive = headline_primitive(rs) or ""  # "": no primitive, no lines below
     cpus = worker_cpus(rs)
     for point in (work_points(rs) if primitive else []):
@@ -49,7 +52,7 @@ def headlines(rs: ResultSet) -> list[Headline]:
         else:
             cost = (f"each extra process takes {format_seconds(-per_extra)} off each "
                     "acquisition (the work between acquisitions runs in parallel)")
-        text = (f"{LABELS[primitive]}, {point_label(point)}: {format_seconds(r0.mean)} per "
+        text = (f"{label(rs, primitive)}, {point_label(point)}: {format_seconds(r0.mean)} per "
                 f"acquisition with N={n0} ({rate_text(r0)}), {format_seconds(r1.mean)} "
                 f"with N={n1} ({rate_text(r1)}): {cost}")
         p99 = info_median(rs, r1, "wait_p99")
@@ -63,9 +66,11 @@ def headlines(rs: ResultSet) -> list[Headline]:
             floor = rs.floor(r)
             if n > 1 and floor:
                 lines.append(Headline(
-                    f"Crossing processes, {point_label(point)}, N={n}: {LABELS[primitive]} takes "
+                    f"Crossing processes, {point_label(point)}, N={n}: "
+                    f"{label(rs, primitive)} takes "
                     f"{format_seconds(r.mean)} per acquisition, {r.mean / floor.mean:.2f}x the "
-                    f"same loop in {n} threads on a threading.Lock ({format_seconds(floor.mean)}).",
+                    f"same loop in {n} threads on a threading.Lock ({format_seconds(floor.mean)})"
+                    + (GIL_OFF if gil_off(rs) else "") + ".",
                     [r.name, floor.name]))
                 break
         jain = info_median(rs, r1, "jain")
@@ -95,4 +100,4 @@ def headlines(rs: ResultSet) -> list[Headline]:
         lines.append(Headline(f"{len(oversubscribed)} sync benchmarks ran more processes than "
                               f"the {cpus} usable CPUs: they measure oversubscription (time "
                               "slices, preempted lock holders) as much as the primitive."))
-    return lines
+    return lines[:1] + uncontended_lines + lines[1:]

@@ -23,8 +23,21 @@ LABELS = {"lock": "Lock", "rlock": "RLock", "semaphore": "Semaphore(1)",
           "bounded_semaphore": "BoundedSemaphore(1)", THREADS: "threading.Lock, N threads",
           "event": "Event.set()", "condition": "Condition"}
 DEFAULT_POINT = (DEFAULT_CRITICAL_US, DEFAULT_THINK_US)
+# On a free-threaded build the threading floor's threads run in parallel, as processes do.
+GIL_OFF = " (GIL off: the threads run in parallel)"
 
 WorkPoint = tuple[float, float]
+
+
+def gil_off(rs: ResultSet) -> bool:
+    """The run's interpreter ran without the GIL (a free-threaded build)."""
+    return bool(rs.machine.get("mpbench_gil_disabled"))
+
+
+def label(rs: ResultSet, primitive: str) -> str:
+    """The primitive's name in figures and tables; the threading floor says when the
+    GIL was off."""
+    return LABELS[primitive] + (GIL_OFF if primitive == THREADS and gil_off(rs) else "")
 
 
 def contended(rs: ResultSet, **criteria: Any) -> list[Result]:

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from mpbench import harness
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.sync.results import (
-    LABELS,
     PLACEMENT_TEXT,
     PRIMITIVE_ORDER,
     THREADS,
     busy_text,
     info_max,
     info_median,
+    label,
     pingpongs,
     point_label,
     primitives,
@@ -44,7 +44,7 @@ def contention_table(rs: ResultSet) -> Table | None:
                     starved = info_max(rs, r, "starved")
                     rows.append([
                         point_label(point) if point != (0.0, 0.0) else "empty loop",
-                        LABELS[primitive] if k == 1 else f"Semaphore({k})", str(n),
+                        label(rs, primitive) if k == 1 else f"Semaphore({k})", str(n),
                         f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}",
                         rate_text(r, unit=""),
                         f"{r.mean / floor.mean:.2f}x" if floor else "-",
@@ -81,7 +81,7 @@ def wakeup_table(rs: ResultSet) -> Table | None:
         for primitive, notify in (("event", "set"), ("condition", "all"), ("condition", "one")):
             for n, r in wakeups(rs, primitive, notify, place).items():
                 floor = rs.floor(r)
-                rows.append([LABELS[primitive], notify, str(n), place or "free",
+                rows.append([label(rs, primitive), notify, str(n), place or "free",
                              f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}",
                              _fmt(info_median(rs, r, "wakeup_p50")),
                              _fmt(info_median(rs, r, "wakeup_p99")),
