@@ -21,6 +21,7 @@ from conftest import ROOT, run_mpbench
 from mpbench.reporting import data
 from mpbench.reporting.pool import advice, compare_section
 from mpbench.reporting.pool import data as pd
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 pytestmark = pytest.mark.timeout(120)
@@ -133,10 +134,11 @@ def test_crossing_interpolates_on_log_scales():
 
 def test_compare_calls_the_perturbed_benchmark_slower_and_nothing_else(tmp_path):
     sets = data.label_sets([data.load(str(FIXTURE)), data.load(str(perturbed(tmp_path, 1.5)))])
-    found = compare_section.verdicts(sets)
+    comparison = Comparison.of(sets)
+    found = comparison.verdicts
     assert found[0][MAP_1].verdict == "slower"
     assert [n for n, v in found[0].items() if v.verdict != "within noise"] == [MAP_1]
-    section = compare_section.compare_section(sets, str(tmp_path))
+    section = compare_section.compare_section(comparison, str(tmp_path))
     assert section is not None and (tmp_path / "figures" / "compare_pool_dispatch.png").exists()
     rows = {row[0]: row[2] for row in section.tables[0].rows}
     assert "slower" in rows["Pool.map chunksize 1, per task (fork, W=2)"]
@@ -145,9 +147,19 @@ def test_compare_calls_the_perturbed_benchmark_slower_and_nothing_else(tmp_path)
     assert "1.50x slower" in section.headlines[0].text
 
 
+def test_the_section_follows_the_overview_min_effect_and_sides(tmp_path):
+    sets = data.label_sets([data.load(str(FIXTURE)), data.load(str(perturbed(tmp_path, 1.5)))])
+    comparison = Comparison.of(sets, vs_count=1, min_effect=0.6)  # 1.5x is below 60 %
+    section = compare_section.compare_section(comparison, str(tmp_path))
+    assert section is not None
+    rows = {row[0]: row[2] for row in section.tables[0].rows}
+    assert "within noise" in rows["Pool.map chunksize 1, per task (fork, W=2)"]
+    assert "(60%)" in section.tables[0].note
+
+
 def test_compare_of_identical_files_calls_nothing(tmp_path):
     sets = data.label_sets([data.load(str(FIXTURE)), data.load(str(perturbed(tmp_path, 1.0)))])
-    found = compare_section.verdicts(sets)
+    found = Comparison.of(sets).verdicts
     assert {v.verdict for v in found[0].values()} == {"within noise"}
 
 

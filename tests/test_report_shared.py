@@ -19,6 +19,7 @@ from mpbench.reporting.shared import data as sd
 from mpbench.reporting.shared.compare_section import compare_section
 from mpbench.reporting.shared.headlines import COPY_METHODS, first_screen
 from mpbench.reporting.shared.section import TITLE, section
+from mpbench.reporting.verdict import Comparison
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -111,7 +112,7 @@ def test_tables_carry_each_ratio_to_its_floor(results, tmp_path):
 def test_compare_against_a_perturbed_copy_calls_exactly_the_changed_figures(tmp_path):
     candidate = scaled_copy(tmp_path / "changed.json", {SLOWER: 2.0, FASTER: 0.5})
     sets = data.label_sets([data.load(str(SHARED)), data.load(str(candidate))])
-    built = compare_section(sets, str(tmp_path))
+    built = compare_section(Comparison.of(sets), str(tmp_path))
     assert built is not None and (tmp_path / "figures" / "compare_shared_handover.png").exists()
     grid = next(t for t in built.tables if t.title.startswith("Hand-overs:"))
     cells = {(row[0], column): cell for row in grid.rows
@@ -142,7 +143,7 @@ def test_a_results_file_without_shared_benchmarks_still_reports(tmp_path):
     rs = data.load(str(FIXTURE_RESULTS[0]))
     assert not rs.where(group="shared")
     assert section(rs, str(tmp_path)) is None
-    assert compare_section([rs, rs], str(tmp_path)) is None
+    assert compare_section(Comparison.of([rs, rs]), str(tmp_path)) is None
     out = tmp_path / "report"
     run_mpbench("report", str(FIXTURE_RESULTS[0]), "-o", str(out), check=True)
     page = (out / "index.html").read_text()

@@ -12,10 +12,11 @@ import statistics
 
 import pyperf
 import pytest
-
 from conftest import FIXTURE_RESULTS, ROOT, FixtureFile, run_mpbench
+
 from mpbench.reporting import data
 from mpbench.reporting.sync import compare, results, section
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"
@@ -139,7 +140,7 @@ def test_no_section_without_sync_results(tmp_path):
     rs = data.load(str(process_only))
     assert "sync" not in rs.groups()
     assert section.section(rs, "/nonexistent") is None
-    assert compare.compare_section([rs, rs], "/nonexistent") is None
+    assert compare.compare_section(Comparison.of([rs, rs]), "/nonexistent") is None
 
 
 @pytest.mark.slow

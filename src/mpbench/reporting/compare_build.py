@@ -22,33 +22,14 @@ from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
 from mpbench.reporting.tables import Section, Table
-from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Side, compare_sides
+from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_names
 
-CompareBuilder = Callable[[Sequence[data.ResultSet], str], Optional[Section]]
+CompareBuilder = Callable[[Comparison, str], Optional[Section]]
 COMPARE_NOTES = METHOD_NOTES + (
     "Verdicts: a change is called slower or faster only when its 95 % interval, computed "
     "over passes (not over values, as pyperf's t-test does), lies wholly beyond the minimum "
     "effect; see mpbench's README (Comparing results) for why it may differ from "
     "'pyperf compare_to'.",)
-
-
-def common_names(sets: Sequence[data.ResultSet]) -> list[str]:
-    """Benchmarks present in every file, in the reference file's order."""
-    return [name for name in sets[0].results if all(name in rs.results for rs in sets[1:])]
-
-
-def side_label(sets: Sequence[data.ResultSet]) -> str:
-    if len(sets) == 1:
-        return sets[0].label
-    return f"{sets[0].label} +{len(sets) - 1}"
-
-
-def make_sides(sets: Sequence[data.ResultSet], vs_count: int) -> list[Side]:
-    """Reference first: the first file, or every file before the ``--vs`` files."""
-    if vs_count:
-        ref, cand = sets[:len(sets) - vs_count], sets[len(sets) - vs_count:]
-        return [Side(side_label(ref), list(ref)), Side(side_label(cand), list(cand))]
-    return [Side(rs.label, [rs]) for rs in sets]
 
 
 def compare_builders() -> list[CompareBuilder]:
@@ -67,13 +48,12 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
     if len(paths) + len(vs_paths) < 2:
         raise UsageError("compare needs at least two results files")
     sets = data.label_sets([data.load(path) for path in [*paths, *vs_paths]])
-    names = common_names(sets)
-    if not names:
+    if not common_names(sets):
         raise UsageError("these results files have no benchmark in common: nothing to compare")
     outdir = output.prepare_outdir(outdir)
-    sides = make_sides(sets, len(vs_paths))
-    ref, cands = sides[0], sides[1:]
-    found = [compare_sides(ref, cand, names, min_effect) for cand in cands]
+    comparison = Comparison.of(sets, len(vs_paths), min_effect)
+    sides, names, found = comparison.sides, comparison.names, comparison.verdicts
+    ref, cands = comparison.reference, comparison.candidates
     left_out: dict[str, list[str]] = {
         os.path.basename(rs.path): sorted(set(rs.results) - set(names))
         for rs in sets if set(rs.results) - set(names)}
@@ -99,7 +79,7 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
             overview.tables.append(Table("Left out: not in every file", ["file", "benchmarks"],
                                          [[f, ", ".join(n)] for f, n in left_out.items()]))
         overlays = [] if len(sets) > fleet.OVERLAY_MAX_FILES else compare_builders()
-        sections = [overview] + [s for s in (b(sets, tmp) for b in overlays) if s]
+        sections = [overview] + [s for s in (b(comparison, tmp) for b in overlays) if s]
         machines = machine_table(sets, only_differences=True)
         sections.append(Section("machines", "What differs between the machines",
                                 tables=[machines]))

@@ -181,3 +181,49 @@ def compare_sides(ref: Side, cand: Side, names: Sequence[str],
 def counts(verdicts: Sequence[Verdict]) -> dict[str, int]:
     """How many of each verdict."""
     return {kind: sum(1 for v in verdicts if v.verdict == kind) for kind in VERDICTS}
+
+
+def common_names(sets: Sequence[ResultSet]) -> list[str]:
+    """Benchmarks present in every file, in the reference file's order."""
+    return [name for name in sets[0].results if all(name in rs.results for rs in sets[1:])]
+
+
+def _side_label(sets: Sequence[ResultSet]) -> str:
+    return sets[0].label if len(sets) == 1 else f"{sets[0].label} +{len(sets) - 1}"
+
+
+def make_sides(sets: Sequence[ResultSet], vs_count: int = 0) -> list[Side]:
+    """Reference first: the first file, or every file before the ``--vs`` files (pooled)."""
+    if vs_count:
+        ref, cand = sets[:len(sets) - vs_count], sets[len(sets) - vs_count:]
+        return [Side(_side_label(ref), list(ref)), Side(_side_label(cand), list(cand))]
+    return [Side(rs.label, [rs]) for rs in sets]
+
+
+@dataclass
+class Comparison:
+    """One comparison as ``mpbench compare`` computed it: what every group's compare
+    section reads, so that its verdicts are the overview's (``--vs``, ``--min-effect``)."""
+
+    sets: Sequence[ResultSet]
+    sides: list[Side]                   # the reference first
+    names: list[str]                    # the benchmarks in common
+    min_effect: float
+    verdicts: list[dict[str, Verdict]]  # per candidate side
+
+    @property
+    def reference(self) -> Side:
+        return self.sides[0]
+
+    @property
+    def candidates(self) -> list[Side]:
+        return self.sides[1:]
+
+    @classmethod
+    def of(cls, sets: Sequence[ResultSet], vs_count: int = 0,
+           min_effect: float = DEFAULT_MIN_EFFECT) -> Comparison:
+        """Compare ``sets``: the first file (or all before the last ``vs_count``) is the
+        reference."""
+        sides, names = make_sides(sets, vs_count), common_names(sets)
+        found = [compare_sides(sides[0], cand, names, min_effect) for cand in sides[1:]]
+        return cls(sets, sides, names, min_effect, found)

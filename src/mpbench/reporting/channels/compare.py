@@ -22,6 +22,7 @@ from mpbench.reporting.channels.results import (
 from mpbench.reporting.channels.section import TITLE
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.tables import Section, Table
+from mpbench.reporting.verdict import Comparison
 from mpbench.workloads.stats import percentile
 
 
@@ -86,8 +87,9 @@ def latency(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
                      "where measured (the steadier one), else the first measured.")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
+def compare_section(comparison: Comparison, outdir: str) -> Section | None:
     """Channel figures overlaid across results files, and the fits side by side."""
+    sets = comparison.sets
     if not any(rs.where(group=GROUP) for rs in sets):
         return None
     figures = [f for f in (throughput(sets, outdir),

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mpbench.reporting import plotting as plot
-from mpbench.reporting.compare_build import common_names
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.pool import data as pd
 from mpbench.reporting.pool.figures import LINESTYLES, _draw_dispatch, chunk_axis
 from mpbench.reporting.tables import Headline, Section, Table
-from mpbench.reporting.verdict import Side, Verdict, compare_sides
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 TITLE = "Pools and executors"
@@ -34,45 +33,38 @@ def key_benchmarks(rs: ResultSet) -> dict[str, Result]:
     return found
 
 
-def verdicts(sets: Sequence[ResultSet]) -> list[dict[str, Verdict]]:
-    """Per candidate file, the verdicts of every benchmark common to all files, computed
-    as the overview computes them (the moderation pools the variance over the compared
-    benchmarks, so the same set of names gives the same verdicts)."""
-    names = common_names(sets)
-    if not any(r.name in names for r in key_benchmarks(sets[0]).values()):
-        return []
-    ref = Side(sets[0].label, [sets[0]])
-    return [compare_sides(ref, Side(rs.label, [rs]), names) for rs in sets[1:]]
-
-
-def delta_table(sets: Sequence[ResultSet], found: list[dict[str, Verdict]]) -> Table | None:
+def delta_table(comparison: Comparison) -> Table | None:
+    sets, found = comparison.sets, comparison.verdicts
     if not found:
         return None
     rows: list[Sequence[str]] = []
     for label, r in key_benchmarks(sets[0]).items():
         if r.name not in found[0]:
             continue
-        rows.append([label, format_seconds(r.mean)]
+        rows.append([label, format_seconds(found[0][r.name].ref_mean)]
                     + [f"{format_seconds(v[r.name].cand_mean)} ({v[r.name].describe()})"
                        for v in found])
     return Table("Per-task dispatch and pool lifetime against the reference",
-                 ["figure", sets[0].label] + [rs.label for rs in sets[1:]], rows,
-                 "Verdicts as in the overview: a 95 % interval of the ratio over passes, "
-                 "slower or faster only when it lies wholly beyond the minimum effect; here "
-                 "each file is its own side and the minimum effect is the default (5 %): with "
-                 "--vs or --min-effect, the overview's table is the one to read.")
+                 ["figure", comparison.reference.label]
+                 + [side.label for side in comparison.candidates], rows,
+                 "The overview's verdicts: a 95 % interval of the ratio over passes, slower "
+                 "or faster only when it lies wholly beyond the minimum effect "
+                 f"({comparison.min_effect:.0%}).")
 
 
-def headline(sets: Sequence[ResultSet], found: list[dict[str, Verdict]]) -> Headline | None:
+def headline(comparison: Comparison) -> Headline | None:
+    sets, found = comparison.sets, comparison.verdicts
     setting = pd.main_setting(sets[0])
     if not found or setting is None:
         return None
     one = pd.dispatch_at(sets[0], "map", 1, *setting)
     if one is None or one.name not in found[0]:
         return None
-    parts = [f"{rs.label} {v[one.name].describe()}" for rs, v in zip(sets[1:], found)]
+    parts = [f"{side.label} {v[one.name].describe()}"
+             for side, v in zip(comparison.candidates, found)]
     return Headline(f"Pool.map per task at chunksize 1 ({pd.setting_text(setting)}), against "
-                    f"{sets[0].label} ({format_seconds(one.mean)}): " + "; ".join(parts) + ".",
+                    f"{comparison.reference.label} ({format_seconds(found[0][one.name].ref_mean)})"
+                    ": " + "; ".join(parts) + ".",
                     [one.name])
 
 
@@ -100,12 +92,12 @@ def fig_compare_dispatch(sets: Sequence[ResultSet], outdir: str) -> plot.Figure 
                      "dashed grey: each file's minimal-pool floor.")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
-    """Pool figures across results files, with verdicts on the key figures."""
+def compare_section(comparison: Comparison, outdir: str) -> Section | None:
+    """Pool figures across results files, with the overview's verdicts on the key figures."""
+    sets = comparison.sets
     if not any(pd.has_pool(rs) for rs in sets):
         return None
-    found = verdicts(sets) if pd.has_pool(sets[0]) else []
-    line = headline(sets, found)
+    line = headline(comparison) if pd.has_pool(sets[0]) else None
     figures = [f for f in (fig_compare_dispatch(sets, outdir),) if f]
-    tables = [t for t in (delta_table(sets, found),) if t]
+    tables = [t for t in (delta_table(comparison),) if t] if pd.has_pool(sets[0]) else []
     return Section("pool", TITLE, "", [line] if line else [], figures, tables)

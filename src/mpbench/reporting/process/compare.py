@@ -17,6 +17,7 @@ from mpbench.reporting.process.results import (
 )
 from mpbench.reporting.process.section import TITLE
 from mpbench.reporting.tables import Section, Table
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 
@@ -82,8 +83,9 @@ def nprocs(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
                      "Colour: start method; line style: results file.")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
+def compare_section(comparison: Comparison, outdir: str) -> Section | None:
     """Process figures overlaid across results files."""
+    sets = comparison.sets
     if not any(rs.where(group=GROUP) for rs in sets):
         return None
     figures = [f for f in (start_join(sets, outdir), nprocs(sets, outdir))

@@ -12,7 +12,7 @@ from mpbench.reporting.shared import data as sd
 from mpbench.reporting.shared.figures import MARKERS, colour, size_axis
 from mpbench.reporting.shared.section import KEY, TITLE
 from mpbench.reporting.tables import Section, Table
-from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Side, Verdict, compare_sides
+from mpbench.reporting.verdict import Comparison, Verdict
 from mpbench.units import format_seconds, format_size
 
 LINESTYLES = ("-", "--", ":", "-.")
@@ -43,23 +43,14 @@ def fig_compare_handover(sets: Sequence[ResultSet], outdir: str) -> plot.Figure 
                      "file's raw os.pipe floor.")
 
 
-def verdicts(sets: Sequence[ResultSet]) -> list[dict[str, Verdict]]:
-    """Each file after the first against the first, over the benchmarks every file
-    holds (the comparison's own set, so the moderation matches the overview)."""
-    names = [n for n in sets[0].results if all(n in rs.results for rs in sets[1:])]
-    ref = Side(sets[0].label, [sets[0]])
-    return [compare_sides(ref, Side(rs.label, [rs]), names, DEFAULT_MIN_EFFECT)
-            for rs in sets[1:]]
-
-
 def _short(verdict: Verdict | None) -> str:
     return "-" if verdict is None else verdict.describe()
 
 
-def handover_verdicts(sets: Sequence[ResultSet], found: dict[str, Verdict],
+def handover_verdicts(comparison: Comparison, found: dict[str, Verdict],
                       label: str) -> Table | None:
     """Method x size, each cell the candidate's verdict against the reference."""
-    rs = sets[0]
+    rs = comparison.sets[0]
     rows, sizes = [], set()
     for payload in ("bytes", "ndarray"):
         for placement in ("free", "same-cpu"):
@@ -72,17 +63,17 @@ def handover_verdicts(sets: Sequence[ResultSet], found: dict[str, Verdict],
     if not rows:
         return None
     ordered = sorted(sizes)
-    return Table(f"Hand-overs: {label} against {rs.label}",
+    return Table(f"Hand-overs: {label} against {comparison.reference.label}",
                  ["method, payload, placement"] + [format_size(s) for s in ordered],
                  [[name] + [_short(cells.get(s)) for s in ordered] for name, cells in rows],
-                 f"Verdicts as in the overview (95 % interval over passes, minimum effect "
-                 f"{DEFAULT_MIN_EFFECT:.0%}), each file against the first.")
+                 f"The overview's verdicts (95 % interval over passes, minimum effect "
+                 f"{comparison.min_effect:.0%}).")
 
 
-def operation_verdicts(sets: Sequence[ResultSet], found: dict[str, Verdict],
+def operation_verdicts(comparison: Comparison, found: dict[str, Verdict],
                        label: str) -> Table | None:
     """Value/Array, proxies and SharedMemory operations: both means and the verdict."""
-    rs = sets[0]
+    rs, reference = comparison.sets[0], comparison.reference.label
     chosen = (sd.operations(rs, sd.VALUE_OBJECTS) + sd.operations(rs, sd.PROXY_OBJECTS)
               + sd.shm_ops(rs))
     rows: list[Sequence[str]] = [[r.name, format_seconds(found[r.name].ref_mean),
@@ -90,18 +81,20 @@ def operation_verdicts(sets: Sequence[ResultSet], found: dict[str, Verdict],
             for r in chosen if r.name in found]
     if not rows:
         return None
-    return Table(f"Per-operation figures: {label} against {rs.label}",
-                 ["benchmark", rs.label, label, "verdict"], rows)
+    return Table(f"Per-operation figures: {label} against {reference}",
+                 ["benchmark", reference, label, "verdict"], rows)
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
-    """Shared figures overlaid across results files, and their verdicts by method and size."""
+def compare_section(comparison: Comparison, outdir: str) -> Section | None:
+    """Shared figures overlaid across results files, and the overview's verdicts by method
+    and size."""
+    sets = comparison.sets
     if not any(rs.where(group=sd.GROUP) for rs in sets):
         return None
     figures = [f for f in (fig_compare_handover(sets, outdir),) if f]
     tables: list[Table] = []
     if sets[0].where(group=sd.GROUP):
-        for rs, found in zip(sets[1:], verdicts(sets)):
-            tables += [t for t in (handover_verdicts(sets, found, rs.label),
-                                   operation_verdicts(sets, found, rs.label)) if t]
+        for side, found in zip(comparison.candidates, comparison.verdicts):
+            tables += [t for t in (handover_verdicts(comparison, found, side.label),
+                                   operation_verdicts(comparison, found, side.label)) if t]
     return Section(KEY, TITLE, "", [], figures, tables)

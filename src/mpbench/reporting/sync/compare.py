@@ -24,6 +24,7 @@ from mpbench.reporting.sync.results import (
 )
 from mpbench.reporting.sync.section import TITLE
 from mpbench.reporting.tables import Section, Table
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 
@@ -98,8 +99,9 @@ def wakeup(sets: Sequence[ResultSet], outdir: str) -> plot.Figure | None:
                      "Colour: results file; solid: Event.set(), dashed: Condition.notify_all().")
 
 
-def compare_section(sets: Sequence[ResultSet], outdir: str) -> Section | None:
+def compare_section(comparison: Comparison, outdir: str) -> Section | None:
     """Sync figures overlaid across results files, and the headline numbers side by side."""
+    sets = comparison.sets
     if not any(rs.where(group=GROUP) for rs in sets):
         return None
     figures = [f for f in (throughput(sets, outdir),
