@@ -6,6 +6,7 @@ import pytest
 
 from conftest import run_mpbench
 from mpbench.benchmarks import channels as bench
+from mpbench.benchmarks import channels_grid
 from mpbench.errors import UsageError
 from mpbench.workloads import channels as work
 from mpbench.workloads.placement import cross_cpu_unavailable
@@ -27,7 +28,7 @@ def test_every_benchmark_says_what_it_is(full):
         assert spec.name.startswith(f"channels.{md['mpbench_transport']}.{md['mpbench_metric']}[")
         for key in KEYS:
             assert md.get(key) not in (None, ""), (spec.name, key)
-        assert md["mpbench_transport"] in bench.ALL_TRANSPORTS
+        assert md["mpbench_transport"] in channels_grid.ALL_TRANSPORTS
         assert md["mpbench_metric"] in ("throughput", "round_trip")
         assert md["mpbench_messages"] == (2 if md["mpbench_metric"] == "round_trip" else 1)
         assert md["mpbench_placement"] in ("same-cpu", "cross-cpu", "in-process")
@@ -84,12 +85,13 @@ def test_free_placement_keeps_the_old_names():
 def test_fast_mode_uses_the_coarser_grid_and_sizes_replace_every_grid():
     fast = bench.benchmarks({"mode": "fast"})
     assert len(fast) < len(bench.benchmarks({})) / 2
+    fast_sizes = set(channels_grid.GRIDS["fast"].throughput)
     assert {s.metadata["mpbench_size"] for s in fast
             if s.metadata["mpbench_transport"] == "queue"
-            and s.metadata["mpbench_metric"] == "throughput"} == set(bench.GRIDS["fast"].throughput)
+            and s.metadata["mpbench_metric"] == "throughput"} == fast_sizes
     chosen = bench.benchmarks({"mode": "fast", "sizes": [4096, 64]})
     assert {s.metadata["mpbench_size"] for s in chosen
-            if s.metadata["mpbench_transport"] not in bench.REFERENCES} == {64, 4096}
+            if s.metadata["mpbench_transport"] not in channels_grid.REFERENCES} == {64, 4096}
 
 
 def test_transports_option_keeps_the_floors_along():
@@ -104,7 +106,7 @@ def test_object_payloads_stay_small_and_producers_only_queue():
     for spec in specs:
         md = spec.metadata
         if md["mpbench_payload"] == "object":
-            assert md["mpbench_size"] <= bench.OBJECT_MAX_SIZE
+            assert md["mpbench_size"] <= channels_grid.OBJECT_MAX_SIZE
         if md["mpbench_producers"] > 1:
             assert md["mpbench_transport"] in bench.PRODUCER_TRANSPORTS
             assert spec.inner_loops == md["mpbench_producers"]
@@ -116,7 +118,7 @@ def test_object_payloads_stay_small_and_producers_only_queue():
 ])
 def test_bad_sizes_are_refused(text, fragment):
     with pytest.raises(UsageError, match=fragment):
-        bench.parse_sizes(text)
+        channels_grid.parse_sizes(text)
 
 
 def test_list_shows_the_catalogue_of_a_run_mode():

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import run_mpbench
 from mpbench.benchmarks import sync as sync_group
+from mpbench.benchmarks import sync_grid
 from mpbench.results import bench_metadata
 
 pytestmark = pytest.mark.slow  # mpbench run in subprocesses
@@ -24,7 +25,7 @@ def test_catalogue_carries_every_parameter_and_floor():
         assert md["mpbench_group"] == "sync"
         assert md["mpbench_metric"] in {"acquire", "wakeup", "handoff"}
         assert isinstance(md["mpbench_nprocs"], int) and isinstance(md["mpbench_ops"], int)
-        assert md["mpbench_primitive"] in sync_group.KNOWN_PRIMITIVES + ("semaphore",)
+        assert md["mpbench_primitive"] in sync_grid.KNOWN_PRIMITIVES + ("semaphore",)
         if md["mpbench_metric"] == "acquire":
             assert {"mpbench_slots", "mpbench_critical_us", "mpbench_think_us"} <= set(md)
         assert spec.is_floor or spec.floor in names, spec.name
@@ -33,7 +34,7 @@ def test_catalogue_carries_every_parameter_and_floor():
     assert "sync.contended[primitive=lock,nprocs=16]" in names
     fast = {spec.metadata["mpbench_nprocs"] for spec in sync_group.benchmarks({"mode": "fast"})
             if spec.metadata["mpbench_metric"] == "acquire"}
-    assert fast == set(sync_group.FAST_NPROCS)
+    assert fast == set(sync_grid.FAST_NPROCS)
     assert "sync.contended[primitive=lock,nprocs=4,critical_us=0,think_us=0]" in names
     assert "sync.contended[primitive=semaphore,slots=2,nprocs=4]" in names
     assert "sync.wakeup[primitive=condition,notify=one,waiters=16,placement=same-cpu]" in names

@@ -41,7 +41,7 @@ from mpbench.benchmarks.shared_grid import (
     memory_md,
     needed_memory,
 )
-from mpbench.benchmarks.sync import start_method
+from mpbench.benchmarks.sync_grid import start_method
 from mpbench.catalogue import BenchSpec, MetadataValue, bench_name
 from mpbench.units import format_size
 from mpbench.workloads import proxies, shm_costs, values

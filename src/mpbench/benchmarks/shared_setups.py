@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mpbench import options as opt
-from mpbench.benchmarks.sync import start_method
+from mpbench.benchmarks.sync_grid import start_method
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.errors import BenchmarkFailed
 from mpbench.machine import usable_cpu_count

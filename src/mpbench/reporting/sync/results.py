@@ -10,7 +10,7 @@ import statistics
 from typing import Any
 
 from mpbench import harness
-from mpbench.benchmarks.sync import DEFAULT_CRITICAL_US, DEFAULT_THINK_US
+from mpbench.benchmarks.sync_grid import DEFAULT_CRITICAL_US, DEFAULT_THINK_US
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.workloads.placement import PLACEMENTS
