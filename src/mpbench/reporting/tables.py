@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from mpbench.reporting.plotting import Figure
 
@@ -41,6 +42,20 @@ class Section:
     headlines: list[Headline] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+
+
+Source = TypeVar("Source")
+
+
+def build_section(key: str, title: str, intro: str, source: Source, outdir: str,
+                  headlines: Callable[[Source], list[Headline]],
+                  figures: Sequence[Callable[[Source, str], Figure | None]],
+                  tables: Sequence[Callable[[Source], Table | None]]) -> Section:
+    """The one assembler of a group's section: its headlines, then every figure and table
+    its builders draw from ``source`` (a builder returning None is left out)."""
+    return Section(key, title, intro, headlines(source),
+                   [f for f in (draw(source, outdir) for draw in figures) if f],
+                   [t for t in (make(source) for make in tables) if t])
 
 
 def _md_cell(text: str) -> str:

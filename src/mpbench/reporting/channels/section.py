@@ -6,7 +6,7 @@ from mpbench.reporting.channels import figures, tables
 from mpbench.reporting.channels.headlines import headlines
 from mpbench.reporting.channels.results import GROUP
 from mpbench.reporting.data import ResultSet
-from mpbench.reporting.tables import Section
+from mpbench.reporting.tables import Section, build_section
 
 TITLE = "Channels: Queue, Pipe and friends against message size"
 INTRO = ("Throughput (one producer process streaming to one consumer process) and latency (a "
@@ -23,6 +23,4 @@ def section(rs: ResultSet, outdir: str) -> Section | None:
     """The channels section of a single-file report, or None without channel results."""
     if not rs.where(group=GROUP):
         return None
-    return Section("channels", TITLE, INTRO, headlines(rs),
-                   [f for f in (draw(rs, outdir) for draw in FIGURES) if f],
-                   [t for t in (make(rs) for make in TABLES) if t])
+    return build_section("channels", TITLE, INTRO, rs, outdir, headlines, FIGURES, TABLES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.pool import data as pd
 from mpbench.reporting.pool import figures, headlines, tables
-from mpbench.reporting.tables import Section
+from mpbench.reporting.tables import Section, build_section
 
 TITLE = "Pools and executors"
 INTRO = ("What Pool and ProcessPoolExecutor cost per start method and worker count W: a "
@@ -15,14 +15,14 @@ INTRO = ("What Pool and ProcessPoolExecutor cost per start method and worker cou
          "includes.")
 
 
+FIGURES = (figures.fig_dispatch, figures.fig_startup, figures.fig_break_even)
+TABLES = (tables.recommendations, tables.dispatch_table, tables.startup_table,
+          tables.break_even_table, tables.payload_table, tables.imap_table,
+          tables.harness_table)
+
+
 def section(rs: ResultSet, outdir: str) -> Section | None:
     """The pool section, or None when the results hold no pool benchmark."""
     if not pd.has_pool(rs):
         return None
-    found = [figures.fig_dispatch(rs, outdir), figures.fig_startup(rs, outdir),
-             figures.fig_break_even(rs, outdir)]
-    found_tables = [tables.recommendations(rs), tables.dispatch_table(rs),
-                    tables.startup_table(rs), tables.break_even_table(rs),
-                    tables.payload_table(rs), tables.imap_table(rs), tables.harness_table(rs)]
-    return Section("pool", TITLE, INTRO, headlines.headlines(rs),
-                   [f for f in found if f], [t for t in found_tables if t])
+    return build_section("pool", TITLE, INTRO, rs, outdir, headlines.headlines, FIGURES, TABLES)

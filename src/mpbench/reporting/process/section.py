@@ -6,7 +6,7 @@ from mpbench.reporting.data import ResultSet
 from mpbench.reporting.process import figures, tables
 from mpbench.reporting.process.headlines import headlines
 from mpbench.reporting.process.results import GROUP
-from mpbench.reporting.tables import Section
+from mpbench.reporting.tables import Section, build_section
 
 TITLE = "Starting and joining processes"
 INTRO = ("What Process.start() and join() cost per start method, beside the floor the kernel "
@@ -19,7 +19,5 @@ def section(rs: ResultSet, outdir: str) -> Section | None:
     """The process section of a single-file report, or None without process results."""
     if not rs.where(group=GROUP):
         return None
-    return Section("process", TITLE, INTRO, headlines(rs),
-                   [f for f in (draw(rs, outdir) for draw in FIGURES) if f],
-                   [t for t in (make(rs) for make in TABLES) if t])
+    return build_section("process", TITLE, INTRO, rs, outdir, headlines, FIGURES, TABLES)
 

@@ -171,9 +171,5 @@ def fig_operations(rs: ResultSet, outdir: str) -> plot.Figure | None:
                      "a 64 B pickled list for proxies.")
 
 
-def figures(rs: ResultSet, outdir: str) -> list[plot.Figure]:
-    """Every figure of the section that has data."""
-    made: dict[str, plot.Figure | None] = {
-        "handover": fig_handover(rs, outdir), "crossover": fig_crossover(rs, outdir),
-        "operations": fig_operations(rs, outdir)}
-    return [f for f in made.values() if f]
+# The section's figures, in page order.
+FIGURES = (fig_handover, fig_crossover, fig_operations)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.shared import data as sd
-from mpbench.reporting.shared.figures import figures
+from mpbench.reporting.shared.figures import FIGURES
 from mpbench.reporting.shared.headlines import headlines
-from mpbench.reporting.shared.tables import tables
-from mpbench.reporting.tables import Section
+from mpbench.reporting.shared.tables import TABLES
+from mpbench.reporting.tables import Section, build_section
 
 KEY = "shared"
 TITLE = "Shared state and zero-copy"
@@ -23,4 +23,4 @@ def section(rs: ResultSet, outdir: str) -> Section | None:
     """The shared section, or None when the results hold no shared benchmark."""
     if not rs.where(group=sd.GROUP):
         return None
-    return Section(KEY, TITLE, INTRO, headlines(rs), figures(rs, outdir), tables(rs))
+    return build_section(KEY, TITLE, INTRO, rs, outdir, headlines, FIGURES, TABLES)

@@ -139,11 +139,14 @@ def harness_table(rs: ResultSet) -> Table | None:
                  "harness adds, plus the drift between the two workers' moments.")
 
 
-def tables(rs: ResultSet) -> list[Table]:
-    """Every table of the section that has data."""
-    made: dict[str, Table | None] = {
-        "bytes": handover_table(rs), "ndarray": handover_table(rs, "ndarray"),
-        "pinned": handover_table(rs, placement="same-cpu"), "winners": winner_table(rs),
-        "values": values_table(rs), "proxies": proxies_table(rs), "shm": shm_table(rs),
-        "harness": harness_table(rs)}
-    return [t for t in made.values() if t]
+def ndarray_table(rs: ResultSet) -> Table | None:
+    return handover_table(rs, "ndarray")
+
+
+def pinned_table(rs: ResultSet) -> Table | None:
+    return handover_table(rs, placement="same-cpu")
+
+
+# The section's tables, in page order.
+TABLES = (handover_table, ndarray_table, pinned_table, winner_table, values_table,
+          proxies_table, shm_table, harness_table)

@@ -6,7 +6,7 @@ from mpbench.reporting.data import ResultSet
 from mpbench.reporting.sync import figures, tables
 from mpbench.reporting.sync.headlines import headlines
 from mpbench.reporting.sync.results import GROUP
-from mpbench.reporting.tables import Section
+from mpbench.reporting.tables import Section, build_section
 
 TITLE = "Locks, semaphores, events and conditions under contention"
 INTRO = ("N processes loop acquire -> critical section -> release -> think time on one "
@@ -25,7 +25,5 @@ def section(rs: ResultSet, outdir: str) -> Section | None:
     """The sync section of a single-file report, or None without sync results."""
     if not rs.where(group=GROUP):
         return None
-    return Section("sync", TITLE, INTRO, headlines(rs),
-                   [f for f in (draw(rs, outdir) for draw in FIGURES) if f],
-                   [t for t in (make(rs) for make in TABLES) if t])
+    return build_section("sync", TITLE, INTRO, rs, outdir, headlines, FIGURES, TABLES)
 
