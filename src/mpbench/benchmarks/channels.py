@@ -37,6 +37,7 @@ from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, ben
 from mpbench.units import format_size, one_of, parse_list, parse_size_within
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as work
+from mpbench.workloads.channel_runs import PingPongRun, StreamRun
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.placement import cpus_for, end_cpus, pinned
 
@@ -174,7 +175,7 @@ def _stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, produ
                   placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
     consumer = FAULTS.get(opt.fault(env.options) or "", "consumer")
-    with work.StreamRun(_context(env.options), transport, size, payload, producers,
+    with StreamRun(_context(env.options), transport, size, payload, producers,
                         cpus=cpus_for(placement), member_cpus=end_cpus(placement, producers + 1),
                         timeout=env.child_timeout, consumer=consumer) as run:
         run.stream(run.prime_count())
@@ -187,7 +188,7 @@ def _stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, produ
 def _round_trip_setup(env: WorkerEnv, transport: str, size: int, payload: str,
                       placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
-    with work.PingPongRun(_context(env.options), transport, size, payload,
+    with PingPongRun(_context(env.options), transport, size, payload,
                           cpus=cpus_for(placement), member_cpus=end_cpus(placement, 2),
                           timeout=env.child_timeout) as run:
         run.round_trips(3, keep=False)
