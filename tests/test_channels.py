@@ -183,7 +183,7 @@ def test_a_consumer_killed_mid_stream_fails_fast_and_leaves_nothing(transport, m
     started = time.monotonic()
     with pytest.raises(BenchmarkFailed, match="consumer ended with killed by SIGKILL"):
         with StreamRun(multiprocessing.get_context(method), transport, 4096,
-                          timeout=60) as run:
+                       timeout=60) as run:
             semaphores = _semaphores(run.channel)
             threading.Thread(target=kill_consumer, args=(run,), daemon=True).start()
             run.stream(10_000_000)

@@ -176,8 +176,8 @@ def _stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, produ
     md = _pickled_metadata(transport, size, payload)
     consumer = FAULTS.get(opt.fault(env.options) or "", "consumer")
     with StreamRun(_context(env.options), transport, size, payload, producers,
-                        cpus=cpus_for(placement), member_cpus=end_cpus(placement, producers + 1),
-                        timeout=env.child_timeout, consumer=consumer) as run:
+                   cpus=cpus_for(placement), member_cpus=end_cpus(placement, producers + 1),
+                   timeout=env.child_timeout, consumer=consumer) as run:
         run.stream(run.prime_count())
         md.update(_memory_metadata(run.peak_rss(), run.base_rss))
         md.update(_cpu_metadata(placement))
@@ -189,8 +189,8 @@ def _round_trip_setup(env: WorkerEnv, transport: str, size: int, payload: str,
                       placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
     with PingPongRun(_context(env.options), transport, size, payload,
-                          cpus=cpus_for(placement), member_cpus=end_cpus(placement, 2),
-                          timeout=env.child_timeout) as run:
+                     cpus=cpus_for(placement), member_cpus=end_cpus(placement, 2),
+                     timeout=env.child_timeout) as run:
         run.round_trips(3, keep=False)
         md.update(_memory_metadata(run.peak_rss(), run.base_rss))
         md["mpbench_clock_overhead_ns"] = clock_overhead_ns()

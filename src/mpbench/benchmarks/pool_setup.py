@@ -168,7 +168,7 @@ def pipe_round_trip_setup(env: WorkerEnv, size: int, method: str) -> Iterator[Pr
     """One ``Pipe(duplex=False)`` round trip of ``size`` bytes (``send_bytes`` /
     ``recv_bytes``) between two processes: the channels group's ping-pong."""
     with PingPongRun(_context(method), "pipe_simplex", size, "bytes",
-                                  timeout=env.child_timeout, samples_per_call=0) as run:
+                     timeout=env.child_timeout, samples_per_call=0) as run:
         run.round_trips(3, keep=False)
         yield Prepared(functools.partial(run.round_trips, keep=False))
 
@@ -179,7 +179,7 @@ def pipe_stream_setup(env: WorkerEnv, size: int, method: str) -> Iterator[Prepar
     (``send_bytes`` / ``recv_bytes``) from one process to another: the channels
     group's stream."""
     with StreamRun(_context(method), "pipe_simplex", size, "bytes",
-                                timeout=env.child_timeout) as run:
+                   timeout=env.child_timeout) as run:
         run.stream(run.prime_count())
         yield Prepared(run.time)
 
