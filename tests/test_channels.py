@@ -16,6 +16,9 @@ from conftest import shm_entries
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as ch
+from mpbench.workloads.channel_ends import ConnEnd
+from mpbench.workloads.channel_loops import consume_checked, stamp_plan
+from mpbench.workloads.channel_runs import PingPongRun, StreamRun
 from mpbench.workloads.placement import cpus_for, pinned
 
 FORK = multiprocessing.get_context("fork")
@@ -72,14 +75,14 @@ def check_round_trips(run, count: int) -> None:
 
 @pytest.mark.parametrize("transport, size, payload", list(_cases()))
 def test_stream_delivers_every_message_whole_and_in_order(transport, size, payload):
-    with ch.StreamRun(FORK, transport, size, payload, verify=True, timeout=30) as run:
+    with StreamRun(FORK, transport, size, payload, verify=True, timeout=30) as run:
         check_stream(run, 6)
         check_stream(run, 3)
 
 
 @pytest.mark.parametrize("transport, size, payload", list(_cases()))
 def test_ping_pong_echoes_every_message_whole(transport, size, payload):
-    with ch.PingPongRun(FORK, transport, size, payload, verify=True, timeout=30) as run:
+    with PingPongRun(FORK, transport, size, payload, verify=True, timeout=30) as run:
         check_round_trips(run, 4)  # the ping side also checks each echo against message i
 
 
@@ -87,15 +90,15 @@ def test_ping_pong_echoes_every_message_whole(transport, size, payload):
 @pytest.mark.parametrize("transport", ["queue", "os_pipe", "socketpair"])
 def test_spawned_children_get_working_ends(transport):
     ctx = multiprocessing.get_context("spawn")
-    with ch.StreamRun(ctx, transport, 5000, verify=True, timeout=60) as run:
+    with StreamRun(ctx, transport, 5000, verify=True, timeout=60) as run:
         check_stream(run, 3)
-    with ch.PingPongRun(ctx, transport, 5000, verify=True, timeout=60) as run:
+    with PingPongRun(ctx, transport, 5000, verify=True, timeout=60) as run:
         check_round_trips(run, 2)
 
 
 @pytest.mark.parametrize("transport", ch.QUEUES[:2])
 def test_n_producers_deliver_every_message(transport):
-    with ch.StreamRun(FORK, transport, 100, producers=3, timeout=30) as run:
+    with StreamRun(FORK, transport, 100, producers=3, timeout=30) as run:
         check_stream(run, 50)  # 150 messages of 100 bytes from 3 producers
 
 
@@ -110,7 +113,7 @@ def test_the_check_catches_altered_cut_and_reordered_messages(sent, fragment):
         for data in sent:
             writer.send_bytes(data)
         with pytest.raises(ch.MessageMismatch, match=fragment):
-            ch.consume_checked(ch.ConnEnd(reader=reader), len(sent), 10, "bytes")
+            consume_checked(ConnEnd(reader=reader), len(sent), 10, "bytes")
     finally:
         reader.close()
         writer.close()
@@ -124,7 +127,7 @@ def test_object_payload_pickles_to_about_its_size():
 
 
 def test_round_trip_samples_pair_up_stamps():
-    with ch.PingPongRun(FORK, "os_pipe", 64, timeout=30, samples_per_call=16) as run:
+    with PingPongRun(FORK, "os_pipe", 64, timeout=30, samples_per_call=16) as run:
         seconds = run.round_trips(100)
     (call,) = run.sample_calls
     one_way = call["series"]["one_way_ns"]
@@ -135,18 +138,18 @@ def test_round_trip_samples_pair_up_stamps():
 
 
 def test_stamp_plan_spreads_stamps_over_the_call():
-    assert ch.stamp_plan(10) == (0, 1, 10)
-    assert ch.stamp_plan(10, 3) == (1, 3, 3)
-    assert ch.stamp_plan(2, 5) == (0, 1, 2)
-    assert ch.stamp_plan(7, 0) == (7, 1, 0)
+    assert stamp_plan(10) == (0, 1, 10)
+    assert stamp_plan(10, 3) == (1, 3, 3)
+    assert stamp_plan(2, 5) == (0, 1, 2)
+    assert stamp_plan(7, 0) == (7, 1, 0)
     for count, samples in ((1000, 128), (129, 128), (5, 5)):
-        lead, stride, stamped = ch.stamp_plan(count, samples)
+        lead, stride, stamped = stamp_plan(count, samples)
         assert lead + stride * stamped == count and stamped == min(count, samples)
 
 
 def test_bounded_queue_at_64mib_stays_under_the_memory_bound():
     size = 64 * 2**20
-    with ch.StreamRun(FORK, "queue", size, timeout=60) as run:
+    with StreamRun(FORK, "queue", size, timeout=60) as run:
         assert ch.queue_maxsize("queue", size) == 2
         run.stream(run.prime_count())
         peaks, bases = run.peak_rss(), run.base_rss
@@ -179,8 +182,8 @@ def test_a_consumer_killed_mid_stream_fails_fast_and_leaves_nothing(transport, m
 
     started = time.monotonic()
     with pytest.raises(BenchmarkFailed, match="consumer ended with killed by SIGKILL"):
-        with ch.StreamRun(multiprocessing.get_context(method), transport, 4096,
-                          timeout=60) as run:
+        with StreamRun(multiprocessing.get_context(method), transport, 4096,
+                       timeout=60) as run:
             semaphores = _semaphores(run.channel)
             threading.Thread(target=kill_consumer, args=(run,), daemon=True).start()
             run.stream(10_000_000)

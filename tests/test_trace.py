@@ -23,7 +23,7 @@ import pytest
 from conftest import ROOT, run_mpbench
 from mpbench.tracing.record import MIN_DURATION_US, SIZE_LIMIT
 from mpbench.tracing.registry import SCENARIOS
-from mpbench.tracing.timeline import check_flows, overlapping_slices
+from mpbench.tracing.timeline_checks import check_flows, overlapping_slices
 
 pytestmark = pytest.mark.slow  # mpbench trace / view in subprocesses
 

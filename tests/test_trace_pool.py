@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_mpbench
 
-from mpbench.tracing.timeline import check_flows, overlapping_slices
+from mpbench.tracing.timeline_checks import check_flows, overlapping_slices
 
 pytestmark = [pytest.mark.slow,  # mpbench trace in subprocesses
               pytest.mark.timeout(180)]

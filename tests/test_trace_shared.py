@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_mpbench, shm_segments
 
-from mpbench.tracing.timeline import check_flows, overlapping_slices
+from mpbench.tracing.timeline_checks import check_flows, overlapping_slices
 
 pytestmark = [pytest.mark.slow,  # traced 64 MiB hand-overs in subprocesses
               pytest.mark.timeout(240),

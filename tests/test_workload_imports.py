@@ -96,7 +96,7 @@ def test_a_workload_imports_only_the_standard_library(module):
     assert found["foreign"] == [], f"{module} imports {found['foreign']} at module level"
 
 
-@pytest.mark.parametrize("module", ["mpbench.workloads.channels", "mpbench.workloads.pools"])
+@pytest.mark.parametrize("module", ["mpbench.workloads.channel_runs", "mpbench.workloads.pools"])
 def test_the_3_9_path_check_agrees(module):
     assert imported_by(module, by_path=True)["foreign"] == []
 

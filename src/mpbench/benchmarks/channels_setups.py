@@ -21,6 +21,7 @@ from mpbench.benchmarks.channels_grid import MiB
 from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.workloads import channel_floors as floors
 from mpbench.workloads import channels as work
+from mpbench.workloads.channel_runs import PingPongRun, StreamRun
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.placement import cpus_for, end_cpus, pinned
 
@@ -75,7 +76,7 @@ def stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, produc
                   placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
     consumer = FAULTS.get(opt.fault(env.options) or "", "consumer")
-    with work.StreamRun(context(env.options), transport, size, payload, producers,
+    with StreamRun(context(env.options), transport, size, payload, producers,
                         cpus=cpus_for(placement), member_cpus=end_cpus(placement, producers + 1),
                         timeout=env.child_timeout, consumer=consumer) as run:
         run.stream(run.prime_count())
@@ -88,7 +89,7 @@ def stream_setup(env: WorkerEnv, transport: str, size: int, payload: str, produc
 def round_trip_setup(env: WorkerEnv, transport: str, size: int, payload: str,
                       placement: str) -> Iterator[Prepared]:
     md = _pickled_metadata(transport, size, payload)
-    with work.PingPongRun(context(env.options), transport, size, payload,
+    with PingPongRun(context(env.options), transport, size, payload,
                           cpus=cpus_for(placement), member_cpus=end_cpus(placement, 2),
                           timeout=env.child_timeout) as run:
         run.round_trips(3, keep=False)

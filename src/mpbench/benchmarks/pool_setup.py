@@ -18,6 +18,7 @@ from mpbench.machine import usable_cpu_count
 from mpbench.workloads import busywork, lifecycle, pool_floors, pool_tasks, pools
 from mpbench.workloads import channels as channel_work
 from mpbench.workloads import pool_dispatch as dispatch
+from mpbench.workloads.channel_runs import PingPongRun, StreamRun
 from mpbench.workloads.guard import deadline
 
 CALIBRATION_FILE = "pool-busywork-calibration.json"
@@ -166,8 +167,8 @@ def minimal_pool_setup(env: WorkerEnv, workers: int, tasks: int,
 def pipe_round_trip_setup(env: WorkerEnv, size: int, method: str) -> Iterator[Prepared]:
     """One ``Pipe(duplex=False)`` round trip of ``size`` bytes (``send_bytes`` /
     ``recv_bytes``) between two processes: the channels group's ping-pong."""
-    with channel_work.PingPongRun(_context(method), "pipe_simplex", size, "bytes",
-                                  timeout=env.child_timeout, samples_per_call=0) as run:
+    with PingPongRun(_context(method), "pipe_simplex", size, "bytes",
+                     timeout=env.child_timeout, samples_per_call=0) as run:
         run.round_trips(3, keep=False)
         yield Prepared(functools.partial(run.round_trips, keep=False))
 
@@ -177,8 +178,8 @@ def pipe_stream_setup(env: WorkerEnv, size: int, method: str) -> Iterator[Prepar
     """Messages of ``size`` bytes streamed one way through a ``Pipe(duplex=False)``
     (``send_bytes`` / ``recv_bytes``) from one process to another: the channels
     group's stream."""
-    with channel_work.StreamRun(_context(method), "pipe_simplex", size, "bytes",
-                                timeout=env.child_timeout) as run:
+    with StreamRun(_context(method), "pipe_simplex", size, "bytes",
+                   timeout=env.child_timeout) as run:
         run.stream(run.prime_count())
         yield Prepared(run.time)
 

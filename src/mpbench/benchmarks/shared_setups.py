@@ -22,7 +22,7 @@ from mpbench.errors import BenchmarkFailed
 from mpbench.machine import usable_cpu_count
 from mpbench.memory_check import shortfall
 from mpbench.workloads import channel_floors, proxies, shm_costs, values
-from mpbench.workloads.channels import PingPongRun
+from mpbench.workloads.channel_runs import PingPongRun
 from mpbench.workloads.clients import Clients, time_in_process
 from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss

@@ -202,9 +202,9 @@ class TracedLock:
 
 
 def trace_channel(channel: Any) -> Any:
-    """Replace the ends of a :class:`mpbench.workloads.channels.Channel` (a Queue or
+    """Replace the ends of a :class:`mpbench.workloads.channel_open.Channel` (a Queue or
     a Pipe) by the same ends over traced proxies; the channel, for chaining."""
-    from mpbench.workloads.channels import ConnEnd, QueueEnd
+    from mpbench.workloads.channel_ends import ConnEnd, QueueEnd
 
     names = {}
     if len(channel.connections) == 2:

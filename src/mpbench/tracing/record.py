@@ -33,7 +33,8 @@ from mpbench.atomic import atomic_open
 from mpbench.lifeline import guarded
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.tracing.registry import MIN_DURATION_US, Scenario, scripts_dir
-from mpbench.tracing.timeline import Timeline, check_flows, shortest_function_slices
+from mpbench.tracing.timeline import Timeline
+from mpbench.tracing.timeline_checks import check_flows, shortest_function_slices
 
 # viztracer's options for every scenario (they reach spawn and forkserver
 # children too: viztracer passes its own command line on; tests check it).

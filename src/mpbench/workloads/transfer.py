@@ -28,7 +28,7 @@ out of band (pickle5), the sender wraps it in a ``pickle.PickleBuffer``, as
 a program would.
 
 The ends of ``queue``, ``send_bytes`` and ``os_pipe`` are those of the
-channels group (:mod:`mpbench.workloads.channels`). Every receiving end has
+channels group (:mod:`mpbench.workloads.channel_ends`). Every receiving end has
 ``recv() -> obj`` and ``release()`` (close what ``recv`` opened, once the
 object is dropped). Standard library only.
 """
@@ -41,7 +41,8 @@ from time import perf_counter
 from typing import Any
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads.channels import ConnEnd, FdEnd, QueueEnd, make_message
+from mpbench.workloads.channel_ends import ConnEnd, FdEnd, QueueEnd
+from mpbench.workloads.channels import make_message
 from mpbench.workloads.segments import shared_memory_class
 
 TRANSFERS = ("queue", "send_bytes", "pickle5", "shared_memory", "fork_cow")

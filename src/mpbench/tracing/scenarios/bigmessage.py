@@ -1,7 +1,7 @@
 """One 64 MiB message through a Queue or a Pipe, producer to consumer.
 
 Runs the throughput benchmark's own driver,
-:class:`mpbench.workloads.channels.StreamRun` (a producer and a consumer
+:class:`mpbench.workloads.channel_runs.StreamRun` (a producer and a consumer
 child on the channel the benchmark builds: a bounded Queue, or a duplex Pipe
 with ``send_bytes``/``recv_bytes``), its ends over the traced proxies. The
 timeline shows where a big message's time goes: the Queue's feeder thread
@@ -17,7 +17,7 @@ from typing import Any
 from mpbench.tracing.proxies import trace_channel
 from mpbench.tracing.scenarios.base import ScenarioRun
 from mpbench.tracing.scenarios.base import main as scenario_main
-from mpbench.workloads.channels import StreamRun
+from mpbench.workloads.channel_runs import StreamRun
 
 MIB = 2**20
 DEFAULTS = {"messages": 1, "size": 64 * MIB, "warmup": 1}

@@ -1,7 +1,7 @@
 """Pipe ping-pong: one message back and forth between two children.
 
 Runs the round-trip benchmark's own driver,
-:class:`mpbench.workloads.channels.PingPongRun` (a ``ping`` and a ``pong``
+:class:`mpbench.workloads.channel_runs.PingPongRun` (a ``ping`` and a ``pong``
 child over a duplex ``Pipe()``), with the two connections replaced by
 :class:`~mpbench.tracing.proxies.TracedConnection`: every ``send_bytes`` is
 linked to the ``recv_bytes`` that got it.
@@ -15,7 +15,7 @@ from typing import Any
 from mpbench.tracing.proxies import trace_channel
 from mpbench.tracing.scenarios.base import ScenarioRun
 from mpbench.tracing.scenarios.base import main as scenario_main
-from mpbench.workloads.channels import PingPongRun
+from mpbench.workloads.channel_runs import PingPongRun
 
 NAME = "pipe"
 DEFAULTS = {"round_trips": 200, "size": 64, "warmup": 5}

@@ -1,6 +1,6 @@
 """Queue: 2 producers stream to 2 consumers through one bounded Queue.
 
-The processes run :func:`mpbench.workloads.channels.member` (the channel
+The processes run :func:`mpbench.workloads.channel_loops.member` (the channel
 benchmarks' crew member, which runs ``produce``/``consume``) with ends built on
 a :class:`~mpbench.tracing.proxies.TracedQueue`: each ``put`` is linked to the
 ``get`` that received it, and each producer's feeder thread (which pickles and
@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from mpbench.tracing.proxies import TracedQueue
 from mpbench.tracing.scenarios.base import ScenarioRun
 from mpbench.tracing.scenarios.base import main as scenario_main
-from mpbench.workloads.channels import QueueEnd, member, open_stream
+from mpbench.workloads.channel_ends import QueueEnd
+from mpbench.workloads.channel_loops import member
+from mpbench.workloads.channel_open import open_stream
 
 NAME = "queue"
 DEFAULTS = {"messages": 500, "size": 1024, "producers": 2, "consumers": 2, "warmup": 5}

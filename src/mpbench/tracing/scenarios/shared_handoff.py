@@ -26,7 +26,7 @@ from mpbench.tracing.marks import CAT_MARK, add_slice, now_us
 from mpbench.tracing.proxies import TracedConnection, TracedQueue
 from mpbench.tracing.scenarios.base import ScenarioRun
 from mpbench.tracing.scenarios.base import main as scenario_main
-from mpbench.workloads.channels import QueueEnd
+from mpbench.workloads.channel_ends import QueueEnd
 from mpbench.workloads.handover import HandOverRun
 from mpbench.workloads.transfer import Receiving, ShmReceiver, ShmSender
 
