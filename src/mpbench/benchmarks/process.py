@@ -28,6 +28,7 @@ from mpbench.workloads.memory import rss, touch_memory
 GROUP = "process"
 DEFAULT_NPROCS = (1, 2, 4, 8)
 DEFAULT_PARENT_MEM = (0, 256 * 1024**2, 1024**3)
+FAST_PARENT_MEM = (0, 256 * 1024**2)  # a 1 GiB parent costs seconds a benchmark: not in --fast
 MAX_PARENT_MEM = 16 * 1024**3
 STARTUP_FLOOR_MODE = "isolated"
 FAULTS = {"crash": faults.crash, "hang": faults.hang, "check-imports": faults.check_imports}
@@ -78,7 +79,8 @@ def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The process group for these options."""
     methods = opt.methods(options)
     nprocs_list = opt.value(options, "nprocs", DEFAULT_NPROCS)
-    parent_mems = opt.value(options, "parent_mem", DEFAULT_PARENT_MEM)
+    fast = options.get("mode") in ("fast", "debug")
+    parent_mems = opt.value(options, "parent_mem", FAST_PARENT_MEM if fast else DEFAULT_PARENT_MEM)
     specs: list[BenchSpec] = []
 
     def add(base: str, params, metadata, setup, **spec_kwargs) -> BenchSpec:

@@ -39,6 +39,7 @@ from mpbench.benchmarks.sync_grid import (
     DEFAULT_SLOTS,
     DEFAULT_THINK_US,
     FAST_NPROCS,
+    FAST_PRIMITIVES,
     WAKEUP_ROUNDS,
     start_method,
     thread_turns,
@@ -73,7 +74,7 @@ def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The sync group for these options."""
     fast = options.get("mode") in ("fast", "debug")
     nprocs_list = opt.value(options, "nprocs", FAST_NPROCS if fast else DEFAULT_NPROCS)
-    primitives = opt.value(options, "primitives", DEFAULT_PRIMITIVES)
+    primitives = opt.value(options, "primitives", FAST_PRIMITIVES if fast else DEFAULT_PRIMITIVES)
     points = work_points(options)
     slots_list = opt.value(options, "slots", DEFAULT_SLOTS)
     placements = opt.placements(options)

@@ -16,6 +16,8 @@ DEFAULT_NPROCS = (1, 2, 4, 8, 16)
 FAST_NPROCS = (1, 2, 4, 8)
 DEFAULT_PRIMITIVES = work.MUTEX_PRIMITIVES + work.WAKEUP_PRIMITIVES
 KNOWN_PRIMITIVES = DEFAULT_PRIMITIVES + (work.THREAD_PRIMITIVE,)
+# --fast leaves out BoundedSemaphore: a Semaphore(1) with a bound check on release
+FAST_PRIMITIVES = tuple(p for p in DEFAULT_PRIMITIVES if p != "bounded_semaphore")
 DEFAULT_CRITICAL_US = 1.0
 DEFAULT_THINK_US = 10.0
 # (critical section, think time) in microseconds when neither option is given: a short
