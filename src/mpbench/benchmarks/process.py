@@ -27,6 +27,7 @@ from mpbench.workloads.memory import rss, touch_memory
 
 GROUP = "process"
 DEFAULT_NPROCS = (1, 2, 4, 8)
+FAST_NPROCS = (1, 2, 8)  # --fast: two CPUs' worth, and well beyond
 DEFAULT_PARENT_MEM = (0, 256 * 1024**2, 1024**3)
 FAST_PARENT_MEM = (0, 256 * 1024**2)  # a 1 GiB parent costs seconds a benchmark: not in --fast
 MAX_PARENT_MEM = 16 * 1024**3
@@ -78,8 +79,8 @@ def _split_setup(env: WorkerEnv, **kwargs):
 def benchmarks(options: opt.Options) -> list[BenchSpec]:
     """The process group for these options."""
     methods = opt.methods(options)
-    nprocs_list = opt.value(options, "nprocs", DEFAULT_NPROCS)
     fast = options.get("mode") in ("fast", "debug")
+    nprocs_list = opt.value(options, "nprocs", FAST_NPROCS if fast else DEFAULT_NPROCS)
     parent_mems = opt.value(options, "parent_mem", FAST_PARENT_MEM if fast else DEFAULT_PARENT_MEM)
     specs: list[BenchSpec] = []
 
