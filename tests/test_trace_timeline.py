@@ -167,3 +167,22 @@ def test_index_page_escapes_and_lists_nothing_gracefully(tmp_path):
     (tmp_path / "x<y.json").write_text('{"metadata": {"scenario": "<b>", "method": "fork"}}')
     page = render(str(tmp_path))
     assert "&lt;b&gt; (fork)" in page and "<b> (fork)" not in page
+
+
+def test_calls_closed_at_exit_are_nested_in_their_encloser_and_nothing_else_moves():
+    from mpbench.tracing.timeline_checks import nest_calls_closed_at_exit, overlapping_slices
+
+    def call(name, ts, dur, pid=7):
+        return {"ph": "X", "name": name, "ts": ts, "dur": dur, "pid": pid, "tid": 1}
+
+    bootstrap = call("BaseProcess._bootstrap", 1000.0, 500.0)
+    exit_function = call("_exit_function", 1400.0, 100.4)  # 0.4 us past _bootstrap's end
+    mid_run = [call("outer", 1100.0, 50.0), call("crossing", 1120.0, 40.0)]  # 10 us past
+    other = [call("work", 2000.0, 10_000.0, pid=8), call("inner", 3000.0, 1000.0, pid=8)]
+    events = [bootstrap, exit_function, *mid_run, *other]
+    assert len(overlapping_slices(events)) == 2
+    assert nest_calls_closed_at_exit(events) == 1
+    assert exit_function["ts"] == 1400.0 and 99.99 < exit_function["dur"] < 100.0
+    assert bootstrap["dur"] == 500.0 and mid_run[1]["dur"] == 40.0  # the rest as recorded
+    remaining = overlapping_slices(events)
+    assert len(remaining) == 1 and "'crossing'" in remaining[0]

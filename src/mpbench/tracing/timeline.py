@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mpbench.tracing import timeline_checks as checks
 from mpbench.tracing import timeline_names as names
 from mpbench.tracing import timeline_tracks as tracks
 from mpbench.tracing.timeline_links import Flows, lock_holder_counter, message_counters
@@ -58,6 +59,7 @@ class Timeline:
         """The finished trace: events, names, links, counters and ``metadata``."""
         self._drop_instrumentation()
         self._renumber_fork_threads()
+        checks.nest_calls_closed_at_exit(self.events)
         self.roles, self.parent_pid = names.find_roles(self.events, self.report,
                                                        self.parent_pid)
         traced = self.traced_pids()

@@ -4,12 +4,13 @@
   every process?
 - :func:`check_flows`: does every flow arrow have both ends, in two processes?
 - :func:`overlapping_slices`: would Perfetto drop a slice as overlapping?
+  (:func:`nest_calls_closed_at_exit` mends the one case viztracer itself makes.)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 FLUSH_MARGIN_US = 50.0  # calls closed by viztracer when a process stops tracing end within this
@@ -60,14 +61,14 @@ def check_flows(events: Iterable[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def overlapping_slices(events: Iterable[dict[str, Any]]) -> list[str]:
-    """Complete slices that cross the edge of another on the same thread (Perfetto
-    drops them: ``slice_drop_overlapping_complete_event``)."""
+def _crossings(events: Iterable[dict[str, Any]]
+               ) -> Iterator[tuple[tuple[Any, Any], dict[str, Any], dict[str, Any], int]]:
+    """Each complete slice that ends past the end of the slice it starts in, on the same
+    thread: (thread, the slice, the one it crosses, by how many nanoseconds)."""
     by_thread: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
     for event in events:
         if event.get("ph") == "X":
             by_thread[(event.get("pid"), event.get("tid"))].append(event)
-    problems = []
     for thread, slices in by_thread.items():
         # in whole nanoseconds, as Perfetto reads them
         spans = sorted(((round(e["ts"] * 1000), round(e.get("dur", 0) * 1000), e)
@@ -77,7 +78,54 @@ def overlapping_slices(events: Iterable[dict[str, Any]]) -> list[str]:
             while open_ends and open_ends[-1][0] <= start:
                 open_ends.pop()
             if open_ends and start + dur > open_ends[-1][0]:
-                problems.append(f"{thread}: {event.get('name')!r} at {event['ts']} crosses "
-                                f"{open_ends[-1][1].get('name')!r}")
+                yield thread, event, open_ends[-1][1], start + dur - open_ends[-1][0]
             open_ends.append((start + dur, event))
-    return problems
+
+
+def overlapping_slices(events: Iterable[dict[str, Any]]) -> list[str]:
+    """Complete slices that cross the edge of another on the same thread (Perfetto
+    drops them: ``slice_drop_overlapping_complete_event``)."""
+    return [f"{thread}: {event.get('name')!r} at {event['ts']} crosses {outer.get('name')!r}"
+            for thread, event, outer, _ in _crossings(events)]
+
+
+def nest_calls_closed_at_exit(events: list[dict[str, Any]]) -> int:
+    """Calls still open when a process stops tracing (its exit handlers, inside
+    ``BaseProcess._bootstrap``) are closed by viztracer one by one at that moment:
+    an inner call can end a fraction of a microsecond after the one that encloses
+    it, and Perfetto would drop it. End such a call (one ending within
+    :data:`FLUSH_MARGIN_US` of its process's last timestamp) with its encloser when
+    it overshoots by less than that margin (its own inner calls follow); the number
+    of calls mended. Calls that end earlier are left as recorded."""
+    by_thread: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        if event.get("ph") == "X":
+            by_thread[(event.get("pid"), event.get("tid"))].append(event)
+    last_end: dict[Any, int] = {}
+    for event in events:
+        if event.get("ph") == "X":
+            last_end[event.get("pid")] = max(last_end.get(event.get("pid"), 0), _end_ns(event))
+    margin = round(FLUSH_MARGIN_US * 1000)
+    mended = 0
+    for slices in by_thread.values():
+        slices.sort(key=lambda e: (round(e["ts"] * 1000), -round(e.get("dur", 0) * 1000)))
+        open_calls: list[dict[str, Any]] = []  # enclosing calls, innermost last
+        for event in slices:
+            start = round(event["ts"] * 1000)
+            while open_calls and _end_ns(open_calls[-1]) <= start:
+                open_calls.pop()
+            if open_calls:
+                outer = open_calls[-1]
+                overshoot = _end_ns(event) - _end_ns(outer)
+                closed_at_exit = _end_ns(event) >= last_end[event.get("pid")] - margin
+                if 0 < overshoot <= margin and closed_at_exit:
+                    # a nanosecond short of the encloser's end, whatever the float rounding
+                    event["dur"] = max(0.0, outer["ts"] + outer.get("dur", 0)
+                                       - event["ts"] - 0.001)
+                    mended += 1
+            open_calls.append(event)
+    return mended
+
+
+def _end_ns(event: dict[str, Any]) -> int:
+    return round(event["ts"] * 1000) + round(event.get("dur", 0) * 1000)
