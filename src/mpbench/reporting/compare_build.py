@@ -2,8 +2,9 @@
 
 The reference is the first file (or every file before ``--vs``, pooled); each
 other file (or every ``--vs`` file, pooled) is a candidate. Each common
-benchmark gets a verdict, slower, faster or within noise, from an interval
-computed over passes (:mod:`mpbench.reporting.verdict`); figures are overlaid
+benchmark gets a verdict, slower, faster, no change or inconclusive, from an
+interval computed at the level the files allow (:mod:`mpbench.reporting.verdict`:
+interleaved pairs for ``mpbench ab``'s files, else runs or passes); figures are overlaid
 per file, and a table lists what differs between the machines. The verdicts
 also go to ``comparison.json``. Benchmarks missing from some files are listed
 and left out; files that share nothing are refused.
@@ -21,15 +22,16 @@ from mpbench.errors import UsageError
 from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
+from mpbench.reporting.gate import GateResult, gate
 from mpbench.reporting.tables import Section, Table
 from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_names
 
 CompareBuilder = Callable[[Comparison, str], Optional[Section]]
 COMPARE_NOTES = METHOD_NOTES + (
     "Verdicts: a change is called slower or faster only when its 95 % interval, computed "
-    "over passes (not over values, as pyperf's t-test does), lies wholly beyond the minimum "
-    "effect; see mpbench's README (Comparing results) for why it may differ from "
-    "'pyperf compare_to'.",)
+    "over interleaved pairs, runs or passes (never over values, as pyperf's t-test does), "
+    "lies wholly beyond the minimum effect, and no change only when it lies wholly within "
+    "it; see docs/comparing.md for why it may differ from 'pyperf compare_to'.",)
 
 
 def compare_builders() -> list[CompareBuilder]:
@@ -59,6 +61,9 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
         for rs in sets if set(rs.results) - set(names)}
     note = vs.drift_note(sides, names)
     many = fleet.is_fleet(sets, len(vs_paths))
+    judged: GateResult | None = None
+    if fail_on_slower is not None:
+        judged = gate(comparison, fail_on_slower)
     with output.staged(outdir) as tmp:
         headlines = vs.headlines(ref, cands, found, min_effect, note)
         method_line = fleet.start_method_headline(sets)
@@ -92,7 +97,8 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
             index.write(page.render_html(tmp, title, subtitle, sections, everything,
                                          COMPARE_NOTES))
         vs.write_json(os.path.join(tmp, "comparison.json"),
-                      vs.document(ref, cands, found, min_effect, left_out))
+                      vs.document(ref, cands, found, min_effect, left_out,
+                                  None if judged is None else judged.document()))
     for cand, verdicts in zip(cands, found):
         print(vs.summary_line(ref, cand, verdicts, min_effect))
         for v in vs.called(verdicts)[:10]:
@@ -102,9 +108,8 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
     print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))}, summary.md and "
           f"comparison.json ({len(names)} common benchmarks) in "
           f"{time.monotonic() - started:.1f} s")
-    if fail_on_slower is not None:
-        tripped = vs.gate(found, cands, fail_on_slower)
-        for line in tripped:
-            print(f"--fail-on-slower {fail_on_slower:.0%}: {line}")
-        return 1 if tripped else 0
+    if judged is not None:
+        for line in judged.lines():
+            print(line)
+        return 1 if judged.trips else 0
     return 0
