@@ -1,0 +1,108 @@
+"""How hard pyperf works in each mode, and how ``mpbench ab`` spends its time.
+
+Standard library only: the command line reads these before it imports pyperf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mpbench.catalogue import BenchSpec
+from mpbench.errors import UsageError
+
+WORKER_OVERHEAD = 0.2  # seconds to start one pyperf worker (python + pyperf import)
+MANAGER_OVERHEAD = 0.2  # seconds to start one pyperf manager (one per benchmark and pass)
+@dataclass(frozen=True)
+class Mode:
+    """How hard pyperf works: worker processes, values per worker, minimum value time."""
+
+    name: str
+    processes: int
+    values: int
+    warmups: int = 1
+    min_time: float = 0.1
+
+    def processes_for(self, spec: BenchSpec) -> int:
+        return max(3, round(self.processes * spec.weight))
+
+    def pyperf_args(self, spec: BenchSpec, processes: int | None = None,
+                    loops: int | None = None) -> list[str]:
+        """pyperf's options for ``spec``; ``processes`` and ``loops``: one pass's share
+        of the workers and the loops an earlier pass calibrated."""
+        if self.name == "debug":
+            return ["--debug-single-value"]
+        processes = self.processes_for(spec) if processes is None else processes
+        args = ["-p", str(processes), "-n", str(self.values),
+                "-w", str(self.warmups), "--min-time", str(self.min_time)]
+        loops = spec.loops or loops
+        if loops:
+            args += ["-l", str(loops)]
+        return args
+
+    def estimate(self, spec: BenchSpec, processes: int | None = None,
+                 calibrate: bool = True) -> float:
+        """Rough seconds the benchmark takes (for progress, and its time limit)."""
+        if self.name == "debug":
+            return MANAGER_OVERHEAD + WORKER_OVERHEAD + spec.cost
+        per_value = spec.cost if spec.loops else max(spec.cost, self.min_time)
+        workers = self.processes_for(spec) if processes is None else processes
+        total = MANAGER_OVERHEAD + workers * (WORKER_OVERHEAD
+                                              + (self.warmups + self.values) * per_value)
+        if calibrate and not spec.loops:
+            total += WORKER_OVERHEAD + 4 * per_value  # pyperf's loop calibration
+        return total
+
+
+# Worker processes and values follow pyperf's own defaults and its --fast and
+# --rigorous flags (20 x 3, 10 x 2, 40 x 3). Values last at least 50 ms
+# (25 ms with --fast) instead of pyperf's 100 ms outside --rigorous: these
+# benchmarks time micro- to milliseconds, far above the timer's resolution,
+# and the time is better spent on more worker processes, which is where the
+# variance lies. The default mode runs 16 workers, not pyperf's 20: with five
+# groups that keeps a default run under 30 minutes on 2 cores, and the run's
+# passes (which the comparison's intervals rest on) measure the drift that more
+# workers of one pass could not.
+# "debug" is pyperf's --debug-single-value: one value, for smoke tests only.
+MODES = {
+    "fast": Mode("fast", processes=10, values=2, min_time=0.025),
+    "default": Mode("default", processes=16, values=3, min_time=0.05),
+    "rigorous": Mode("rigorous", processes=40, values=3, min_time=0.1),
+    "debug": Mode("debug", processes=1, values=1, warmups=0),
+}
+
+
+MIN_PAIRS, MAX_PAIRS = 2, 40
+
+
+@dataclass(frozen=True)
+class Design:
+    """How ``ab`` spends its time: pairs, and pyperf workers per side in each pair."""
+
+    pairs: int
+    workers: int
+
+    def workers_for(self, spec: BenchSpec) -> int:
+        """Worker processes of one side in one pair (slow benchmarks weigh less)."""
+        return max(1, round(self.workers * spec.weight))
+
+
+# More pairs narrow the interval (and add degrees of freedom); more workers per pair
+# shrink each pair's own noise. Measured on the process group (docs/comparing.md):
+# the pairs' spread is mostly drift between jobs, not worker noise, so pairs win.
+DESIGNS = {
+    "debug": Design(2, 1),
+    "fast": Design(8, 1),
+    "default": Design(10, 2),
+    "rigorous": Design(16, 3),
+}
+
+
+def parse_pairs(text: str) -> int:
+    """``--pairs K``: a whole number from :data:`MIN_PAIRS` to :data:`MAX_PAIRS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"bad --pairs {text!r}: expected a whole number") from None
+    if not MIN_PAIRS <= value <= MAX_PAIRS:
+        raise UsageError(f"bad --pairs {text!r}: must be from {MIN_PAIRS} to {MAX_PAIRS}")
+    return value
