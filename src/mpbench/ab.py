@@ -253,7 +253,7 @@ def plan_for(request: AbRequest, sides: Sequence[Environment], env: dict[str, st
                                    "mpbench_ab_interpreter": side.path})
                  for name, side in zip(("ref", "cand"), sides)]
     jobs = passes.schedule_pairs(specs, range(1, pairs + 1), design.workers_for, seed)
-    plan = RunPlan(specs, request.options, request.mode, run_sides[0].output,
+    plan = RunPlan(specs, request.options, design.mode(request.mode), run_sides[0].output,
                    argv=list(request.argv), passes=pairs, sides=run_sides, jobs=jobs,
                    run_metadata={AB_KEY: ab_id, "mpbench_ab_pairs": pairs,
                                  "mpbench_ab_seed": seed})

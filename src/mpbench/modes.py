@@ -5,6 +5,7 @@ Standard library only: the command line reads these before it imports pyperf.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from mpbench.catalogue import BenchSpec
@@ -76,14 +77,21 @@ MIN_PAIRS, MAX_PAIRS = 2, 40
 
 @dataclass(frozen=True)
 class Design:
-    """How ``ab`` spends its time: pairs, and pyperf workers per side in each pair."""
+    """How ``ab`` spends its time: pairs, pyperf workers per side in each pair, and
+    values per worker (None: the mode's)."""
 
     pairs: int
     workers: int
+    values: int | None = None
 
     def workers_for(self, spec: BenchSpec) -> int:
         """Worker processes of one side in one pair (slow benchmarks weigh less)."""
         return max(1, round(self.workers * spec.weight))
+
+    def mode(self, mode: Mode) -> Mode:
+        """``mode`` with this design's values per worker."""
+        return mode if self.values is None or mode.name == "debug" else \
+            dataclasses.replace(mode, values=self.values)
 
 
 # More pairs narrow the interval (and add degrees of freedom); more workers per pair
