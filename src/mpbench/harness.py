@@ -200,17 +200,13 @@ def checks(entries: Mapping[str, Entry]) -> list[Check]:
         name = _reference_of(entry, entries)
         if name and name in entries and entries[name].mean > 0:
             pairs.append((entry, entries[name], _paired(entry, entries[name])))
-    estimates = [e for _, _, e in pairs if e is not None and e.sized]
-    prior = intervals.fit_prior([e.se ** 2 * e.units[0] for e in estimates],
-                                [e.df for e in estimates]) if estimates else (0.0, 0.0)
+    sized = [e for _, _, e in pairs if e is not None and e.sized]
+    moderated = iter(intervals.moderate_paired(sized))
     found = []
     for entry, reference, estimate in pairs:
         interval = ratio = None
         if estimate is not None and estimate.sized:
-            n = estimate.units[0]
-            var, df = intervals.moderate(estimate.se ** 2 * n, estimate.df, prior)
-            estimate = intervals.Estimate(estimate.diff, math.sqrt(var / n), df,
-                                          estimate.units)
+            estimate = next(moderated)
             interval, ratio = estimate.interval(CONFIDENCE), math.exp(estimate.diff)
         found.append(Check(entry.group, entry.name, reference.name, entry.mean, reference.mean,
                            bool(entry.md.get("mpbench_oversubscribed")), interval, ratio))

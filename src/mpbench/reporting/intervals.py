@@ -18,8 +18,8 @@ common one, and a few bimodal benchmarks then blind the quiet ones to a
 change. A benchmark's variance is never moderated below its own.
 
 A paired estimate (``mpbench ab``: both interpreters measured back to back,
-pair after pair) needs no moderation: each pair's log ratio already cancels
-the machine's drift, and the pairs' spread has its own degrees of freedom.
+pair after pair) has each pair's log ratio cancel the machine's drift; its
+pairs' spread is moderated the same way (:func:`moderate_paired`).
 """
 
 from __future__ import annotations
@@ -147,3 +147,20 @@ def moderate(var: float, df: float, prior: tuple[float, float]) -> tuple[float, 
     if d0 == 0:
         return var, df
     return max(var, (d0 * s0 + df * var) / (d0 + df)), d0 + df
+
+
+def moderate_paired(estimates: Sequence[Estimate]) -> list[Estimate]:
+    """Paired estimates moderated across each other (a pair's variance is ``se**2 * n``):
+    every benchmark of a comparison faces the same machine, so the prior buys degrees of
+    freedom; never a narrower interval than a benchmark's own pairs give."""
+    sized = [e for e in estimates if e.sized]
+    prior = fit_prior([e.se ** 2 * e.units[0] for e in sized], [e.df for e in sized])
+    found = []
+    for e in estimates:
+        if not e.sized:
+            found.append(e)
+            continue
+        n = e.units[0]
+        var, df = moderate(e.se ** 2 * n, e.df, prior)
+        found.append(Estimate(e.diff, math.sqrt(var / n), df, e.units))
+    return found

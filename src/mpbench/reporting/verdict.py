@@ -237,6 +237,8 @@ def compare_sides(ref: Side, cand: Side, names: Sequence[str],
             unpaired[name] = intervals.two_sample(
                 ref.unit_means(name, levels[name]), cand.unit_means(name, levels[name]),
                 _floor(ref, cand, name, levels[name]))
+    paired = [name for name in names if levels[name] == PAIR_LEVEL]
+    estimates.update(zip(paired, intervals.moderate_paired([estimates[n] for n in paired])))
     for level in (RUN_LEVEL, PASS_LEVEL, WORKER_LEVEL):
         at_level = [name for name in unpaired if levels[name] == level]
         prior = intervals.fit_prior([unpaired[n][1] for n in at_level],
