@@ -94,14 +94,17 @@ class Design:
             dataclasses.replace(mode, values=self.values)
 
 
-# More pairs narrow the interval (and add degrees of freedom); more workers per pair
-# shrink each pair's own noise. Measured on the process group (docs/comparing.md):
-# the pairs' spread is mostly drift between jobs, not worker noise, so pairs win.
+# Each pair's spread here is mostly noise the pair does not share: 11 % between two
+# 25 ms values of one worker, 9 % between the workers of one job, against ~5 % of drift
+# unshared between its two jobs (docs/comparing.md). More pairs and more workers both
+# narrow the interval at about the same cost; a job's manager and a worker's start-up
+# cost about 0.3 s each, so values per worker stay the mode's. --fast spends at most
+# about 2.5 times what 'mpbench run --fast' spends on the same selection.
 DESIGNS = {
     "debug": Design(2, 1),
-    "fast": Design(8, 1),
-    "default": Design(10, 2),
-    "rigorous": Design(16, 3),
+    "fast": Design(5, 2),
+    "default": Design(8, 3),
+    "rigorous": Design(12, 5),
 }
 
 
