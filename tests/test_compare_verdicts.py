@@ -135,6 +135,30 @@ def test_vs_pools_the_files_of_each_side_and_measures_the_run_to_run_drift(files
     assert "run-level drift unknown" not in proc.stdout
 
 
+def test_a_folder_of_runs_is_one_side(files, tmp_path):
+    """``compare baseline/ candidate/``: each folder's results files pooled, samples files
+    and an old comparison.json in the folder left out."""
+    import shutil
+
+    base, cand = tmp_path / "base", tmp_path / "cand"
+    for folder, names in ((base, ("a", "a2")), (cand, ("slow", "slow2"))):
+        folder.mkdir()
+        for name in names:
+            shutil.copy(files[name], folder / f"{name}.json")
+        (folder / "comparison.json").write_text("{}")
+    (base / "other.samples.json").write_text("{}")  # not a results file: skipped
+    proc = compare(str(base), str(cand), out=tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "out" / "comparison.json").read_text())
+    assert len(doc["reference"]["files"]) == 2 and len(doc["candidates"]) == 1
+    assert {r["level"] for r in doc["results"]} == {"run"}
+    assert results(tmp_path / "out")[STABLE]["verdict"] == "slower"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = compare(str(empty), str(cand), out=tmp_path / "out2")
+    assert proc.returncode == 2 and "without results files" in proc.stderr
+
+
 def test_several_candidates_each_against_the_first_file(files, tmp_path):
     proc = compare(str(files["a"]), str(files["slow"]), str(files["fast"]), out=tmp_path)
     assert proc.returncode == 0

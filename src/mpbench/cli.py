@@ -200,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     compare = commands.add_parser("compare", help="compare results files (first = reference)")
-    compare.add_argument("results", metavar="RESULTS.json", nargs="+")
+    compare.add_argument("results", metavar="RESULTS", nargs="+",
+                         help="results files (the first is the reference), or folders of "
+                              "repeated runs, each folder one side")
     compare.add_argument("-o", "--output", metavar="DIR",
                          default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")

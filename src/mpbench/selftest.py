@@ -84,7 +84,8 @@ def quantile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def summary(doc: dict[str, Any]) -> tuple[list[str], bool]:
+def summary(doc: dict[str, Any], seconds_per_pair: float | None = None
+            ) -> tuple[list[str], bool]:
     """What an A/A comparison says, in lines, and whether it passed."""
     results = doc["results"]
     called = [r for r in results if r["verdict"] in ("slower", "faster")]
@@ -101,7 +102,7 @@ def summary(doc: dict[str, Any]) -> tuple[list[str], bool]:
                      f"{quantile(detectable, 0.9):.1%}, largest {max(detectable):.1%}: on "
                      f"this machine a regression above {statistics.median(detectable):.0%} "
                      "is caught in a typical benchmark")
-    lines += power_lines(results, doc["min_effect"])
+    lines += power_lines(results, doc["min_effect"], seconds_per_pair)
     gate = doc.get("gate")
     if gate:
         lines.append(f"A/A self-test: the gate at --fail-on-slower {gate['threshold']:.0%} "
@@ -110,8 +111,22 @@ def summary(doc: dict[str, Any]) -> tuple[list[str], bool]:
     return lines, passed
 
 
-def power_lines(results: list[dict[str, Any]], min_effect: float) -> list[str]:
-    """What this machine's pairs can see, simulated from their spreads (:mod:`power`)."""
+def pairs_for(sd: float, change: float, min_effect: float) -> int:
+    """Pairs a benchmark whose pairs spread by ``sd`` (log) needs for its interval to call
+    a ``change`` whose estimate lands where it is (a coin toss: the minimum)."""
+    from mpbench.reporting.intervals import t_quantile
+
+    gap = math.log1p(change) - math.log1p(min_effect)
+    pairs = 2
+    while pairs < 400 and t_quantile(0.95, pairs - 1) * sd / math.sqrt(pairs) > gap:
+        pairs += 1
+    return pairs
+
+
+def power_lines(results: list[dict[str, Any]], min_effect: float,
+                seconds_per_pair: float | None = None) -> list[str]:
+    """What this machine's pairs can see, simulated from their spreads (:mod:`power`), and
+    how many pairs a 10 % change in the median benchmark needs."""
     from mpbench.reporting.power import simulate
 
     paired = [r for r in results if r["level"] == "pair" and r["se"] is not None]
@@ -121,11 +136,19 @@ def power_lines(results: list[dict[str, Any]], min_effect: float) -> list[str]:
     sds = [r["se"] * math.sqrt(r["units"][0]) for r in paired]
     found = simulate(sds, pairs, max(4, pairs), min_effect, threshold=min_effect,
                      effects=(0.10, 0.20), trials=2000)
-    return [f"A/A self-test: simulated from these pairs' spreads ({found.trials} comparisons): "
-            f"one benchmark 10% slower is called slower {found.called[0.10]:.0%} of the time "
-            f"(20%: {found.called[0.20]:.0%}); --fail-on-slower {min_effect:.0%} trips on it "
-            f"{found.tripped[0.10]:.0%} of the time (20%: {found.tripped[0.20]:.0%}) and on "
-            f"an unchanged selection {found.false_trips:.1%}"]
+    lines = [f"A/A self-test: simulated from these pairs' spreads ({found.trials} comparisons): "
+             f"one benchmark 10% slower is called slower {found.called[0.10]:.0%} of the time "
+             f"(20%: {found.called[0.20]:.0%}); --fail-on-slower {min_effect:.0%} trips on it "
+             f"{found.tripped[0.10]:.0%} of the time (20%: {found.tripped[0.20]:.0%}) and on "
+             f"an unchanged selection {found.false_trips:.1%}"]
+    sd = statistics.median(sds)
+    if 0.10 > min_effect:
+        needed = pairs_for(sd, 0.10, min_effect)
+        cost = f" (about {needed * seconds_per_pair / 60:.0f} minutes for this selection)" \
+            if seconds_per_pair else ""
+        lines.append(f"A/A self-test: the median benchmark's pairs spread by {sd:.1%}; to call "
+                     f"a 10% change there takes about --pairs {needed}{cost}")
+    return lines
 
 
 def fork_cycle(rounds: int = 300) -> float:
@@ -204,6 +227,9 @@ def run_ab_check(request: ab.AbRequest, slowdown: float, out: Any = sys.stdout) 
 
 def run_aa(request: ab.AbRequest, out: Any = sys.stdout) -> int:
     """Run ``ab`` with one interpreter on both sides, print what it says; the status."""
+    import time
+
+    started = time.monotonic()
     status = ab.run_ab(request, out=out)
     if status == 130:
         return status
@@ -212,7 +238,9 @@ def run_aa(request: ab.AbRequest, out: Any = sys.stdout) -> int:
         print("A/A self-test: no comparison was written", file=out)
         return 1
     with open(path) as handle:
-        lines, passed = summary(json.load(handle))
+        doc = json.load(handle)
+    pairs = min((r["units"][0] for r in doc["results"]), default=0)
+    lines, passed = summary(doc, (time.monotonic() - started) / pairs if pairs else None)
     for line in lines:
         print(line, file=out)
     print(f"A/A self-test: files in {os.path.relpath(request.outdir)}", file=out)

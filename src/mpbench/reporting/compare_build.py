@@ -41,26 +41,45 @@ def compare_builders() -> list[CompareBuilder]:
     return [group.part("compare").compare_section for group in all_groups() if group.compare]
 
 
+def expand(path: str) -> list[str]:
+    """A results file, or a folder of runs (its ``*.json`` results files, samples files
+    left out): the files of one side."""
+    if not os.path.isdir(path):
+        return [path]
+    found = sorted(os.path.join(path, name) for name in os.listdir(path)
+                   if name.endswith(".json") and not name.endswith(".samples.json")
+                   and name != "comparison.json")
+    if not found:
+        raise UsageError(f"{path}: a folder without results files (*.json)")
+    return found
+
+
 def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] = (),
                      min_effect: float = DEFAULT_MIN_EFFECT,
                      fail_on_slower: float | None = None) -> int:
     """Write a comparison report into ``outdir``; the exit status (1: the
     ``fail_on_slower`` gate tripped)."""
     started = time.monotonic()
-    if len(paths) + len(vs_paths) < 2:
-        raise UsageError("compare needs at least two results files")
-    sets = data.label_sets([data.load(path) for path in [*paths, *vs_paths]])
+    grouped = [expand(path) for path in paths]
+    files = [path for group in grouped for path in group]
+    vs_files = [path for path in vs_paths for path in expand(path)]
+    if len(files) + len(vs_files) < 2 or (len(grouped) < 2 and not vs_files):
+        raise UsageError("compare needs at least two sides: two results files, a folder of "
+                         "runs and a file, or files before and after --vs")
+    sets = data.label_sets([data.load(path) for path in [*files, *vs_files]])
     if not common_names(sets):
         raise UsageError("these results files have no benchmark in common: nothing to compare")
     outdir = output.prepare_outdir(outdir)
-    comparison = Comparison.of(sets, len(vs_paths), min_effect)
+    groups = None if vs_files or all(len(group) == 1 for group in grouped) else \
+        [len(group) for group in grouped]
+    comparison = Comparison.of(sets, len(vs_files), min_effect, groups)
     sides, names, found = comparison.sides, comparison.names, comparison.verdicts
     ref, cands = comparison.reference, comparison.candidates
     left_out: dict[str, list[str]] = {
         os.path.basename(rs.path): sorted(set(rs.results) - set(names))
         for rs in sets if set(rs.results) - set(names)}
     note = vs.drift_note(sides, names)
-    many = fleet.is_fleet(sets, len(vs_paths))
+    many = fleet.is_fleet(sets, len(vs_files)) and groups is None
     judged: GateResult | None = None
     if fail_on_slower is not None:
         judged = gate(comparison, fail_on_slower)

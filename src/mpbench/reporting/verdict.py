@@ -284,11 +284,20 @@ def _side_label(sets: Sequence[ResultSet]) -> str:
     return sets[0].label if len(sets) == 1 else f"{sets[0].label} +{len(sets) - 1}"
 
 
-def make_sides(sets: Sequence[ResultSet], vs_count: int = 0) -> list[Side]:
-    """Reference first: the first file, or every file before the ``--vs`` files (pooled)."""
+def make_sides(sets: Sequence[ResultSet], vs_count: int = 0,
+               groups: Sequence[int] | None = None) -> list[Side]:
+    """Reference first: the first file, or every file before the ``--vs`` files (pooled).
+    ``groups``: how many consecutive files each side pools (a folder of runs is one side)."""
     if vs_count:
         ref, cand = sets[:len(sets) - vs_count], sets[len(sets) - vs_count:]
         return [Side(_side_label(ref), list(ref)), Side(_side_label(cand), list(cand))]
+    if groups:
+        sides, start = [], 0
+        for size in groups:
+            chunk = list(sets[start:start + size])
+            sides.append(Side(_side_label(chunk), chunk))
+            start += size
+        return sides
     return [Side(rs.label, [rs]) for rs in sets]
 
 
@@ -319,9 +328,10 @@ class Comparison:
 
     @classmethod
     def of(cls, sets: Sequence[ResultSet], vs_count: int = 0,
-           min_effect: float = DEFAULT_MIN_EFFECT) -> Comparison:
-        """Compare ``sets``: the first file (or all before the last ``vs_count``) is the
-        reference."""
-        sides, names = make_sides(sets, vs_count), common_names(sets)
+           min_effect: float = DEFAULT_MIN_EFFECT,
+           groups: Sequence[int] | None = None) -> Comparison:
+        """Compare ``sets``: the first file (or all before the last ``vs_count``, or the
+        first of ``groups``) is the reference."""
+        sides, names = make_sides(sets, vs_count, groups), common_names(sets)
         found = [compare_sides(sides[0], cand, names, min_effect) for cand in sides[1:]]
         return cls(sets, sides, names, min_effect, found)
