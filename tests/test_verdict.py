@@ -292,5 +292,7 @@ def test_a_few_very_noisy_benchmarks_do_not_set_everyone_s_variance():
 
 def test_a_paired_estimate_never_beats_its_workers():
     """Pairs that agree by chance still carry the noise of the workers inside them."""
-    lucky = intervals.paired([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], floor=0.01)
-    assert lucky.se == pytest.approx(math.sqrt(0.01 / 3)) and lucky.df == 2
+    lucky = intervals.paired([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], floor=0.01, floor_df=12)
+    assert lucky.se == pytest.approx(math.sqrt(0.01 / 3)) and lucky.df == 12
+    noisy = intervals.paired([1.0, 1.2, 1.0], [1.2, 1.0, 1.0], floor=0.0001, floor_df=12)
+    assert noisy.df == 2 and noisy.se > 0.05

@@ -108,14 +108,16 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from mpbench.modes import MODES
 
     options = options_from_args(args)
-    specs = catalogue.select(catalogue.build(options), args.only or selftest.DEFAULT_ONLY)
+    only = args.only or (selftest.AB_ONLY if args.kind == "ab" else selftest.DEFAULT_ONLY)
+    specs = catalogue.select(catalogue.build(options), only)
     gate = selftest.DEFAULT_GATE if args.fail_on_slower is None else args.fail_on_slower
+    pairs = args.pairs or (selftest.AB_PAIRS if args.kind == "ab" else None)
     if args.kind == "ab" and selftest.SLOWED not in {spec.name for spec in specs}:
         raise UsageError(f"selftest ab slows {selftest.SLOWED}: select it (--only)")
     request = ab.AbRequest(sys.executable, sys.executable, specs, options,
                            MODES[args.mode],
                            args.output or selftest.default_outdir(args.kind),
-                           argv=selftest.run_argv(args.argv), pairs=args.pairs,
+                           argv=selftest.run_argv(args.argv), pairs=pairs,
                            min_effect=args.min_effect, fail_on_slower=gate)
     if args.kind == "ab":
         return selftest.run_ab_check(request, args.slowdown)

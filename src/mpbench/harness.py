@@ -184,10 +184,11 @@ def _paired(entry: Entry, reference: Entry) -> Any:
     common = sorted(set(entry.workers_by_pass) & set(reference.workers_by_pass))
     if len(common) < 2:
         return None
-    floor = intervals.mean_log_variance([reference.workers_by_pass[p] for p in common]) + \
-        intervals.mean_log_variance([entry.workers_by_pass[p] for p in common])
+    floor, floor_df = intervals.within_pairs([reference.workers_by_pass[p] for p in common],
+                                             [entry.workers_by_pass[p] for p in common])
     return intervals.paired([statistics.mean(reference.workers_by_pass[p]) for p in common],
-                            [statistics.mean(entry.workers_by_pass[p]) for p in common], floor)
+                            [statistics.mean(entry.workers_by_pass[p]) for p in common],
+                            floor, floor_df)
 
 
 def checks(entries: Mapping[str, Entry]) -> list[Check]:

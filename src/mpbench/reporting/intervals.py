@@ -89,17 +89,31 @@ def mean_log_variance(groups: Sequence[Sequence[float]]) -> float:
     return statistics.mean(found) if found else 0.0
 
 
-def paired(ref: Sequence[float], cand: Sequence[float], floor: float = 0.0) -> Estimate:
+def within_pairs(*sides: Sequence[Sequence[float]]) -> tuple[float, int]:
+    """What the worker processes inside the pairs imply for one pair's log ratio: the
+    sum over the sides of :func:`mean_log_variance`, and its degrees of freedom (the
+    workers less one per job)."""
+    var = sum(mean_log_variance(groups) for groups in sides)
+    df = sum(len(group) - 1 for groups in sides for group in groups if len(group) > 1)
+    return var, df
+
+
+def paired(ref: Sequence[float], cand: Sequence[float], floor: float = 0.0,
+           floor_df: float = 0.0) -> Estimate:
     """Pair ``i`` of ``ref`` and ``cand`` measured back to back: the mean of the pairs'
-    log ratios and its standard error (pairs - 1 degrees of freedom); each pair's
-    variance is at least ``floor`` (what the worker processes inside a pair imply)."""
+    log ratios and its standard error. The variance of one pair is the pairs' own
+    spread (pairs - 1 degrees of freedom), or ``floor``, what the worker processes
+    inside the pairs imply, when that is larger (with its ``floor_df``): pairs can agree
+    by chance; their workers still show how noisy each pair is."""
     diffs = [c - r for r, c in zip(logs(ref), logs(cand))]
     n = len(diffs)
     diff = statistics.mean(diffs) if diffs else 0.0
-    if n < 2:
+    if n < 2 and not (floor > 0 and floor_df > 0):
         return Estimate(diff, math.inf, 0.0, (n, n))
-    var = max(variance(diffs), floor)
-    return Estimate(diff, math.sqrt(var / n), n - 1.0, (n, n))
+    own = variance(diffs) if n > 1 else 0.0
+    if own >= floor and n > 1:
+        return Estimate(diff, math.sqrt(own / n), n - 1.0, (n, n))
+    return Estimate(diff, math.sqrt(floor / n), float(floor_df), (n, n))
 
 
 def two_sample(ref: Sequence[float], cand: Sequence[float], floor: float = 0.0

@@ -200,10 +200,10 @@ def paired_estimate(ref: Side, cand: Side, name: str, confirm: bool | None = Non
     what its worker processes imply."""
     ref_pairs, cand_pairs = ref.pairs(name, confirm), cand.pairs(name, confirm)
     common = sorted(set(ref_pairs) & set(cand_pairs))
-    floor = intervals.mean_log_variance([ref_pairs[p] for p in common]) + \
-        intervals.mean_log_variance([cand_pairs[p] for p in common])
+    floor, floor_df = intervals.within_pairs([ref_pairs[p] for p in common],
+                                             [cand_pairs[p] for p in common])
     return intervals.paired([statistics.mean(ref_pairs[p]) for p in common],
-                            [statistics.mean(cand_pairs[p]) for p in common], floor)
+                            [statistics.mean(cand_pairs[p]) for p in common], floor, floor_df)
 
 
 def _floor(ref: Side, cand: Side, name: str, level: str) -> float:
