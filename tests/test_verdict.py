@@ -296,3 +296,19 @@ def test_a_paired_estimate_never_beats_its_workers():
     assert lucky.se == pytest.approx(math.sqrt(0.01 / 3)) and lucky.df == 12
     noisy = intervals.paired([1.0, 1.2, 1.0], [1.2, 1.0, 1.0], floor=0.0001, floor_df=12)
     assert noisy.df == 2 and noisy.se > 0.05
+
+
+def test_the_simulated_gate_keeps_its_false_trip_rate_and_sees_a_large_slowdown():
+    """The whole procedure replayed: on an unchanged selection the gate trips at most
+    5 % of the time, on pairs drawn normal or heavy-tailed; a 30 % slowdown in one of 40
+    tight benchmarks trips it nearly always."""
+    from mpbench.reporting.power import simulate
+
+    for tail in (None, 3.0):
+        found = simulate([0.15] * 40, pairs=5, confirm_pairs=5, threshold=0.05,
+                         effects=(0.30,), trials=1500, seed=3, tail_df=tail)
+        assert found.false_trips <= 0.05 and found.false_calls <= 0.05
+    tight = simulate([0.03] * 40, pairs=8, confirm_pairs=8, threshold=0.05,
+                     effects=(0.10, 0.30), trials=800, seed=4)
+    assert tight.tripped[0.30] > 0.95 and tight.called[0.10] > 0.8
+    assert tight.false_trips <= 0.05
