@@ -45,7 +45,8 @@ SLOWED = "process.os_fork"
 AB_ONLY = r"^process\.os_fork$"
 AB_PAIRS = 30
 SITECUSTOMIZE = """\
-# mpbench selftest ab: os.fork() made slower in the parent, by a busy spin
+# mpbench selftest ab: os.fork() made slower by a busy spin before it forks, so that the
+# spin adds to every fork cycle whole (after the fork it would overlap the child's run)
 import os
 import time
 
@@ -54,15 +55,28 @@ _fork = os.fork
 
 
 def fork():
-    pid = _fork()
-    if pid:
-        end = time.perf_counter() + _SPIN
-        while time.perf_counter() < end:
-            pass
-    return pid
+    end = time.perf_counter() + _SPIN
+    while time.perf_counter() < end:
+        pass
+    return _fork()
 
 
 os.fork = fork
+"""
+# A fork cycle timed in a process as heavy as a pyperf worker (a fork's cost grows with the
+# parent's memory): the spin is sized from it.
+FORK_CYCLE = """\
+import os, statistics, sys, time
+import pyperf, mpbench.suite, mpbench.workloads.process
+times = []
+for _ in range(int(sys.argv[1])):
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
 """
 
 
@@ -157,18 +171,13 @@ def power_lines(results: list[dict[str, Any]], min_effect: float,
 
 
 def fork_cycle(rounds: int = 300) -> float:
-    """Median seconds of a bare ``os.fork()`` + ``os._exit(0)`` + ``waitpid`` here."""
-    import time
+    """Median seconds of a bare ``os.fork()`` + ``os._exit(0)`` + ``waitpid`` in a fresh
+    interpreter that imported what a pyperf worker imports."""
+    import subprocess
 
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0)
-        os.waitpid(pid, 0)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    proc = subprocess.run([sys.executable, "-c", FORK_CYCLE, str(rounds)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    return float(proc.stdout.strip())
 
 
 def make_slow_venv(directory: str, spin: float) -> str:
@@ -194,8 +203,9 @@ def slowdown_lines(doc: dict[str, Any], spin: float) -> tuple[list[str], bool]:
     expected = 1 + spin / r["reference_mean"]
     high = r["interval"][1]
     lines = [f"A/B self-test: {SLOWED} made {expected - 1:.1%} slower (a {spin * 1e6:.0f} us "
-             f"spin after each fork): read {r['ratio']:.3f}x [{r['interval'][0]:.3f}, "
-             f"{high if high is not None else math.inf:.3f}], {r['verdict']}"]
+             f"spin before each fork, over the reference's mean): read {r['ratio']:.3f}x "
+             f"[{r['interval'][0]:.3f}, {high if high is not None else math.inf:.3f}], "
+             f"{r['verdict']}"]
     others = [x for x in doc["results"] if x["verdict"] == "slower" and x["benchmark"] != SLOWED]
     if others:
         lines.append("A/B self-test: also slower (they fork too): "
@@ -212,8 +222,9 @@ def run_ab_check(request: ab.AbRequest, slowdown: float, out: Any = sys.stdout) 
     scratch = tempfile.mkdtemp(prefix="mpbench-slow-venv-")
     try:
         request.cand = make_slow_venv(os.path.join(scratch, "venv"), spin)
-        print(f"A/B self-test: candidate {request.cand}: os.fork() slowed by a {spin * 1e6:.0f} us "
-              f"spin ({slowdown:.0%} of a bare fork cycle timed here)", file=out, flush=True)
+        print(f"A/B self-test: candidate {request.cand}: a {spin * 1e6:.0f} us spin before "
+              f"each os.fork() ({slowdown:.0%} of a bare fork cycle timed here)", file=out,
+              flush=True)
         status = ab.run_ab(request, out=out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
