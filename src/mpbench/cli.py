@@ -107,6 +107,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from mpbench.errors import UsageError
     from mpbench.modes import MODES
 
+    args.mode = args.mode or (selftest.AB_MODE if args.kind == "ab" else selftest.AA_MODE)
     options = options_from_args(args)
     only = args.only or (selftest.AB_ONLY if args.kind == "ab" else selftest.DEFAULT_ONLY)
     specs = catalogue.select(catalogue.build(options), only)
@@ -114,8 +115,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     pairs = args.pairs or (selftest.AB_PAIRS if args.kind == "ab" else None)
     if args.kind == "ab" and selftest.SLOWED not in {spec.name for spec in specs}:
         raise UsageError(f"selftest ab slows {selftest.SLOWED}: select it (--only)")
-    request = ab.AbRequest(sys.executable, sys.executable, specs, options,
-                           MODES[args.mode],
+    request = ab.AbRequest(sys.executable, sys.executable, specs, options, MODES[args.mode],
                            args.output or selftest.default_outdir(args.kind),
                            argv=selftest.run_argv(args.argv), pairs=pairs,
                            min_effect=args.min_effect, fail_on_slower=gate)
@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "a venv of it whose os.fork() is made slower (--slowdown)")
     add_selection_arguments(selftest)
     add_mode_arguments(selftest)
-    selftest.set_defaults(mode="fast", only=None)
+    selftest.set_defaults(mode=None, only=None)
     add_verdict_arguments(selftest)
     selftest.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
                           help="interleaved pairs (default: the mode's)")

@@ -40,10 +40,12 @@ ALLOWED = 0.05
 DEFAULT_GATE = 0.10
 DEFAULT_SLOWDOWN = 0.10
 SLOWED = "process.os_fork"
-# A 10 % change in os_fork needs about 25 pairs here to be called with even odds
-# (its pairs spread by 11 %: docs/comparing.md); selftest ab asks for more.
+# A 10 % change in os_fork needs about 25 pairs of --fast here to be called with even odds
+# (its pairs spread by 11 %: docs/comparing.md); selftest ab runs 40 pairs of the default
+# mode (3 workers a side, 3 values of 50 ms) unless told otherwise.
 AB_ONLY = r"^process\.os_fork$"
-AB_PAIRS = 30
+AB_PAIRS = 40
+AB_MODE, AA_MODE = "default", "fast"
 SITECUSTOMIZE = """\
 # mpbench selftest ab: os.fork() made slower by a busy spin before it forks, so that the
 # spin adds to every fork cycle whole (after the fork it would overlap the child's run)
@@ -63,20 +65,18 @@ def fork():
 
 os.fork = fork
 """
-# A fork cycle timed in a process as heavy as a pyperf worker (a fork's cost grows with the
-# parent's memory): the spin is sized from it.
+# The benchmark's own fork cycle, timed in a process that imported what a pyperf worker
+# imports (a fork's cost grows with the parent's memory): the spin is sized from it.
 FORK_CYCLE = """\
-import os, statistics, sys, time
-import pyperf, mpbench.suite, mpbench.workloads.process
-times = []
-for _ in range(int(sys.argv[1])):
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    times.append(time.perf_counter() - start)
-print(statistics.median(times))
+import sys
+import pyperf, mpbench.suite
+from mpbench import catalogue
+from mpbench.options import resolve_placements
+from mpbench.workloads.process import time_os_fork
+catalogue.build(resolve_placements({"mode": "default"}), ["process"])
+loops = int(sys.argv[1])
+time_os_fork(20, 1, 30.0)
+print(time_os_fork(loops, 1, 30.0) / loops)
 """
 
 
@@ -171,8 +171,9 @@ def power_lines(results: list[dict[str, Any]], min_effect: float,
 
 
 def fork_cycle(rounds: int = 300) -> float:
-    """Median seconds of a bare ``os.fork()`` + ``os._exit(0)`` + ``waitpid`` in a fresh
-    interpreter that imported what a pyperf worker imports."""
+    """Seconds of one ``process.os_fork`` round (fork, the child's ``os._exit(0)``,
+    ``waitpid``), timed by its own workload in a fresh interpreter that imported what a
+    pyperf worker imports."""
     import subprocess
 
     proc = subprocess.run([sys.executable, "-c", FORK_CYCLE, str(rounds)], capture_output=True,
