@@ -72,7 +72,7 @@ MODES = {
 }
 
 
-MIN_PAIRS, MAX_PAIRS = 2, 40
+MIN_PAIRS, MAX_PAIRS = 2, 100
 
 
 @dataclass(frozen=True)
