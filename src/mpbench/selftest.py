@@ -16,11 +16,11 @@ The exit status is 1 when the false alarms exceed :data:`ALLOWED` or the gate
 tripped.
 
 ``ab`` runs a selection (default ``process.os_fork`` alone, in
-:data:`AB_PAIRS` pairs) against a throw-away venv of this interpreter whose
-``sitecustomize`` makes ``os.fork()`` slower in the parent, by a spin sized from
-a minimal fork loop timed just before (``--slowdown``, default
-:data:`DEFAULT_SLOWDOWN` of a fork cycle). Its exit status is 1 when
-``process.os_fork`` is not called slower.
+:data:`AB_PAIRS` pairs of ``--fast``) on two throw-away venvs of this
+interpreter, alike but for the candidate's ``sitecustomize``: a busy spin before
+each ``os.fork()``, sized to ``--slowdown`` (default :data:`DEFAULT_SLOWDOWN`)
+of the ``os_fork`` workload timed just before in a process as heavy as a
+worker. Its exit status is 1 when ``process.os_fork`` is not called slower.
 """
 
 from __future__ import annotations
@@ -215,17 +215,22 @@ def slowdown_lines(doc: dict[str, Any], spin: float) -> tuple[list[str], bool]:
 
 
 def run_ab_check(request: ab.AbRequest, slowdown: float, out: Any = sys.stdout) -> int:
-    """``selftest ab``: this interpreter against a venv whose fork is slower; the status."""
+    """``selftest ab``: a venv of this interpreter against one whose fork is slower; the
+    status."""
     import shutil
     import tempfile
 
     spin = slowdown * fork_cycle()
     scratch = tempfile.mkdtemp(prefix="mpbench-slow-venv-")
     try:
-        request.cand = make_slow_venv(os.path.join(scratch, "venv"), spin)
-        print(f"A/B self-test: candidate {request.cand}: a {spin * 1e6:.0f} us spin before "
-              f"each os.fork() ({slowdown:.0%} of a bare fork cycle timed here)", file=out,
-              flush=True)
+        # two venvs alike but for the spin: against this interpreter's own environment
+        # (its site-packages, .pth files, an editable install's finder) the candidate's
+        # lighter processes forked faster and hid half of a 220 us spin
+        request.ref = make_slow_venv(os.path.join(scratch, "ref"), 0.0)
+        request.cand = make_slow_venv(os.path.join(scratch, "cand"), spin)
+        print(f"A/B self-test: two venvs of {sys.executable}; the candidate spins "
+              f"{spin * 1e6:.0f} us before each os.fork() ({slowdown:.0%} of a fork cycle "
+              "timed here), the reference 0 us", file=out, flush=True)
         status = ab.run_ab(request, out=out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
