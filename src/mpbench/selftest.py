@@ -170,14 +170,15 @@ def power_lines(results: list[dict[str, Any]], min_effect: float,
     return lines
 
 
-def fork_cycle(rounds: int = 300) -> float:
+def fork_cycle(python: str = sys.executable, env: dict[str, str] | None = None,
+               rounds: int = 300) -> float:
     """Seconds of one ``process.os_fork`` round (fork, the child's ``os._exit(0)``,
-    ``waitpid``), timed by its own workload in a fresh interpreter that imported what a
-    pyperf worker imports."""
+    ``waitpid``), timed by its own workload in a fresh ``python`` (with ``env`` added)
+    that imported what a pyperf worker imports."""
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-c", FORK_CYCLE, str(rounds)], capture_output=True,
-                          text=True, timeout=120, check=True)
+    proc = subprocess.run([python, "-c", FORK_CYCLE, str(rounds)], capture_output=True,
+                          text=True, timeout=120, check=True, env={**os.environ, **(env or {})})
     return float(proc.stdout.strip())
 
 
@@ -220,13 +221,14 @@ def run_ab_check(request: ab.AbRequest, slowdown: float, out: Any = sys.stdout) 
     import shutil
     import tempfile
 
-    spin = slowdown * fork_cycle()
     scratch = tempfile.mkdtemp(prefix="mpbench-slow-venv-")
     try:
         # two venvs alike but for the spin: against this interpreter's own environment
         # (its site-packages, .pth files, an editable install's finder) the candidate's
         # lighter processes forked faster and hid half of a 220 us spin
         request.ref = make_slow_venv(os.path.join(scratch, "ref"), 0.0)
+        env = ab.shim_environment(ab.make_shim(scratch))
+        spin = slowdown * fork_cycle(request.ref, env)
         request.cand = make_slow_venv(os.path.join(scratch, "cand"), spin)
         print(f"A/B self-test: two venvs of {sys.executable}; the candidate spins "
               f"{spin * 1e6:.0f} us before each os.fork() ({slowdown:.0%} of a fork cycle "
