@@ -45,16 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     mode = runner.MODES[args.mode]
     runs = [1 if mode.name == "debug" else mode.processes_for(spec) for spec in specs]
-    if args.output is None:
-        output = publish.check_output(runner.default_output(), create_parent=True,
-                                      runs_per_benchmark=runs)
-    else:
-        output = publish.check_output(args.output, runs_per_benchmark=runs)
-    report_dir = None
-    if args.report is not None:
-        from mpbench.reporting.output import prepare_outdir
-
-        report_dir = prepare_outdir(args.report)
+    output, report_dir = publish.check_run_targets(args.output, runner.default_output(),
+                                                   args.report, runs)
     npasses = args.passes or passes.default_passes(mode.name)
     plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv,
                           passes=npasses)

@@ -138,6 +138,58 @@ def check_output(path: str, create_parent: bool = False,
     return path
 
 
+def _first_missing(path: str) -> str | None:
+    """The outermost folder of ``path`` that does not exist yet (``None``: all do)."""
+    missing = None
+    while path and not os.path.lexists(path):
+        missing, parent = path, os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_empty_tree(top: str | None) -> None:
+    """Remove ``top`` and the folders below it, if they hold no file."""
+    if top is None:
+        return
+    for folder, _, _ in os.walk(top, topdown=False):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
+def check_run_targets(output: str | None, default: str, report: str | None,
+                      runs_per_benchmark: Sequence[int] = ()) -> tuple[str, str | None]:
+    """``mpbench run``'s results file (``default`` when ``output`` is None) and its
+    ``--report`` folder, both checked before measuring; on a refusal, the folders
+    these checks created are removed again: nothing is left written."""
+    from mpbench.reporting.output import ENTRIES, prepare_outdir
+
+    wanted = os.path.abspath(output or default)
+    made = [_first_missing(os.path.dirname(wanted))] if output is None else []
+    try:
+        path = check_output(wanted, create_parent=output is None,
+                            runs_per_benchmark=runs_per_benchmark)
+        if report is None:
+            return path, None
+        report_dir = os.path.abspath(report)
+        for own in (path, samples_path(path)):
+            inside = report_dir == own or report_dir.startswith(own + os.sep)
+            clash = (os.path.dirname(own) == report_dir
+                     and os.path.basename(own) in ENTRIES)
+            if inside or clash:
+                raise UsageError(f"--report {report}: the report would take the place of "
+                                 f"{show(own)} (or the other way round); choose another folder")
+        made.append(_first_missing(report_dir))
+        return path, prepare_outdir(report_dir)
+    except UsageError:
+        for top in made:
+            _remove_empty_tree(top)
+        raise
+
+
 @dataclass
 class Published:
     """Where the results went, and whether that is where they were asked to go."""
