@@ -169,3 +169,16 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(tmp_path, module):
     assert proc.stderr.strip() == "mpbench: interrupted" or \
         ("interrupted" in proc.stdout and not proc.stderr.strip()), proc.stdout + proc.stderr
     assert list(out.iterdir()) == []
+
+
+def test_a_run_started_with_stdout_closed_writes_its_results(tmp_path):
+    """``mpbench run ... >&-``: descriptor 1 is not there at all (not a pipe)."""
+    proc = subprocess.run([sys.executable, "-m", "mpbench", "run", "--only", ONE,
+                           "--debug-single-value", "-o", str(tmp_path / "r.json")],
+                          stderr=subprocess.PIPE, text=True, timeout=100,
+                          preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    assert f"wrote {tmp_path / 'r.json'} (1 benchmarks)" in proc.stderr  # progress: stderr
+    names = pyperf.BenchmarkSuite.load(str(tmp_path / "r.json")).get_benchmark_names()
+    assert names == ["process.os_fork"]

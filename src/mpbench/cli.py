@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -205,13 +206,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM and SIGHUP stop a command the way Ctrl-C does, once: a second
+    signal must not cut short the clean-up the first one started."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _ignore_repeat)
+    raise KeyboardInterrupt
+
+
+def _ignore_repeat(signum: int, frame: object) -> None:
+    pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpbench`` console script."""
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in signals}
     try:
+        for sig in signals[1:]:
+            signal.signal(sig, _interrupt)
+        _reopen_closed_standard_streams()
         return _main(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
-        print("mpbench: interrupted", file=sys.stderr)
+        try:
+            print("mpbench: interrupted", file=sys.stderr, flush=True)
+        except (OSError, ValueError, AttributeError):
+            pass  # SIGHUP: the terminal may be gone
         return 130
+    finally:
+        for sig, handler in previous.items():  # a caller's own (tests call main)
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+def _reopen_closed_standard_streams() -> None:
+    """Point a closed descriptor 0, 1 or 2 (``>&-``) at /dev/null, so that no file
+    opened later takes its number and receives what was meant for the terminal.
+    ``sys.stdout`` stays ``None``: commands that write there say it is closed."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
 
 
 def _main(argv: Sequence[str]) -> int:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TextIO
 
 import pyperf
 
@@ -165,9 +166,10 @@ def _failure_message(log_path: str, returncode: int) -> str:
 class SuiteRun:
     """Runs a :class:`RunPlan` and writes its results file."""
 
-    def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
+    def __init__(self, plan: RunPlan, out: TextIO | None = None) -> None:
         self.plan = plan
-        self.out = ProgressStream(out)  # a closed stdout (`| head`) must not stop the run
+        # a closed stdout (`| head`, `>&-`) must not stop the run
+        self.out = ProgressStream(out if out is not None else sys.stdout)
         self.saved: publish.Published | None = None
         self.outcomes = [Outcome(spec, 0.0) for spec in plan.specs]
         self.means: dict[str, float] = {}

@@ -185,8 +185,6 @@ def _serve_trace(path: str, port: int, browser: bool, timeout: float | None,
         except subprocess.TimeoutExpired:
             pass
         return 0 if proc.returncode in (None, 0) else proc.returncode
-    except KeyboardInterrupt:
-        return 0
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -225,8 +223,6 @@ def _serve_folder(folder: str, port: int, browser: bool, timeout: float | None,
     try:
         _announce(url_for(host, port, page), f"traces in {folder}", browser)
         thread.join(timeout)
-    except KeyboardInterrupt:
-        pass
     finally:
         server.shutdown()
         server.server_close()
