@@ -93,7 +93,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write a results file for Bencher, github-action-benchmark or a spreadsheet."""
     from mpbench.export import export
 
-    return export(args.results, args.format, args.output)
+    return export(args.results, args.format, args.output, args.force)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -190,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="bencher (Bencher Metric Format JSON), github-action-benchmark "
                              "(customSmallerIsBetter JSON) or csv")
     export.add_argument("-o", "--output", metavar="FILE",
-                        help="where to write (default: standard output)")
+                        help="a new file to write (default: standard output)")
+    export.add_argument("--force", action="store_true",
+                        help="replace FILE if it exists (a regular file only)")
     export.set_defaults(func=cmd_export)
 
     from mpbench.tracing.command import add_trace_arguments, add_view_arguments

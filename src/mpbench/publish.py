@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from mpbench.atomic import link_exclusive
 from mpbench.errors import UsageError
 from mpbench.samples import samples_path
 
@@ -41,8 +42,6 @@ BENCH_BYTES = 2048
 RUN_BYTES = 256
 COPIES = 4
 FIXED_FILES = 8  # owner file, logs, temporary and final files: a block each at least
-LINK_UNSUPPORTED = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ENOSYS,
-                    errno.EMLINK}
 
 
 def _format_bytes(n: float) -> str:
@@ -238,28 +237,6 @@ def _write(path: str, write: Callable[[Any], None]) -> None:
         write(handle)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def link_exclusive(src: str, dst: str) -> None:
-    """Make ``dst`` a name of complete file ``src``; ``FileExistsError`` if ``dst`` exists.
-
-    ``link(2)`` never replaces. Where links are not supported, ``dst`` is
-    claimed with ``O_EXCL`` (an empty file for an instant), then replaced by
-    ``src``."""
-    try:
-        os.link(src, dst)
-        return
-    except OSError as exc:
-        if isinstance(exc, FileExistsError) or exc.errno not in LINK_UNSUPPORTED:
-            raise
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, src + ".copy")
-        os.replace(src + ".copy", dst)
-    except BaseException:
-        os.unlink(dst)
-        raise
 
 
 def _unlink_quietly(path: str | None) -> None:
