@@ -56,7 +56,7 @@ def _owner_alive(path: str, pid: int) -> bool:
     try:
         with open(os.path.join(path, OWNER_FILE)) as handle:
             owner = json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         owner = {}
     if not isinstance(owner, dict):
         owner = {}
