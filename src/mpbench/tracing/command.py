@@ -45,7 +45,6 @@ def trace_command(args: argparse.Namespace) -> int:
     from mpbench.tracing.record import default_outdir
 
     scenarios = registry.select(args.scenarios)
-    registry.scripts_dir()  # fail early, in one line, when the scripts are not there
     methods: list[str] = args.method or available_start_methods()
     outdir = prepare_outdir(args.output or default_outdir(), entries=("index.html",))
     _remove_stale_scratch()
