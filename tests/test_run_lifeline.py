@@ -182,3 +182,62 @@ def test_a_run_started_with_stdout_closed_writes_its_results(tmp_path):
     assert f"wrote {tmp_path / 'r.json'} (1 benchmarks)" in proc.stderr  # progress: stderr
     names = pyperf.BenchmarkSuite.load(str(tmp_path / "r.json")).get_benchmark_names()
     assert names == ["process.os_fork"]
+
+
+# -- a pyperf worker killed (the OOM killer) --------------------------------------------------
+
+HANDOVER_64MIB = r"shared\.handover\[transfer=shared_memory,receiver=copy,size=64MiB\]$"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
+def test_a_worker_killed_mid_handover_fails_its_benchmark_and_leaves_nothing(tmp_path):
+    """The worker is killed after the receiver got its command, before the sender did:
+    the receiver would wait for ever on a notice, the sender on a command."""
+    from conftest import shm_segments
+
+    before = shm_segments()
+    proc = run_mpbench("run", "--only", HANDOVER_64MIB, "--debug-single-value",
+                       "--child-timeout", "5", "--inject-fault", "worker-dies",
+                       "-o", str(tmp_path / "r.json"), timeout=100)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED: the pyperf worker (pid " in proc.stdout
+    assert "was killed by SIGKILL" in proc.stdout and "Timed out" not in proc.stdout
+    names = pyperf.BenchmarkSuite.load(str(tmp_path / "r.json")).get_benchmark_names()
+    assert len(names) == 2 and not any("transfer=shared_memory" in n for n in names)
+    assert not leftover_processes()
+    assert shm_segments() <= before, "the 64 MiB segment outlived the run"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="waitid(WNOWAIT): Linux")
+def test_a_killed_workers_forked_children_do_not_keep_pyperf_waiting(tmp_path):
+    """A fork child (not a crew member: nothing ties it to the worker) holds pyperf's
+    pipe; the manager stops it after --child-timeout, not pyperf's minute-long timeout."""
+    proc = subprocess.Popen([sys.executable, "-m", "mpbench", "run", "--debug-single-value",
+                             "--only", r"process\.start_join\[method=fork\]$",
+                             "--inject-fault", "hang", "--child-timeout", "3", "-o",
+                             str(tmp_path / "r.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def worker_with_a_child():
+            for child in _descendants(proc.pid):
+                try:
+                    if "--worker" in " ".join(child.cmdline()) and child.children():
+                        return child
+                except psutil.Error:
+                    continue
+            return None
+        _wait_for(lambda: worker_with_a_child() is not None, what="a worker with a child")
+        worker = worker_with_a_child()
+        orphans = worker.children(recursive=True)
+        worker.kill()
+        stdout, stderr = proc.communicate(timeout=100)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, stdout + stderr
+    assert f"the pyperf worker (pid {worker.pid}) was killed by SIGKILL" in stdout
+    assert "left behind kept pyperf waiting 3 s: stopped" in stdout
+    assert "Timed out" not in stdout
+    assert _all_gone(orphans, timeout=0)
+    assert not leftover_processes()

@@ -154,11 +154,16 @@ def _peak_rss(bench: pyperf.Benchmark) -> int:
 
 
 def _failure_message(log_path: str, returncode: int) -> str:
-    with open(log_path, errors="replace") as log:
-        lines = [line.rstrip() for line in log if line.strip()]
-    for line in lines:
-        if line.startswith(FAILED_PREFIX):
-            return line[len(FAILED_PREFIX):]
+    """What the benchmark's log says went wrong: its ``FAILED`` lines (the worker's, or
+    the manager's about a killed worker), else pyperf's last line."""
+    try:
+        with open(log_path, errors="replace") as log:
+            lines = [line.rstrip() for line in log if line.strip()]
+    except OSError as exc:  # the output folder was removed or moved
+        return f"pyperf exited with status {returncode}; its log is gone ({exc.strerror})"
+    failed = [line[len(FAILED_PREFIX):] for line in lines if line.startswith(FAILED_PREFIX)]
+    if failed:
+        return "; ".join(failed)
     tail = lines[-1] if lines else "(no output)"
     return f"pyperf exited with status {returncode}: {tail}"
 
