@@ -241,3 +241,88 @@ def test_a_killed_workers_forked_children_do_not_keep_pyperf_waiting(tmp_path):
     assert "Timed out" not in stdout
     assert _all_gone(orphans, timeout=0)
     assert not leftover_processes()
+
+
+# -- the output folder removed, moved or full during a run -------------------------------------
+
+THREE = r"process\.(os_fork|os_kill\[state=sleeping\]|interpreter_startup\[mode=site\])$"
+
+DURING_THIRD = """
+import os, shutil
+import mpbench.runner as runner
+
+_start = runner.start_session
+calls = []
+
+def start_session(cmd, log, env=None):
+    proc = _start(cmd, log, env)
+    calls.append(proc)
+    if len(calls) == 3:  # during the third of three benchmarks
+        {action}
+    return proc
+
+runner.start_session = start_session
+"""
+
+
+@pytest.mark.parametrize("action", ["removed", "moved"])
+def test_output_folder_gone_during_the_third_benchmark_keeps_the_first_two(tmp_path, action):
+    out = tmp_path / "out"
+    out.mkdir()
+    rescue = tmp_path / "tmp"
+    rescue.mkdir()
+    moved = tmp_path / "moved"
+    code = (f"shutil.rmtree({str(out)!r})" if action == "removed"
+            else f"os.rename({str(out)!r}, {str(moved)!r})")
+    proc = mpbench_driver(tmp_path, DURING_THIRD.format(action=code), "run", "--only", THREE,
+                          "--debug-single-value", "-o", str(out / "r.json"),
+                          env={**os.environ, "TMPDIR": str(rescue)})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    said = f"the output folder {out} was " + ("removed" if action == "removed"
+                                               else f"moved to {moved}")
+    assert f"stopped: {said}" in proc.stdout, proc.stdout
+    [rescued] = list(rescue.glob("mpbench-rescued-*/r.json"))
+    names = pyperf.BenchmarkSuite.load(str(rescued)).get_benchmark_names()
+    assert len(names) == 2, names
+    assert f"results written to {rescued}" in proc.stdout
+    if action == "moved":  # the work folder went with it, and was removed there
+        assert sorted(p.name for p in moved.iterdir()) == []
+    assert not leftover_processes()
+
+
+FILL_FIRST = """
+import os
+import mpbench.runner as runner
+
+_run_one = runner.SuiteRun._run_one
+
+def _run_one_on_a_full_disk(self, *args):
+    fd = os.open(os.path.join(os.path.dirname(self.plan.output), "ballast"),
+                 os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while os.write(fd, bytes(4096)):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return _run_one(self, *args)
+
+runner.SuiteRun._run_one = _run_one_on_a_full_disk
+"""
+
+
+def test_a_disk_filled_early_is_named_as_the_cause(tmp_path, small_tmpfs):
+    disk = small_tmpfs(size="512k")
+    rescue = tmp_path / "tmp"
+    rescue.mkdir()
+    proc = mpbench_driver(tmp_path, FILL_FIRST, "run", "--only", THREE, "--debug-single-value",
+                          "-o", str(disk / "r.json"), env={**os.environ, "TMPDIR": str(rescue)})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "(no output)" not in proc.stdout
+    assert f"stopped: no space left on device in {disk}; nothing more is run" in proc.stdout
+    assert f"FAILED: no space left on device in {disk}" in proc.stdout
+    assert sorted(p.name for p in disk.iterdir()) == ["ballast"]
+    assert not leftover_processes()

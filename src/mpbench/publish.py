@@ -137,6 +137,33 @@ def check_output(path: str, create_parent: bool = False,
     return path
 
 
+SPACE_PROBE = 64 * 1024  # what the next benchmark needs at least: its log and files
+
+
+def space_left(folder: str) -> str | None:
+    """``"no space left on device in FOLDER"`` if ``folder`` cannot take a small file
+    now (a full disk or quota: pyperf then fails with no output at all), else None."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mpbench-probe-", dir=folder)
+    except OSError as exc:
+        return _no_space(exc, folder)
+    try:
+        os.write(fd, b"\0" * SPACE_PROBE)
+        os.fsync(fd)
+    except OSError as exc:
+        return _no_space(exc, folder)
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+    return None
+
+
+def _no_space(exc: OSError, folder: str) -> str | None:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{os.strerror(exc.errno).lower()} in {show(folder)}"
+    return None
+
+
 def _first_missing(path: str) -> str | None:
     """The outermost folder of ``path`` that does not exist yet (``None``: all do)."""
     missing = None

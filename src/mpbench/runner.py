@@ -109,6 +109,7 @@ class Outcome:
     benchmark: pyperf.Benchmark | None = None
     error: str | None = None
     skipped: str | None = None
+    passes_done: int = 0
 
 
 @dataclass
@@ -180,6 +181,8 @@ class SuiteRun:
         self.means: dict[str, float] = {}
         self.jobs = passes.schedule(plan.specs, plan.passes, plan.mode.processes_for)
         self.loops: dict[str, int] = {}  # calibrated in pass 1, reused by later passes
+        self.anchor: workdirs.Anchor | None = None
+        self.stop_reason: str | None = None  # the run cannot go on (its folder is gone)
 
     def say(self, text: str = "", end: str = "\n") -> None:
         print(text, end=end, file=self.out, flush=True)
@@ -188,24 +191,45 @@ class SuiteRun:
         """Run every benchmark; 0 if all passed, 1 if any failed, 130 if interrupted."""
         plan = self.plan
         workdir = workdirs.fresh(os.path.dirname(plan.output), workdirs.RUN_PREFIX, self.say)
+        self.anchor = anchor = workdirs.Anchor(workdir)
         previous = {sig: signal.signal(sig, _raise_interrupted)
                     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
             self._header()
             started = time.monotonic()
             for number, job in enumerate(self.jobs):
+                if self._stop_reason(after_failure=False):
+                    break
                 if not (self.outcomes[job.index].error or self.outcomes[job.index].skipped):
                     # a failure (or a skip for lack of memory) ends a benchmark
                     self._run_one(number, job, workdir, started)
-            return self._finish(workdir, time.monotonic() - started)
+            return self._finish(anchor.where(), time.monotonic() - started)
         except Interrupted as exc:
             self.say(f"\ninterrupted ({exc}): stopped every child; no results written")
             return 130
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if self.saved is None or self.saved.kept_workdir != workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
+            now = anchor.where()  # where it went, if the output folder was moved
+            anchor.close()
+            if now and (self.saved is None or self.saved.kept_workdir != now):
+                shutil.rmtree(now, ignore_errors=True)
+
+    def _stop_reason(self, after_failure: bool) -> str | None:
+        """Why the run cannot go on, said once: its output folder was removed or moved,
+        or (``after_failure``: looked for when a benchmark failed) its disk is full."""
+        if self.stop_reason or self.anchor is None:
+            return self.stop_reason
+        folder = os.path.dirname(self.plan.output)
+        where = self.anchor.where()
+        if where != self.anchor.path:
+            moved = f"moved to {publish.show(os.path.dirname(where))}" if where else "removed"
+            self.stop_reason = f"the output folder {publish.show(folder)} was {moved}"
+        elif after_failure:
+            self.stop_reason = publish.space_left(folder)
+        if self.stop_reason:
+            self.say(f"stopped: {self.stop_reason}; nothing more is run")
+        return self.stop_reason
 
     def _header(self) -> None:
         plan = self.plan
@@ -253,7 +277,11 @@ class SuiteRun:
         log_path = os.path.join(workdir, f"bench-{job.index}-pass{job.pass_no}.log")
         limit = self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 120
         t0 = time.monotonic()
-        with open(log_path, "w") as log:
+        try:
+            log = open(log_path, "w")
+        except OSError:  # the folder just went away: the failure below says so
+            log = open(os.devnull, "w")
+        with log:
             proc = start_session(self._command(job, workdir, part), log)
             try:
                 returncode = proc.wait(timeout=limit)
@@ -270,7 +298,8 @@ class SuiteRun:
         if returncode is None:
             outcome.error = f"timed out after {limit:.0f} s; stopped"
         elif returncode != 0 or not os.path.exists(part):
-            outcome.error = _failure_message(log_path, returncode)
+            outcome.error = (self._stop_reason(after_failure=True)
+                             or _failure_message(log_path, returncode))
         else:
             bench = passes.tag(pyperf.BenchmarkSuite.load(part).get_benchmarks()[0], job.pass_no)
             if job.pass_no == 1:
@@ -279,6 +308,7 @@ class SuiteRun:
             else:
                 outcome.benchmark = passes.merge([outcome.benchmark, bench])
             self.means[spec.name] = outcome.benchmark.mean()
+            outcome.passes_done += 1
         if outcome.error:
             outcome.benchmark = None  # a benchmark that failed in any pass is not written
             self.say(f"    FAILED: {outcome.error}")
@@ -297,11 +327,18 @@ class SuiteRun:
         if leftovers and returncode is not None:
             self.say(f"    warning: {len(leftovers)} process(es) outlived the benchmark; stopped")
 
-    def _finish(self, workdir: str, elapsed: float) -> int:
+    def _finish(self, workdir: str | None, elapsed: float) -> int:
         plan = self.plan
-        passed = [o.benchmark for o in self.outcomes if o.benchmark is not None]
+        # a run stopped early writes only the benchmarks that ran all their passes
+        unfinished = [o.spec.name for o in self.outcomes
+                      if not (o.error or o.skipped) and o.passes_done < plan.passes]
+        passed = [o.benchmark for o in self.outcomes
+                  if o.benchmark is not None and o.spec.name not in unfinished]
         failed = [o for o in self.outcomes if o.error]
         skipped = [o.spec.name for o in self.outcomes if o.skipped]
+        if unfinished:
+            self.say(f"{len(unfinished)} benchmark(s) not run to the end: "
+                     + ", ".join(unfinished))
         if skipped:
             self.say(f"{len(skipped)} benchmark(s) skipped for lack of memory: "
                      + ", ".join(skipped))
@@ -322,12 +359,23 @@ class SuiteRun:
             for outcome in failed:
                 self.say(f"  {outcome.spec.name}: {outcome.error}")
             return 1
+        if self.stop_reason:
+            return 1
         return 0 if self.saved is None or self.saved.as_asked else 1
 
 
 def write_results(plan: RunPlan, benchmarks: list[pyperf.Benchmark],
-                  workdir: str) -> publish.Published:
-    """Merge per-benchmark results, add run and machine metadata, publish them."""
+                  workdir: str | None) -> publish.Published:
+    """Merge per-benchmark results, add run and machine metadata, publish them
+    (``workdir`` None: it was removed, with the samples; a temporary one stands in)."""
+    if workdir is None:
+        import tempfile
+
+        stand_in = tempfile.mkdtemp(prefix="mpbench-run-")
+        try:
+            return write_results(plan, benchmarks, stand_in)
+        finally:
+            shutil.rmtree(stand_in, ignore_errors=True)
     run_md = {**machine_metadata(),
               "mpbench_results_layout": RESULTS_LAYOUT,
               "mpbench_version": mpbench.__version__,
