@@ -219,14 +219,20 @@ def test_a_killed_workers_forked_children_do_not_keep_pyperf_waiting(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def worker_with_a_child():
+            """The hanging benchmark's worker, once its fork child is there (same
+            command line; its resource tracker does not hold the pipe)."""
             for child in _descendants(proc.pid):
                 try:
-                    if "--worker" in " ".join(child.cmdline()) and child.children():
+                    forked = [c for c in child.children()
+                              if c.cmdline() == child.cmdline()]
+                    line = " ".join(child.cmdline())
+                    # not the floors' workers (os_fork forks too): the hanging benchmark's
+                    if "--worker" in line and "start_join[method=fork]" in line and forked:
                         return child
                 except psutil.Error:
                     continue
             return None
-        _wait_for(lambda: worker_with_a_child() is not None, what="a worker with a child")
+        _wait_for(lambda: worker_with_a_child() is not None, what="a worker with a fork child")
         worker = worker_with_a_child()
         orphans = worker.children(recursive=True)
         worker.kill()

@@ -65,10 +65,11 @@ def _watch(grace: float, failed_prefix: str) -> None:
         if _unreaped(pid):
             pgid = os.getpgid(0)
             left = [member for member in live_members(pgid) if member != os.getpid()]
-            stop_group(pgid)
+            # said first: once they are gone pyperf reads its end of file and exits
             print(f"{failed_prefix}{len(left)} process(es) the worker (pid {pid}) left "
                   f"behind kept pyperf waiting {grace:g} s: stopped", file=sys.stderr,
                   flush=True)
+            stop_group(pgid)
         while _unreaped(pid):
             time.sleep(POLL_SECONDS)
 
