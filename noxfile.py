@@ -1,5 +1,5 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``lint``, ``trace``, ``compare``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
+``lint``, ``trace``, ``compare``, ``ab``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
 command a session runs.
 """
 
@@ -55,9 +55,20 @@ def compare(session: nox.Session) -> None:
 
 
 @nox.session
+def ab(session: nox.Session) -> None:
+    """Two interpreters interleaved on this machine: ``nox -s ab -- REF CAND [options]``
+    (paths, commands or versions such as 3.12 and 3.13t; see docs/comparing.md)."""
+    if len(session.posargs) < 2:
+        session.error("usage: nox -s ab -- REF CAND [mpbench ab options]")
+    session.install(".")
+    session.run("mpbench", "ab", *session.posargs)
+
+
+@nox.session
 def aa(session: nox.Session) -> None:
-    """A/A self-test: ``nox -s aa -- [selection and mode options]`` runs a selection twice
-    (default: the process group, --fast) and prints the false-alarm rate of the comparison."""
+    """A/A self-test: ``nox -s aa -- [selection and mode options]`` runs ``mpbench ab`` with
+    this interpreter on both sides (default: the process group, --fast) and prints the false
+    alarms, the gate's outcome and the smallest change this machine can see."""
     session.install(".")
     session.run("mpbench", "selftest", "aa", *session.posargs)
 

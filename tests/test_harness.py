@@ -29,9 +29,56 @@ def test_a_check_is_the_benchmark_over_its_reference_within_the_group_target():
     sync, process = checks["sync.contended[nprocs=2]"], checks["process.start_join"]
     assert sync.ratio == pytest.approx(1.25) and sync.target == 1.3 and sync.ok
     assert process.ratio == pytest.approx(1.2) and process.target == 1.1 and not process.ok
-    assert "(outside 1.10x)" in process.text()
+    assert "(outside target 1.10x)" in process.text()
     fast = entry("process.start_join", 0.8e-3, reference="process.start_join_minimal")
     assert not harness.checks(by_name(found["process.start_join_minimal"], fast))[0].ok
+
+
+def paired_entry(name: str, by_pass: dict, **md) -> harness.Entry:
+    """An entry whose worker means by pass are ``by_pass``."""
+    group = name.split(".")[0]
+    mean = sum(v for ws in by_pass.values() for v in ws) / sum(len(ws) for ws in by_pass.values())
+    return harness.Entry(name, {"mpbench_group": group,
+                                **{f"mpbench_{k}": v for k, v in md.items()}}, mean, by_pass)
+
+
+def test_a_check_is_judged_on_the_passes_that_ran_both_back_to_back():
+    """The machine is 30 % slower in pass 2; benchmark and reference move together: the
+    paired ratio stays 1.05x and is within target, where a mean over the passes could
+    land anywhere."""
+    ref = paired_entry("process.start_join_minimal", {1: [1.0e-3, 1.01e-3], 2: [1.3e-3, 1.31e-3],
+                                                      3: [1.1e-3, 1.1e-3]}, is_reference=1)
+    bench = paired_entry("process.start_join", {1: [1.05e-3, 1.06e-3], 2: [1.365e-3, 1.37e-3],
+                                                3: [1.155e-3, 1.16e-3]},
+                         reference="process.start_join_minimal")
+    (check,) = harness.checks(by_name(ref, bench))
+    assert check.ratio == pytest.approx(1.05, rel=0.01)
+    assert check.interval is not None and check.interval[0] < 1.05 < check.interval[1]
+    assert check.state == harness.WITHIN and "[1.0" in check.text()
+
+
+def test_passes_that_disagree_make_a_check_inconclusive_not_outside():
+    ref = paired_entry("process.start_join_minimal", {1: [1.0e-3, 1.0e-3], 2: [1.0e-3, 1.0e-3]},
+                       is_reference=1)
+    bench = paired_entry("process.start_join", {1: [0.9e-3, 0.9e-3], 2: [1.4e-3, 1.4e-3]},
+                         reference="process.start_join_minimal")
+    (check,) = harness.checks(by_name(ref, bench))
+    assert check.state == harness.INCONCLUSIVE and check.ok
+    assert "inconclusive" in harness.group_summary("process", [check])
+
+
+def test_the_reference_runs_first_in_odd_passes_and_second_in_even_ones():
+    from mpbench import passes
+    from mpbench.options import resolve_placements
+
+    specs = catalogue.select(catalogue.build(resolve_placements({"mode": "fast"}), ["process"]),
+                             r"process\.start_join\[method=fork\]$")
+    jobs = passes.schedule(specs, 4, lambda spec: 4)
+    for number in range(1, 5):
+        names = [job.spec.name for job in jobs if job.pass_no == number]
+        first, second = ("process.start_join_minimal[method=fork]",
+                         "process.start_join[method=fork]")
+        assert names.index(first) - names.index(second) == (-1 if number % 2 else 1)
 
 
 def test_a_reference_missing_from_the_results_gives_no_check():

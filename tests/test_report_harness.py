@@ -59,7 +59,7 @@ def test_a_check_outside_its_target_is_stated_with_both_figures(synthetic_report
             "(target within 1.10x either way: 1 outside: process.start_join[method=fork] "
             "1.60x)") in summary
     assert ("| process | process.start_join[method=fork] | 1.6 ms | "
-            "process.start_join_minimal[method=fork] | 1 ms | 1.60x | no (target 1.10x) |") \
+            "process.start_join_minimal[method=fork] | 1 ms | 1.60x | outside target (1.10x) |") \
         in summary
     assert "Harness check, sync: no harness check in this file" in summary
 

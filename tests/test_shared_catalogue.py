@@ -13,6 +13,7 @@ from mpbench import catalogue, memory_check, runner
 from mpbench.benchmarks import shared, shared_grid
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
+from mpbench.modes import MODES
 
 KiB, MiB = 2**10, 2**20
 
@@ -148,7 +149,7 @@ def test_a_benchmark_short_of_memory_is_skipped_with_a_line(tmp_path, monkeypatc
     assert "needs" in memory_check.spec_shortfall(huge.metadata)
     assert memory_check.spec_shortfall({memory_check.NEEDED_KEY: 10}, available=100) is None
     out = []
-    plan = runner.RunPlan([huge], {}, runner.MODES["debug"], str(tmp_path / "r.json"))
+    plan = runner.RunPlan([huge], {}, MODES["debug"], str(tmp_path / "r.json"))
     status = runner.SuiteRun(plan, out=_Lines(out)).run()
     assert status == 0
     text = "".join(out)

@@ -40,11 +40,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected benchmarks and write one pyperf results file."""
     from mpbench import catalogue, passes, publish, runner
     from mpbench.arguments import options_from_args
+    from mpbench.modes import MODES
 
     specs = catalogue.select(catalogue.build(options_from_args(args)), args.only)
     for note in catalogue.notes(options_from_args(args)):
         print(f"note: {note}")
-    mode = runner.MODES[args.mode]
+    mode = MODES[args.mode]
     runs = [1 if mode.name == "debug" else mode.processes_for(spec) for spec in specs]
     output, report_dir = publish.check_run_targets(args.output, runner.default_output(),
                                                    args.report, runs)
@@ -76,17 +77,44 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             args.fail_on_slower)
 
 
-def cmd_selftest(args: argparse.Namespace) -> int:
-    """``selftest aa``: run a selection twice, compare, print the false-alarm rate."""
-    from mpbench import catalogue, passes, runner, selftest
+def cmd_ab(args: argparse.Namespace) -> int:
+    """Two interpreters on this machine, interleaved in pairs, judged on the pairs."""
+    from mpbench import ab, catalogue
     from mpbench.arguments import options_from_args
+    from mpbench.modes import MODES
 
     options = options_from_args(args)
-    specs = catalogue.select(catalogue.build(options), args.only or selftest.DEFAULT_ONLY)
-    outdir = selftest.prepare(args.output or selftest.default_outdir())
-    mode = runner.MODES[args.mode]
-    return selftest.run_aa(specs, options, mode, args.passes or passes.default_passes(mode.name),
-                           args.min_effect, outdir, selftest.run_argv(args.argv))
+    specs = catalogue.select(catalogue.build(options), args.only)
+    request = ab.AbRequest(args.ref, args.cand, specs, options, MODES[args.mode],
+                           args.output or ab.default_outdir(), argv=args.argv,
+                           pairs=args.pairs, min_effect=args.min_effect,
+                           fail_on_slower=args.fail_on_slower)
+    return ab.run_ab(request)
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    """``selftest aa``: this interpreter against itself through ``ab``; the false alarms.
+    ``selftest ab``: against a venv whose fork is slower; is it seen?"""
+    from mpbench import ab, catalogue, selftest
+    from mpbench.arguments import options_from_args
+    from mpbench.errors import UsageError
+    from mpbench.modes import MODES
+
+    args.mode = args.mode or (selftest.AB_MODE if args.kind == "ab" else selftest.AA_MODE)
+    options = options_from_args(args)
+    only = args.only or (selftest.AB_ONLY if args.kind == "ab" else selftest.DEFAULT_ONLY)
+    specs = catalogue.select(catalogue.build(options), only)
+    gate = selftest.DEFAULT_GATE if args.fail_on_slower is None else args.fail_on_slower
+    pairs = args.pairs or (selftest.AB_PAIRS if args.kind == "ab" else None)
+    if args.kind == "ab" and selftest.SLOWED not in {spec.name for spec in specs}:
+        raise UsageError(f"selftest ab slows {selftest.SLOWED}: select it (--only)")
+    request = ab.AbRequest(sys.executable, sys.executable, specs, options, MODES[args.mode],
+                           args.output or selftest.default_outdir(args.kind),
+                           argv=selftest.run_argv(args.argv), pairs=pairs,
+                           min_effect=args.min_effect, fail_on_slower=gate)
+    if args.kind == "ab":
+        return selftest.run_ab_check(request, args.slowdown)
+    return selftest.run_aa(request)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -110,6 +138,22 @@ def cmd_view(args: argparse.Namespace) -> int:
     return view_command(args)
 
 
+def add_verdict_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--min-effect`` and ``--fail-on-slower``, shared by ``compare`` and ``ab``."""
+    from mpbench.arguments import argparse_type
+    from mpbench.units import parse_percent
+
+    parser.add_argument("--min-effect", metavar="PCT", default=0.05,
+                        type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
+                        help="smallest change called slower or faster; an interval inside "
+                             "it is 'no change' (default: 5%%)")
+    parser.add_argument("--fail-on-slower", metavar="PCT",
+                        type=argparse_type(lambda t: parse_percent(t, "--fail-on-slower")),
+                        help="exit with status 1 when a benchmark is slower by more than PCT%% "
+                             "with the drift known, family-wise over the selection (for CI; "
+                             "see docs/comparing.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mpbench.arguments import (
         OneLineParser,
@@ -117,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_selection_arguments,
         argparse_type,
     )
+    from mpbench.modes import parse_pairs
     from mpbench.passes import parse_passes
     from mpbench.units import parse_percent
 
@@ -150,36 +195,52 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     compare = commands.add_parser("compare", help="compare results files (first = reference)")
-    compare.add_argument("results", metavar="RESULTS.json", nargs="+")
+    compare.add_argument("results", metavar="RESULTS", nargs="+",
+                         help="results files (the first is the reference), or folders of "
+                              "repeated runs, each folder one side")
     compare.add_argument("-o", "--output", metavar="DIR",
                          default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")
     compare.add_argument("--vs", metavar="RESULTS.json", nargs="+",
                          help="pool the files before --vs as the reference and these as the "
                               "candidate (repeated runs of each side)")
-    compare.add_argument("--min-effect", metavar="PCT", default=0.05,
-                         type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
-                         help="smallest change called slower or faster (default: 5%%)")
-    compare.add_argument("--fail-on-slower", metavar="PCT",
-                         type=argparse_type(lambda t: parse_percent(t, "--fail-on-slower")),
-                         help="exit with status 1 when a benchmark is called slower and its "
-                              "interval lies above +PCT%% (for CI)")
+    add_verdict_arguments(compare)
     compare.set_defaults(func=cmd_compare)
 
-    selftest = commands.add_parser("selftest", help="aa: two identical runs must compare as "
-                                                    "'no change' (prints the false-alarm rate)")
-    selftest.add_argument("kind", choices=["aa"], help="aa: run a selection twice and compare")
+    ab_parser = commands.add_parser("ab", help="compare two interpreters on this machine, "
+                                               "interleaved in pairs (A/B)")
+    ab_parser.add_argument("ref", metavar="REF", help="reference interpreter: a path (a venv's "
+                           "python), a command, or a version such as 3.12 or 3.13t")
+    ab_parser.add_argument("cand", metavar="CAND", help="candidate interpreter, as REF")
+    add_selection_arguments(ab_parser)
+    add_mode_arguments(ab_parser)
+    add_verdict_arguments(ab_parser)
+    ab_parser.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
+                           help="interleaved pairs (default: the mode's, 8 with --fast)")
+    ab_parser.add_argument("-o", "--output", metavar="DIR",
+                           help="new folder for ref.json, cand.json and the comparison "
+                                "(default: results/ab-<UTC time>/)")
+    ab_parser.set_defaults(func=cmd_ab)
+
+    selftest = commands.add_parser("selftest", help="aa: this interpreter against itself "
+                                                    "through 'ab' (false alarms, the gate, "
+                                                    "the smallest change seen)")
+    selftest.add_argument("kind", choices=["aa", "ab"],
+                          help="aa: this interpreter against itself through 'ab'; ab: against "
+                               "a venv of it whose os.fork() is made slower (--slowdown)")
     add_selection_arguments(selftest)
     add_mode_arguments(selftest)
-    selftest.set_defaults(mode="fast", only=None)
-    selftest.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
-                          help="passes per run (default: 2)")
-    selftest.add_argument("--min-effect", metavar="PCT", default=0.05,
-                          type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
-                          help="smallest change called slower or faster (default: 5%%)")
+    selftest.set_defaults(mode=None, only=None)
+    add_verdict_arguments(selftest)
+    selftest.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
+                          help="interleaved pairs (default: the mode's)")
+    selftest.add_argument("--slowdown", metavar="PCT", default=0.10,
+                          type=argparse_type(lambda t: parse_percent(t, "--slowdown")),
+                          help="ab: how much slower the candidate's os.fork() is made "
+                               "(default: 10%%)")
     selftest.add_argument("-o", "--output", metavar="DIR",
                           help="new folder for both results files and the comparison "
-                               "(default: results/aa-<UTC time>/)")
+                               "(default: results/aa-<UTC time>/ or ab-...)")
     selftest.set_defaults(func=cmd_selftest)
 
     from mpbench.export import FORMATS
@@ -203,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     view = commands.add_parser("view", help="open a trace in the bundled Perfetto UI, offline")
     add_view_arguments(view)
     view.set_defaults(func=cmd_view)
-    for sub in (listing, run, report, compare, selftest, export, trace, view):
+    for sub in (listing, run, report, compare, ab_parser, selftest, export, trace, view):
         sub.__class__ = OneLineParser
     return parser
 

@@ -3,17 +3,20 @@
 Two checks, computed the same way at the end of ``mpbench run`` and in the
 report (both read pyperf benchmarks and their metadata, never re-run one):
 
-- **reference ratio**: a benchmark whose ``mpbench_reference`` names a
-  same-run minimal hand-written loop (``mpbench_is_reference: 1``) is
-  divided by it, mean over mean. Near 1, the harness adds nothing to what it
-  measures; the target is within :data:`DEFAULT_TARGET` (sync:
-  :data:`TARGETS`), both ways. Oversubscribed runs (more processes than
-  CPUs: ``mpbench_oversubscribed``) are checked and shown but not held to the
-  target: time slices set their figures, and their references', more than the
-  harness does (4 contenders on 2 CPUs read 107 against 172 ns, then 174
-  against 152, alternating here). Files from before references existed still
-  have one check: the raw-pipe round trip whose ``mpbench_floor`` is the
-  hand-written ``os_pipe_minimal`` loop.
+- **reference ratio**: a benchmark whose ``mpbench_reference`` names a same-run minimal
+  hand-written loop (``mpbench_is_reference: 1``) is divided by it. Near 1, the harness
+  adds nothing to what it measures; the target is within :data:`DEFAULT_TARGET` (sync:
+  :data:`TARGETS`), both ways. The two run back to back in every pass (in turn first and
+  second), so the ratio is judged in pairs, as ``mpbench ab`` judges two interpreters:
+  each pass's log ratio cancels the drift both shared, the passes' spread sizes a 95 %
+  interval (moderated across the file's checks for degrees of freedom), and a check is
+  **within target** when its interval lies inside the target, **outside** when it lies
+  wholly beyond it, **inconclusive** otherwise. Oversubscribed runs (more processes than
+  CPUs: ``mpbench_oversubscribed``) are checked and shown but not held to the target:
+  time slices set their figures, and their references', more than the harness does (4
+  contenders on 2 CPUs read 107 against 172 ns, then 174 against 152, alternating here).
+  Files from before references existed still have one check: the raw-pipe round trip
+  whose ``mpbench_floor`` is the hand-written ``os_pipe_minimal`` loop.
 - **busy work**: the critical section and think time measured in the
   instrumented passes against what was asked (``mpbench_critical_us``,
   ``mpbench_think_us``), flagged beyond :data:`BUSY_TOLERANCE`: the median
@@ -25,9 +28,10 @@ report (both read pyperf benchmarks and their metadata, never re-run one):
 
 from __future__ import annotations
 
+import math
 import statistics
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from mpbench.units import format_seconds
@@ -35,16 +39,22 @@ from mpbench.units import format_seconds
 DEFAULT_TARGET = 1.10
 TARGETS = {"sync": 1.3}
 BUSY_TOLERANCE = 0.10
+CONFIDENCE = 0.95
 BUSY_PARTS = (("critical", "inside the critical section"), ("think", "between acquisitions"))
+
+
+WITHIN, OUTSIDE, INCONCLUSIVE = "within target", "outside target", "inconclusive"
 
 
 @dataclass(frozen=True)
 class Entry:
-    """What the checks read of one benchmark: its metadata and pyperf mean."""
+    """What the checks read of one benchmark: its metadata, pyperf mean, and the mean of
+    each worker process by pass."""
 
     name: str
     md: Mapping[str, Any]
     mean: float
+    workers_by_pass: Mapping[int, Sequence[float]] = field(default_factory=dict)
 
     @property
     def group(self) -> str:
@@ -61,18 +71,33 @@ class Check:
     mean: float
     reference_mean: float
     oversubscribed: bool = False  # more processes than CPUs: time slices, not held to target
+    interval: tuple[float, float] | None = None  # the paired ratio's 95 % interval
+    paired_ratio: float | None = None  # geometric mean of the passes' ratios
 
     @property
     def ratio(self) -> float:
-        return self.mean / self.reference_mean
+        return self.paired_ratio if self.paired_ratio is not None else \
+            self.mean / self.reference_mean
 
     @property
     def target(self) -> float:
         return TARGETS.get(self.group, DEFAULT_TARGET)
 
     @property
+    def state(self) -> str:
+        """Within target, outside it, or inconclusive (the interval straddles an edge);
+        without passes to pair, the ratio alone decides."""
+        low, high = self.interval or (self.ratio, self.ratio)
+        if low >= 1 / self.target and high <= self.target:
+            return WITHIN
+        if low > self.target or high < 1 / self.target:
+            return OUTSIDE
+        return INCONCLUSIVE
+
+    @property
     def ok(self) -> bool:
-        return 1 / self.target <= self.ratio <= self.target
+        """Not shown to be outside its target."""
+        return self.state != OUTSIDE
 
     @property
     def held(self) -> bool:
@@ -80,11 +105,16 @@ class Check:
         reference's) is set by time slices more than by the harness."""
         return not self.oversubscribed
 
+    def interval_text(self) -> str:
+        return "" if self.interval is None else \
+            f" [{self.interval[0]:.2f}, {self.interval[1]:.2f}]"
+
     def text(self) -> str:
-        note = ("" if self.ok else f" (outside {self.target:.2f}x)") if self.held else \
-            " (oversubscribed: not held to the target)"
+        note = ("" if self.state == WITHIN else f" ({self.state} {self.target:.2f}x)") \
+            if self.held else " (oversubscribed: not held to the target)"
         return (f"{self.name} {format_seconds(self.mean)} / {self.reference} "
-                f"{format_seconds(self.reference_mean)} = {self.ratio:.2f}x{note}")
+                f"{format_seconds(self.reference_mean)} = {self.ratio:.2f}x"
+                f"{self.interval_text()}{note}")
 
 
 @dataclass(frozen=True)
@@ -124,7 +154,11 @@ def entry_of(bench: Any, samples: Mapping[str, Any] | None = None) -> Entry:
             found = _run_median(runs_md, f"mpbench_{part}_us_measured")
         if found is not None:
             md[f"mpbench_{part}_us_measured"] = found
-    return Entry(bench.get_name(), md, bench.mean())
+    from mpbench.passes import pass_workers
+
+    by_pass = {number: [statistics.mean(worker) for worker in workers]
+               for number, workers in pass_workers(bench).items()}
+    return Entry(bench.get_name(), md, bench.mean(), by_pass)
 
 
 def entries_of(benchmarks: Iterable[Any],
@@ -143,15 +177,40 @@ def _reference_of(entry: Entry, entries: Mapping[str, Entry]) -> str | None:
     return None
 
 
+def _paired(entry: Entry, reference: Entry) -> Any:
+    """The check's estimate over the passes both ran (None: fewer than two)."""
+    from mpbench.reporting import intervals
+
+    common = sorted(set(entry.workers_by_pass) & set(reference.workers_by_pass))
+    if len(common) < 2:
+        return None
+    floor, floor_df = intervals.within_pairs([reference.workers_by_pass[p] for p in common],
+                                             [entry.workers_by_pass[p] for p in common])
+    return intervals.paired([statistics.mean(reference.workers_by_pass[p]) for p in common],
+                            [statistics.mean(entry.workers_by_pass[p]) for p in common],
+                            floor, floor_df)
+
+
 def checks(entries: Mapping[str, Entry]) -> list[Check]:
-    """Every benchmark whose reference is in the same results, in file order."""
-    found = []
+    """Every benchmark whose reference is in the same results, in file order, each judged
+    on its passes (moderated across the file's checks)."""
+    from mpbench.reporting import intervals
+
+    pairs = []
     for entry in entries.values():
-        reference = _reference_of(entry, entries)
-        if reference and reference in entries and entries[reference].mean > 0:
-            found.append(Check(entry.group, entry.name, reference, entry.mean,
-                               entries[reference].mean,
-                               bool(entry.md.get("mpbench_oversubscribed"))))
+        name = _reference_of(entry, entries)
+        if name and name in entries and entries[name].mean > 0:
+            pairs.append((entry, entries[name], _paired(entry, entries[name])))
+    sized = [e for _, _, e in pairs if e is not None and e.sized]
+    moderated = iter(intervals.moderate_paired(sized))
+    found = []
+    for entry, reference, estimate in pairs:
+        interval = ratio = None
+        if estimate is not None and estimate.sized:
+            estimate = next(moderated)
+            interval, ratio = estimate.interval(CONFIDENCE), math.exp(estimate.diff)
+        found.append(Check(entry.group, entry.name, reference.name, entry.mean, reference.mean,
+                           bool(entry.md.get("mpbench_oversubscribed")), interval, ratio))
     return found
 
 
@@ -186,12 +245,16 @@ def group_summary(group: str, group_checks: list[Check], where: str = "file") ->
                 "of the group names a same-run minimal reference)")
     held = [c for c in group_checks if c.held] or group_checks
     ratios = [c.ratio for c in held]
-    off = [c for c in held if not c.ok]
+    off = [c for c in held if c.state == OUTSIDE]
+    unsure = [c for c in held if c.state == INCONCLUSIVE]
     target = group_checks[0].target
     span = (f"{min(ratios):.2f}x" if len(ratios) == 1
             else f"{min(ratios):.2f}x to {max(ratios):.2f}x")
-    verdict = ("all within" if not off
-               else f"{len(off)} outside: " + ", ".join(f"{c.name} {c.ratio:.2f}x" for c in off))
+    parts = [f"{len(off)} outside: " + ", ".join(f"{c.name} {c.ratio:.2f}x{c.interval_text()}"
+                                                 for c in off)] if off else []
+    parts += [f"{len(unsure)} inconclusive: " + ", ".join(
+        f"{c.name} {c.ratio:.2f}x{c.interval_text()}" for c in unsure)] if unsure else []
+    verdict = "; ".join(parts) or "all within"
     loose = len(group_checks) - len(held)
     extra = (f"; {loose} more oversubscribed, not held to the target: "
              + ", ".join(f"{c.ratio:.2f}x" for c in group_checks if not c.held)) if loose else ""

@@ -150,6 +150,11 @@ def discover(path_env: str | None = None, pyenv_roots: Sequence[str] | None = No
     return result
 
 
+def is_version_name(text: str) -> bool:
+    """``3.12``, ``3.13t``: a name :func:`discover` may find an interpreter for."""
+    return bool(_VERSION_NAME.match(text))
+
+
 def _sort_key(name: str) -> tuple[int, int, int]:
     match = _VERSION_NAME.match(name)
     return (3, int(match.group(1)), int(bool(match.group(2)))) if match else (99, 0, 0)

@@ -18,6 +18,7 @@ times the same number of loops.
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ if TYPE_CHECKING:  # the command line imports this module; pyperf stays out of i
 
 PASS_KEY = "mpbench_pass"
 PASSES_KEY = "mpbench_passes"
+PAIR_KEY = "mpbench_pair"            # ``mpbench ab``: the pair a run's pass belongs to
+POSITION_KEY = "mpbench_pair_position"  # 1: ran first in its pair, 2: second
 DEFAULT_PASSES = 2
 MAX_PASSES = 10
 
@@ -67,19 +70,61 @@ class Job:
     index: int    # the benchmark's position in the run's selection
     spec: BenchSpec
     processes: int
+    side: int = 0      # which interpreter (``mpbench ab``: 0 reference, 1 candidate)
+    position: int = 0  # ``mpbench ab``: 1 or 2, its place in the pair (0: not paired)
+
+
+def _turned(specs: Sequence[BenchSpec]) -> list[int]:
+    """Catalogue positions with every reference moved just after the benchmark it
+    checks (the catalogue puts it just before)."""
+    order = list(range(len(specs)))
+    for i in range(len(specs) - 1):
+        checks = getattr(specs[i + 1], "reference", None)
+        if checks is not None and checks == getattr(specs[i], "name", None) and order[i] == i:
+            order[i], order[i + 1] = i + 1, i
+    return order
 
 
 def schedule(specs: Sequence[BenchSpec], passes: int,
              processes_for: Callable[[BenchSpec], int]) -> list[Job]:
-    """Every benchmark once per pass, pass after pass, in catalogue order."""
+    """Every benchmark once per pass, pass after pass, in catalogue order; a harness
+    check and its reference run back to back, the reference first in odd passes and
+    second in even ones (an order effect cancels in the check's pairs)."""
     shares = [split_workers(processes_for(spec), passes) for spec in specs]
-    return [Job(pass_no, index, spec, shares[index][pass_no - 1])
-            for pass_no in range(1, passes + 1) for index, spec in enumerate(specs)]
+    turned = _turned(specs)
+    return [Job(pass_no, index, specs[index], shares[index][pass_no - 1])
+            for pass_no in range(1, passes + 1)
+            for index in (range(len(specs)) if pass_no % 2 else turned)]
 
 
-def tag(bench: pyperf.Benchmark, pass_no: int) -> pyperf.Benchmark:
-    """Mark every run of ``bench`` (one pass's result) with its pass number."""
-    bench.update_metadata({PASS_KEY: pass_no})
+def schedule_pairs(specs: Sequence[BenchSpec], pairs: Sequence[int],
+                   processes_for: Callable[[BenchSpec], int], seed: int) -> list[Job]:
+    """``mpbench ab``: every benchmark once per side in each pair, its two sides back to
+    back (seconds apart, so the machine's drift is shared by both), pair after pair.
+
+    The order within a pair is drawn at random for the first pair of every two and
+    reversed in the next (AB BA, or BA AB): each side runs first equally often, and an
+    order effect (a warm cache for the second) cancels instead of biasing the ratio.
+    """
+    rng = random.Random(seed)
+    jobs: list[Job] = []
+    order: dict[int, tuple[int, int]] = {}
+    for count, pair in enumerate(pairs):
+        for index, spec in enumerate(specs):
+            if count % 2 == 0:
+                order[index] = (0, 1) if rng.random() < 0.5 else (1, 0)
+            else:
+                order[index] = (order[index][1], order[index][0])
+            jobs += [Job(pair, index, spec, processes_for(spec), side, position)
+                     for position, side in enumerate(order[index], 1)]
+    return jobs
+
+
+def tag(bench: pyperf.Benchmark, pass_no: int, position: int = 0) -> pyperf.Benchmark:
+    """Mark every run of ``bench`` (one pass's result) with its pass number (and, paired,
+    its pair and its place in the pair)."""
+    extra = {PAIR_KEY: pass_no, POSITION_KEY: position} if position else {}
+    bench.update_metadata({PASS_KEY: pass_no, **extra})
     return bench
 
 

@@ -62,7 +62,11 @@ def main(argv: Sequence[str] | None = None, only: str | None = None) -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument(CONFIG_FLAG, dest="mpbench_config", help=argparse.SUPPRESS)
-    add_selection_arguments(parser)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if not any(arg.split("=", 1)[0] == CONFIG_FLAG for arg in given):
+        # a manager started by mpbench, and every worker, get their options in the config:
+        # the per-group options (an import of every group's catalogue) only by hand
+        add_selection_arguments(parser)
     runner = pyperf.Runner(_argparser=parser, program_args=_program_args(),
                            add_cmdline_args=_forward_config)
     args = runner.parse_args(argv)

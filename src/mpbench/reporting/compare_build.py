@@ -2,8 +2,9 @@
 
 The reference is the first file (or every file before ``--vs``, pooled); each
 other file (or every ``--vs`` file, pooled) is a candidate. Each common
-benchmark gets a verdict, slower, faster or within noise, from an interval
-computed over passes (:mod:`mpbench.reporting.verdict`); figures are overlaid
+benchmark gets a verdict, slower, faster, no change or inconclusive, from an
+interval computed at the level the files allow (:mod:`mpbench.reporting.verdict`:
+interleaved pairs for ``mpbench ab``'s files, else runs or passes); figures are overlaid
 per file, and a table lists what differs between the machines. The verdicts
 also go to ``comparison.json``. Benchmarks missing from some files are listed
 and left out; files that share nothing are refused.
@@ -21,15 +22,16 @@ from mpbench.errors import UsageError
 from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
+from mpbench.reporting.gate import GateResult, gate
 from mpbench.reporting.tables import Section, Table
 from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_names
 
 CompareBuilder = Callable[[Comparison, str], Optional[Section]]
 COMPARE_NOTES = METHOD_NOTES + (
     "Verdicts: a change is called slower or faster only when its 95 % interval, computed "
-    "over passes (not over values, as pyperf's t-test does), lies wholly beyond the minimum "
-    "effect; see mpbench's README (Comparing results) for why it may differ from "
-    "'pyperf compare_to'.",)
+    "over interleaved pairs, runs or passes (never over values, as pyperf's t-test does), "
+    "lies wholly beyond the minimum effect, and no change only when it lies wholly within "
+    "it; see docs/comparing.md for why it may differ from 'pyperf compare_to'.",)
 
 
 def compare_builders() -> list[CompareBuilder]:
@@ -39,26 +41,48 @@ def compare_builders() -> list[CompareBuilder]:
     return [group.part("compare").compare_section for group in all_groups() if group.compare]
 
 
+def expand(path: str) -> list[str]:
+    """A results file, or a folder of runs (its ``*.json`` results files, samples files
+    left out): the files of one side."""
+    if not os.path.isdir(path):
+        return [path]
+    found = sorted(os.path.join(path, name) for name in os.listdir(path)
+                   if name.endswith(".json") and not name.endswith(".samples.json")
+                   and name != "comparison.json")
+    if not found:
+        raise UsageError(f"{path}: a folder without results files (*.json)")
+    return found
+
+
 def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] = (),
                      min_effect: float = DEFAULT_MIN_EFFECT,
                      fail_on_slower: float | None = None) -> int:
     """Write a comparison report into ``outdir``; the exit status (1: the
     ``fail_on_slower`` gate tripped)."""
     started = time.monotonic()
-    if len(paths) + len(vs_paths) < 2:
-        raise UsageError("compare needs at least two results files")
-    sets = data.label_sets([data.load(path) for path in [*paths, *vs_paths]])
+    grouped = [expand(path) for path in paths]
+    files = [path for group in grouped for path in group]
+    vs_files = [path for path in vs_paths for path in expand(path)]
+    if len(files) + len(vs_files) < 2 or (len(grouped) < 2 and not vs_files):
+        raise UsageError("compare needs at least two sides: two results files, a folder of "
+                         "runs and a file, or files before and after --vs")
+    sets = data.label_sets([data.load(path) for path in [*files, *vs_files]])
     if not common_names(sets):
         raise UsageError("these results files have no benchmark in common: nothing to compare")
     outdir = output.prepare_outdir(outdir)
-    comparison = Comparison.of(sets, len(vs_paths), min_effect)
+    groups = None if vs_files or all(len(group) == 1 for group in grouped) else \
+        [len(group) for group in grouped]
+    comparison = Comparison.of(sets, len(vs_files), min_effect, groups)
     sides, names, found = comparison.sides, comparison.names, comparison.verdicts
     ref, cands = comparison.reference, comparison.candidates
     left_out: dict[str, list[str]] = {
         os.path.basename(rs.path): sorted(set(rs.results) - set(names))
         for rs in sets if set(rs.results) - set(names)}
     note = vs.drift_note(sides, names)
-    many = fleet.is_fleet(sets, len(vs_paths))
+    many = fleet.is_fleet(sets, len(vs_files)) and groups is None
+    judged: GateResult | None = None
+    if fail_on_slower is not None:
+        judged = gate(comparison, fail_on_slower)
     with output.staged(outdir) as tmp:
         headlines = vs.headlines(ref, cands, found, min_effect, note)
         method_line = fleet.start_method_headline(sets)
@@ -92,7 +116,8 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
             index.write(page.render_html(tmp, title, subtitle, sections, everything,
                                          COMPARE_NOTES))
         vs.write_json(os.path.join(tmp, "comparison.json"),
-                      vs.document(ref, cands, found, min_effect, left_out))
+                      vs.document(ref, cands, found, min_effect, left_out,
+                                  None if judged is None else judged.document()))
     for cand, verdicts in zip(cands, found):
         print(vs.summary_line(ref, cand, verdicts, min_effect))
         for v in vs.called(verdicts)[:10]:
@@ -102,9 +127,8 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
     print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))}, summary.md and "
           f"comparison.json ({len(names)} common benchmarks) in "
           f"{time.monotonic() - started:.1f} s")
-    if fail_on_slower is not None:
-        tripped = vs.gate(found, cands, fail_on_slower)
-        for line in tripped:
-            print(f"--fail-on-slower {fail_on_slower:.0%}: {line}")
-        return 1 if tripped else 0
+    if judged is not None:
+        for line in judged.lines():
+            print(line)
+        return 1 if judged.trips else 0
     return 0

@@ -20,13 +20,13 @@ import numpy as np
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Headline, Table
-from mpbench.reporting.verdict import FASTER, SLOWER, Side, Verdict
+from mpbench.reporting.verdict import FASTER, INCONCLUSIVE, SLOWER, Side, Verdict
 
 FLEET_FILES = 4       # from this many files on, the fleet views replace one line per file
 OVERLAY_MAX_FILES = 6  # per-group overlays (one line per file) up to this many files
 HEATMAP_ROWS = 60     # a group's heatmap shows at most this many benchmarks
 CLIP = math.log2(2.0)  # colours saturate at 0.5x and 2x
-MARKS = {SLOWER: "+", FASTER: "-"}
+MARKS = {SLOWER: "+", FASTER: "-", INCONCLUSIVE: "?"}
 Found = dict[str, Verdict]
 
 
@@ -140,8 +140,8 @@ def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Seq
     return plot.save(fig, outdir, f"fleet_heatmap_{group}", f"{group}: the fleet at a glance",
                      "Each cell: a benchmark's mean in a file over its mean in the reference "
                      "file (colour saturates at 0.5x and 2x); '+' called slower, '-' called "
-                     "faster, no mark: within noise (the verdicts of the table above). Floors "
-                     "are in the floor table, not here.")
+                     "faster, '?' inconclusive, no mark: no change (the verdicts of the table "
+                     "above). Floors are in the floor table, not here.")
 
 
 def start_method_headline(sets: Sequence[ResultSet]) -> Headline | None:

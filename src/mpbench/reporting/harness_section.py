@@ -32,14 +32,18 @@ def _check_table(checks: list[harness.Check]) -> Table | None:
     if not checks:
         return None
     rows: list[Sequence[str]] = [[c.group, c.name, format_seconds(c.mean), c.reference,
-             format_seconds(c.reference_mean), f"{c.ratio:.2f}x",
-             ("yes" if c.ok else f"no (target {c.target:.2f}x)") if c.held
+             format_seconds(c.reference_mean), f"{c.ratio:.2f}x{c.interval_text()}",
+             (f"{c.state} ({c.target:.2f}x)") if c.held
              else "oversubscribed: not held"] for c in checks]
     return Table("Harness checks: each benchmark against its same-run minimal loop",
                  ["group", "benchmark", "mean", "reference (minimal loop)", "its mean",
-                  "benchmark / reference", "within target"], rows,
-                 "What the documentation says about a ratio away from 1.00x: what the "
-                 "benchmark adds on purpose (README, docs/sync.md, docs/channels.md).")
+                  "benchmark / reference [95 % interval]", "within target"], rows,
+                 "The ratio is the geometric mean of each pass's ratio (benchmark and "
+                 "reference run back to back in every pass); its interval is sized on the "
+                 "passes. Within target: the interval lies inside the target; outside: it "
+                 "lies wholly beyond it; inconclusive: it straddles an edge. What the "
+                 "documentation says about a ratio away from 1.00x: what the benchmark adds "
+                 "on purpose (docs/<group>.md).")
 
 
 def _busy_table(flags: list[harness.BusyFlag]) -> Table | None:
@@ -58,7 +62,7 @@ def _busy_table(flags: list[harness.BusyFlag]) -> Table | None:
 def _lead(found: Mapping[str, harness.Entry], checks: list[harness.Check]) -> Headline | None:
     """The first screen's line: every group's check range in one sentence."""
     parts: list[str] = []
-    outside = 0
+    outside = unsure = 0
     for group in harness.groups(found):
         mine = [c for c in checks if c.group == group]
         held = [c for c in mine if c.held] or mine
@@ -67,11 +71,13 @@ def _lead(found: Mapping[str, harness.Entry], checks: list[harness.Check]) -> He
             continue
         low, high = min(c.ratio for c in held), max(c.ratio for c in held)
         parts.append(f"{group} {low:.2f}x" if low == high else f"{group} {low:.2f}-{high:.2f}x")
-        outside += sum(not c.ok for c in held)
+        outside += sum(c.state == harness.OUTSIDE for c in held)
+        unsure += sum(c.state == harness.INCONCLUSIVE for c in held)
     if not checks:
         return None
-    verdict = ("all within target" if not outside
-               else f"{outside} outside target: see the table")
+    said = [f"{outside} outside target"] if outside else []
+    said += [f"{unsure} inconclusive"] if unsure else []
+    verdict = ", ".join(said) + ": see the table" if said else "all within target"
     return Headline("Harness checks (benchmark / its same-run minimal loop): "
                     + ", ".join(parts) + f"; {verdict}.", [])
 

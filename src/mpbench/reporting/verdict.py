@@ -1,23 +1,24 @@
-"""Is a change real? Verdicts sized on the pass, the level where a machine's drift lives.
+"""Is a change real? Verdicts judged at the level where the machine's noise lives.
 
 A results file holds values within worker processes, worker processes within
-passes (one pyperf manager each, minutes apart), and files run at other
-times. pyperf's t-test treats every value as independent: its confidence
-grows with the number of values while the drift between passes and runs
-stays, so two identical runs "differ significantly". Here the unit is the
-pass: each pass's mean is one observation (a side pooling several files has
-all their passes), the verdict compares the two sides' pass means on a log
-scale with a two-sample t interval, and the between-pass variance is
-moderated across the comparison's benchmarks (:mod:`moderation`) because two
-passes alone give it too few degrees of freedom.
+passes (one pyperf manager each), and files run at other times. This VM drifts
+between runs minutes apart as much as the effects worth seeing, so a verdict
+is only as good as the level it is judged at:
 
-A change is called only when its interval excludes the minimum effect:
-``slower`` when the whole interval lies above 1 + min_effect, ``faster``
-when it lies below 1 / (1 + min_effect), ``within noise`` otherwise.
+- ``pair`` (``mpbench ab``): both interpreters measured back to back, pair after
+  pair, in random order. Each pair's log ratio cancels the drift they shared;
+  the pairs' spread sizes the interval (:func:`intervals.paired`). Drift known.
+- ``run`` (several files a side, ``--vs``): each file is one observation; the
+  run-to-run variance is estimated from the files themselves. Drift known.
+- ``pass`` (one file a side, with passes): the passes' spread sizes the
+  interval, but the drift between the two runs is unknown.
+- ``worker`` (single-pass files): worker processes only; drift unknown.
 
-Files written before passes existed (one pass per benchmark) cannot show
-their drift; when neither side has two passes, the unit falls back to the
-worker process and the verdict says the drift is unknown.
+Four verdicts, with ``m`` the minimum effect: **slower** when the whole 95 %
+interval lies above 1 + m, **faster** when it lies below 1 / (1 + m), **no
+change** when it lies inside both, **inconclusive** when it straddles a
+margin. Each verdict carries the smallest change its interval could have
+called (``detectable``): the margin plus the interval's half-width.
 """
 
 from __future__ import annotations
@@ -28,12 +29,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mpbench import passes
-from mpbench.reporting import moderation
+from mpbench.reporting import intervals
 from mpbench.reporting.data import ResultSet
+from mpbench.reporting.intervals import Estimate
 
-SLOWER, FASTER, WITHIN_NOISE = "slower", "faster", "within noise"
-VERDICTS = (SLOWER, FASTER, WITHIN_NOISE)
-PASS_LEVEL, WORKER_LEVEL = "pass", "worker"
+SLOWER, FASTER, NO_CHANGE, INCONCLUSIVE = "slower", "faster", "no change", "inconclusive"
+VERDICTS = (SLOWER, FASTER, NO_CHANGE, INCONCLUSIVE)
+PAIR_LEVEL, RUN_LEVEL, PASS_LEVEL, WORKER_LEVEL = "pair", "run", "pass", "worker"
+DRIFT_KNOWN = (PAIR_LEVEL, RUN_LEVEL)
+LEVEL_TEXT = {PAIR_LEVEL: "interleaved pairs (drift cancelled)",
+              RUN_LEVEL: "runs (run-to-run drift measured)",
+              PASS_LEVEL: "passes (run-level drift unknown)",
+              WORKER_LEVEL: "worker-level interval, drift unknown"}
+AB_KEY = "mpbench_ab"            # the id of the ``mpbench ab`` run both files come from
+CONFIRM_KEY = "mpbench_confirm"  # a run of a confirmation pair (the gate's second stage)
 DEFAULT_MIN_EFFECT = 0.05
 CONFIDENCE = 0.95
 
@@ -56,12 +65,35 @@ class Side:
                 for workers in passes.pass_workers(rs.results[name].bench).values()]
 
     def unit_means(self, name: str, level: str) -> list[float]:
-        """Mean of each pass (``pass``) or each worker process (``worker``) of every file
-        (pyperf gives every worker the same number of values)."""
+        """One mean per observation: file (``run``), pass (``pass``) or worker process
+        (``worker``); pyperf gives every worker the same number of values."""
+        if level == RUN_LEVEL:
+            return [rs.results[name].mean for rs in self.sets]
         groups = self.worker_means(name)
         if level == PASS_LEVEL:
             return [statistics.mean(group) for group in groups]
         return [mean for group in groups for mean in group]
+
+    def pairs(self, name: str, confirm: bool | None = None) -> dict[int, list[float]]:
+        """``mpbench ab`` files: the worker means of each pair (``confirm``: only the
+        confirmation pairs, or only the others; None: all)."""
+        found: dict[int, list[float]] = {}
+        for run in self.sets[0].results[name].bench.get_runs():
+            md = run.get_metadata()
+            pair = md.get(passes.PAIR_KEY)
+            if not run.values or not isinstance(pair, int):
+                continue
+            if confirm is not None and bool(md.get(CONFIRM_KEY)) != confirm:
+                continue
+            found.setdefault(pair, []).append(statistics.mean(run.values))
+        return found
+
+    def ab_id(self) -> str | None:
+        """The ``mpbench ab`` run this side's single file comes from (None: not one)."""
+        if len(self.sets) != 1 or not self.sets[0].results:
+            return None
+        value = next(iter(self.sets[0].results.values())).md.get(AB_KEY)
+        return str(value) if value else None
 
     def mean(self, name: str) -> float:
         """Mean of every value of every file (pyperf's mean for a single file)."""
@@ -80,60 +112,64 @@ class Verdict:
     """How a benchmark in the candidate compares with the reference."""
 
     name: str
-    ratio: float            # candidate / reference (geometric mean of unit means): >1 slower
-    low: float              # the ratio's confidence interval
-    high: float
-    verdict: str            # SLOWER, FASTER or WITHIN_NOISE
-    level: str              # PASS_LEVEL, or WORKER_LEVEL when the drift is unknown
-    units: tuple[int, int]  # passes (or workers) on each side
-    df: float               # degrees of freedom of the interval (after moderation)
+    estimate: Estimate
+    verdict: str               # one of VERDICTS
+    level: str                 # PAIR_LEVEL, RUN_LEVEL, PASS_LEVEL or WORKER_LEVEL
+    min_effect: float
     ref_mean: float
     cand_mean: float
-    ref_spread: float | None
-    cand_spread: float | None
+    ref_spread: float | None = None
+    cand_spread: float | None = None
+    confirmation: Estimate | None = None  # the gate's confirmation pairs alone, if any
+
+    @property
+    def ratio(self) -> float:
+        """Candidate / reference (geometric mean over the units): > 1 is slower."""
+        return math.exp(self.estimate.diff)
+
+    @property
+    def low(self) -> float:
+        return self.estimate.interval(CONFIDENCE)[0]
+
+    @property
+    def high(self) -> float:
+        return self.estimate.interval(CONFIDENCE)[1]
+
+    @property
+    def df(self) -> float:
+        return self.estimate.df
+
+    @property
+    def units(self) -> tuple[int, int]:
+        return self.estimate.units
 
     @property
     def drift_known(self) -> bool:
-        return self.level == PASS_LEVEL
+        return self.level in DRIFT_KNOWN
+
+    @property
+    def detectable(self) -> float:
+        """The smallest change (a fraction, 0.08 for 8 %) this interval could have called
+        slower or faster: the minimum effect plus the interval's half-width (inf: none)."""
+        half = self.estimate.half(CONFIDENCE)
+        return math.expm1(math.log1p(self.min_effect) + half) if math.isfinite(half) \
+            else math.inf
 
     def describe(self) -> str:
-        """``1.31x slower [1.22, 1.41]``, ``within noise (0.98x [0.91, 1.06])``."""
-        interval = f"[{self.low:.2f}, {self.high:.2f}]" if math.isfinite(self.high) else "[?]"
+        """``1.31x slower [1.22, 1.41]``, ``1.25x faster [1.10, 1.42]`` (the interval in
+        the direction of the words), ``no change (0.99x [0.97, 1.02])``."""
+        low, high = self.low, self.high
+        if not math.isfinite(high):
+            interval = "[no interval]"
+        elif self.verdict == FASTER:
+            interval = f"[{1 / high:.2f}, {1 / low:.2f}]"
+        else:
+            interval = f"[{low:.2f}, {high:.2f}]"
         if self.verdict == SLOWER:
             return f"{self.ratio:.2f}x slower {interval}"
         if self.verdict == FASTER:
             return f"{1 / self.ratio:.2f}x faster {interval}"
-        return f"within noise ({self.ratio:.2f}x {interval})"
-
-
-def level_for(ref: Side, cand: Side, name: str) -> str:
-    """Pass level when the passes leave a degree of freedom, else worker level."""
-    n_ref, n_cand = (len(side.unit_means(name, PASS_LEVEL)) for side in (ref, cand))
-    return PASS_LEVEL if n_ref + n_cand - 2 >= 1 else WORKER_LEVEL
-
-
-def _log_stats(ref: list[float], cand: list[float]) -> tuple[float, float, int, float]:
-    """Difference of mean logs, pooled variance, its degrees of freedom, 1/n1 + 1/n2."""
-    la, lb = [math.log(v) for v in ref], [math.log(v) for v in cand]
-    diff = statistics.mean(lb) - statistics.mean(la)
-    df = len(la) + len(lb) - 2
-    squares = sum((x - statistics.mean(la)) ** 2 for x in la) + \
-        sum((x - statistics.mean(lb)) ** 2 for x in lb)
-    return diff, (squares / df if df > 0 else 0.0), df, 1 / len(la) + 1 / len(lb)
-
-
-def within_pass_floor(groups: list[list[float]]) -> float:
-    """The least variance a pass mean (log) can have: the pooled variance of the worker
-    means within passes over the workers per pass. Two pass means can agree by chance;
-    their workers still show how noisy each mean is."""
-    squares, df = 0.0, 0
-    for group in groups:
-        logs = [math.log(mean) for mean in group]
-        squares += sum((x - statistics.mean(logs)) ** 2 for x in logs)
-        df += len(logs) - 1
-    if df == 0:
-        return 0.0
-    return squares / df / statistics.harmonic_mean([len(group) for group in groups])
+        return f"{self.verdict} ({self.ratio:.2f}x {interval})"
 
 
 def judge(low: float, high: float, min_effect: float) -> str:
@@ -142,45 +178,101 @@ def judge(low: float, high: float, min_effect: float) -> str:
         return SLOWER
     if high < 1 / (1 + min_effect):
         return FASTER
-    return WITHIN_NOISE
+    if low >= 1 / (1 + min_effect) and high <= 1 + min_effect:
+        return NO_CHANGE
+    return INCONCLUSIVE
+
+
+def level_for(ref: Side, cand: Side, name: str) -> str:
+    """The highest level the two sides allow for ``name``."""
+    ab = ref.ab_id()
+    if ab is not None and ab == cand.ab_id() and set(ref.pairs(name)) & set(cand.pairs(name)):
+        return PAIR_LEVEL
+    if len(ref.sets) + len(cand.sets) >= 3:
+        return RUN_LEVEL
+    n_ref, n_cand = (len(side.unit_means(name, PASS_LEVEL)) for side in (ref, cand))
+    return PASS_LEVEL if n_ref + n_cand - 2 >= 1 else WORKER_LEVEL
+
+
+def paired_estimate(ref: Side, cand: Side, name: str, confirm: bool | None = None
+                    ) -> Estimate:
+    """The mean log ratio over the pairs both sides ran, each pair's variance at least
+    what its worker processes imply."""
+    ref_pairs, cand_pairs = ref.pairs(name, confirm), cand.pairs(name, confirm)
+    common = sorted(set(ref_pairs) & set(cand_pairs))
+    floor, floor_df = intervals.within_pairs([ref_pairs[p] for p in common],
+                                             [cand_pairs[p] for p in common])
+    return intervals.paired([statistics.mean(ref_pairs[p]) for p in common],
+                            [statistics.mean(cand_pairs[p]) for p in common], floor, floor_df)
+
+
+def _floor(ref: Side, cand: Side, name: str, level: str) -> float:
+    """The least variance one unit of ``level`` can have, from the level below it."""
+    if level == PASS_LEVEL:
+        return intervals.mean_log_variance(ref.worker_means(name) + cand.worker_means(name))
+    if level == RUN_LEVEL:
+        groups = []
+        for side in (ref, cand):
+            for rs in side.sets:
+                by_pass = passes.pass_workers(rs.results[name].bench).values()
+                means = [statistics.mean(v for worker in workers for v in worker)
+                         for workers in by_pass]
+                if len(means) < 2:  # a single-pass file: its workers
+                    means = [statistics.mean(worker) for workers in by_pass for worker in workers]
+                groups.append(means)
+        return intervals.mean_log_variance(groups)
+    return 0.0
 
 
 def compare_sides(ref: Side, cand: Side, names: Sequence[str],
-                  min_effect: float = DEFAULT_MIN_EFFECT,
-                  confidence: float = CONFIDENCE) -> dict[str, Verdict]:
+                  min_effect: float = DEFAULT_MIN_EFFECT) -> dict[str, Verdict]:
     """A verdict for every benchmark of ``names`` (present on both sides)."""
     levels = {name: level_for(ref, cand, name) for name in names}
-    stats = {}
+    estimates: dict[str, Estimate] = {}
+    unpaired: dict[str, tuple[float, float, int, float]] = {}
     for name in names:
-        diff, variance, df, factor = _log_stats(ref.unit_means(name, levels[name]),
-                                                cand.unit_means(name, levels[name]))
-        if levels[name] == PASS_LEVEL:
-            floor = within_pass_floor(ref.worker_means(name) + cand.worker_means(name))
-            variance = max(variance, floor)
-        stats[name] = (diff, variance, df, factor)
-    priors = {}
-    for level in (PASS_LEVEL, WORKER_LEVEL):
-        at_level = [stats[name] for name in names if levels[name] == level]
-        priors[level] = moderation.fit_prior([s[1] for s in at_level], [s[2] for s in at_level])
+        if levels[name] == PAIR_LEVEL:
+            estimates[name] = paired_estimate(ref, cand, name)
+        else:
+            unpaired[name] = intervals.two_sample(
+                ref.unit_means(name, levels[name]), cand.unit_means(name, levels[name]),
+                _floor(ref, cand, name, levels[name]))
+    paired = [name for name in names if levels[name] == PAIR_LEVEL]
+    estimates.update(zip(paired, intervals.moderate_paired([estimates[n] for n in paired])))
+    for level in (RUN_LEVEL, PASS_LEVEL, WORKER_LEVEL):
+        at_level = [name for name in unpaired if levels[name] == level]
+        prior = intervals.fit_prior([unpaired[n][1] for n in at_level],
+                                    [unpaired[n][2] for n in at_level])
+        for name in at_level:
+            diff, var, df, factor = unpaired[name]
+            units = (len(ref.unit_means(name, level)), len(cand.unit_means(name, level)))
+            if df < 1:
+                estimates[name] = Estimate(diff, math.inf, 0.0, units)
+                continue
+            var, df_used = intervals.moderate(var, df, prior)
+            estimates[name] = Estimate(diff, math.sqrt(var * factor), df_used, units)
     found = {}
     for name in names:
-        diff, variance, df, factor = stats[name]
-        if df < 1:
-            low, high, df_used = 0.0, math.inf, 0.0
-        else:
-            variance, df_used = moderation.moderate(variance, df, priors[levels[name]])
-            half = moderation.t_quantile(confidence, df_used) * math.sqrt(variance * factor)
-            low, high = math.exp(diff - half), math.exp(diff + half)
-        found[name] = Verdict(
-            name, math.exp(diff), low, high, judge(low, high, min_effect), levels[name],
-            (len(ref.unit_means(name, levels[name])), len(cand.unit_means(name, levels[name]))),
-            df_used, ref.mean(name), cand.mean(name), ref.spread(name), cand.spread(name))
+        estimate = estimates[name]
+        low, high = estimate.interval(CONFIDENCE)
+        confirmation = None
+        if levels[name] == PAIR_LEVEL and any(cand.pairs(name, confirm=True)):
+            confirmation = paired_estimate(ref, cand, name, confirm=True)
+        found[name] = Verdict(name, estimate, judge(low, high, min_effect), levels[name],
+                              min_effect, ref.mean(name), cand.mean(name), ref.spread(name),
+                              cand.spread(name), confirmation)
     return found
 
 
 def counts(verdicts: Sequence[Verdict]) -> dict[str, int]:
     """How many of each verdict."""
     return {kind: sum(1 for v in verdicts if v.verdict == kind) for kind in VERDICTS}
+
+
+def median_detectable(verdicts: Sequence[Verdict]) -> float:
+    """The median of the smallest changes the verdicts could have called (inf: none)."""
+    found = [v.detectable for v in verdicts]
+    return statistics.median(found) if found else math.inf
 
 
 def common_names(sets: Sequence[ResultSet]) -> list[str]:
@@ -192,11 +284,20 @@ def _side_label(sets: Sequence[ResultSet]) -> str:
     return sets[0].label if len(sets) == 1 else f"{sets[0].label} +{len(sets) - 1}"
 
 
-def make_sides(sets: Sequence[ResultSet], vs_count: int = 0) -> list[Side]:
-    """Reference first: the first file, or every file before the ``--vs`` files (pooled)."""
+def make_sides(sets: Sequence[ResultSet], vs_count: int = 0,
+               groups: Sequence[int] | None = None) -> list[Side]:
+    """Reference first: the first file, or every file before the ``--vs`` files (pooled).
+    ``groups``: how many consecutive files each side pools (a folder of runs is one side)."""
     if vs_count:
         ref, cand = sets[:len(sets) - vs_count], sets[len(sets) - vs_count:]
         return [Side(_side_label(ref), list(ref)), Side(_side_label(cand), list(cand))]
+    if groups:
+        sides, start = [], 0
+        for size in groups:
+            chunk = list(sets[start:start + size])
+            sides.append(Side(_side_label(chunk), chunk))
+            start += size
+        return sides
     return [Side(rs.label, [rs]) for rs in sets]
 
 
@@ -219,11 +320,18 @@ class Comparison:
     def candidates(self) -> list[Side]:
         return self.sides[1:]
 
+    def levels(self) -> list[str]:
+        """The levels the verdicts were judged at, most trustworthy first."""
+        found = {v.level for verdicts in self.verdicts for v in verdicts.values()}
+        return [level for level in (PAIR_LEVEL, RUN_LEVEL, PASS_LEVEL, WORKER_LEVEL)
+                if level in found]
+
     @classmethod
     def of(cls, sets: Sequence[ResultSet], vs_count: int = 0,
-           min_effect: float = DEFAULT_MIN_EFFECT) -> Comparison:
-        """Compare ``sets``: the first file (or all before the last ``vs_count``) is the
-        reference."""
-        sides, names = make_sides(sets, vs_count), common_names(sets)
+           min_effect: float = DEFAULT_MIN_EFFECT,
+           groups: Sequence[int] | None = None) -> Comparison:
+        """Compare ``sets``: the first file (or all before the last ``vs_count``, or the
+        first of ``groups``) is the reference."""
+        sides, names = make_sides(sets, vs_count, groups), common_names(sets)
         found = [compare_sides(sides[0], cand, names, min_effect) for cand in sides[1:]]
         return cls(sets, sides, names, min_effect, found)

@@ -1,9 +1,10 @@
 """The verdicts of ``mpbench compare`` as a person and a CI job read them.
 
-Headlines (how many benchmarks are slower, faster, within noise), the
+Headlines (how many benchmarks are slower, faster, unchanged or
+inconclusive, and the smallest change the comparison could have seen), the
 ratio figure per group (interval bars, marker per verdict, the band of the
-minimum effect), the table of every common benchmark, the console lines,
-``comparison.json``, and the ``--fail-on-slower`` gate.
+minimum effect), the table of every common benchmark, the console lines and
+``comparison.json``. The ``--fail-on-slower`` gate is :mod:`gate`.
 """
 
 from __future__ import annotations
@@ -19,23 +20,30 @@ from mpbench.reporting.tables import Headline, Table
 from mpbench.reporting.verdict import (
     CONFIDENCE,
     FASTER,
+    INCONCLUSIVE,
+    LEVEL_TEXT,
+    NO_CHANGE,
+    PAIR_LEVEL,
     SLOWER,
     VERDICTS,
-    WITHIN_NOISE,
     Side,
     Verdict,
     counts,
+    median_detectable,
 )
 from mpbench.units import format_seconds
 
 FORMAT = "mpbench-comparison"
-VERSION = 1
+VERSION = 2  # 2: four verdicts, detectable, levels pair/run/pass/worker, gate
 Found = dict[str, Verdict]  # one candidate's verdicts by benchmark name
 STYLE = {SLOWER: ("#d62728", ">", "slower"), FASTER: ("#2ca02c", "<", "faster"),
-         WITHIN_NOISE: ("#7f7f7f", "o", "within noise")}
-METHOD = ("95 % t interval of the ratio of geometric means of the pass means (one pass of one "
-          "file = one observation), between-pass variance moderated across the compared "
-          "benchmarks (Smyth 2004), never below the benchmark's own")
+         NO_CHANGE: ("#1f77b4", "o", "no change"), INCONCLUSIVE: ("#7f7f7f", "D", "inconclusive")}
+METHOD = ("95 % t interval of the candidate/reference ratio on a log scale, at the level the "
+          "files allow: interleaved pairs (mpbench ab: each pair's log ratio, drift cancelled), "
+          "runs (several files a side: run-to-run variance measured), passes or worker "
+          "processes (one file a side: run-level drift unknown); unpaired variances moderated "
+          "across the compared benchmarks (Smyth 2004, robust prior), never below the "
+          "benchmark's own")
 
 
 def drift_unknown(sides: Sequence[Side], names: Sequence[str]) -> list[str]:
@@ -55,19 +63,35 @@ def drift_note(sides: Sequence[Side], names: Sequence[str]) -> str | None:
             "may be a false alarm")
 
 
+def format_detectable(value: float) -> str:
+    return "no change" if not math.isfinite(value) else f"{value:.0%}"
+
+
 def summary_line(ref: Side, cand: Side, found: Found, min_effect: float) -> str:
-    """``B against A: 1 slower, 0 faster, 35 within noise of 36 benchmarks (...)``."""
-    n = counts(list(found.values()))
-    units = " and ".join(sorted({"passes" if v.drift_known else "worker processes"
-                                 for v in found.values()}))
-    return (f"{cand.label} against {ref.label}: {n[SLOWER]} slower, {n[FASTER]} faster, "
-            f"{n[WITHIN_NOISE]} within noise of {len(found)} benchmarks "
-            f"({CONFIDENCE:.0%} intervals over {units}, min effect {min_effect:.0%})")
+    """``B against A: 36 no change, 3 inconclusive, 1 slower of 40 benchmarks; changes
+    above 8% would have been seen (median; ...)``: the first line of a comparison."""
+    verdicts = list(found.values())
+    n = counts(verdicts)
+    parts = [f"{n[kind]} {kind}" for kind in (NO_CHANGE, INCONCLUSIVE, SLOWER, FASTER)
+             if n[kind]] or ["nothing"]
+    levels = sorted({v.level for v in verdicts}, key=list(LEVEL_TEXT).index)
+    seen = median_detectable(verdicts)
+    sight = (f"changes above {seen:.0%} would have been seen (median over benchmarks)"
+             if math.isfinite(seen) else "no interval could be sized (one value a side)")
+    drift = ""
+    if levels and levels[0] not in ("pair", "run"):
+        drift = ("; run-level drift unknown: one results file a side, so the drift between "
+                 "the two runs is not in these intervals (use 'mpbench ab', or several runs a "
+                 "side with --vs)")
+    return (f"{cand.label} against {ref.label}: {', '.join(parts)} of {len(found)} "
+            f"benchmarks; {sight}; {CONFIDENCE:.0%} intervals over "
+            f"{' and '.join(LEVEL_TEXT[level] for level in levels)}, min effect "
+            f"{min_effect:.0%}{drift}")
 
 
 def called(found: Found) -> list[Verdict]:
     """Benchmarks called slower or faster, largest change first."""
-    return sorted((v for v in found.values() if v.verdict != WITHIN_NOISE),
+    return sorted((v for v in found.values() if v.verdict in (SLOWER, FASTER)),
                   key=lambda v: -abs(math.log(v.ratio)))
 
 
@@ -109,7 +133,8 @@ def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names
             finite += [b for _, v in shown for b in (v.low, v.high) if 0 < b < math.inf]
             ax.errorbar(xs, ys, xerr=list(zip(*bars)), fmt="none", ecolor=colour, alpha=0.7,
                         capsize=2)
-            ax.scatter(xs, ys, marker=marker, color=colour if kind != WITHIN_NOISE else "white",
+            ax.scatter(xs, ys, marker=marker,
+                       color=colour if kind in (SLOWER, FASTER) else "white",
                        edgecolors=colour, zorder=3,
                        label=f"{text}" + (f" ({cand.label})" if len(cands) > 1 else ""))
     ax.axvline(1.0, color="black", lw=1)
@@ -122,9 +147,15 @@ def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names
     ax.set_title(f"{group}: verdicts against the reference")
     return plot.save(fig, outdir, f"compare_ratio_{group}", f"{group}: verdicts",
                      f"Each benchmark's ratio to the reference with its {CONFIDENCE:.0%} "
-                     "interval computed over passes; slower/faster only where the whole "
-                     f"interval lies outside the grey band (min effect {min_effect:.0%}); "
-                     "hollow: within noise.")
+                     f"interval ({level_words(found)}); slower/faster only where the whole "
+                     f"interval lies outside the grey band (min effect {min_effect:.0%}), no "
+                     "change where it lies inside it, inconclusive where it straddles an edge.")
+
+
+def level_words(found: Sequence[Found]) -> str:
+    """How the intervals were computed, in words (``interleaved pairs (drift cancelled)``)."""
+    levels = {v.level for verdicts in found for v in verdicts.values()}
+    return " and ".join(text for level, text in LEVEL_TEXT.items() if level in levels)
 
 
 def _spreads(sides: Sequence[Side], name: str) -> str:
@@ -133,50 +164,57 @@ def _spreads(sides: Sequence[Side], name: str) -> str:
 
 def verdict_table(ref: Side, cands: Sequence[Side], found: Sequence[Found],
                   names: Sequence[str], min_effect: float) -> Table:
-    columns = ["benchmark", ref.label] + [c.label for c in cands] + ["run-to-run spread"]
+    paired = all(v.level == PAIR_LEVEL for verdicts in found for v in verdicts.values())
+    columns = (["benchmark", ref.label] + [c.label for c in cands] + ["detectable"]
+               + ([] if paired else ["run-to-run spread"]))
     rows: list[Sequence[str]] = []
     for name in names:
         row = [name, format_seconds(ref.mean(name))]
         row += [f"{format_seconds(cand.mean(name))} ({verdicts[name].describe()})"
                 for cand, verdicts in zip(cands, found)]
-        rows.append(row + [_spreads([ref, *cands], name)])
+        row.append(", ".join(format_detectable(verdicts[name].detectable) for verdicts in found))
+        rows.append(row + ([] if paired else [_spreads([ref, *cands], name)]))
     return Table("Every common benchmark (mean; verdict, ratio and interval against the reference)",
                  columns, rows,
-                 f"Verdict: {METHOD}; slower or faster only when the interval excludes the "
-                 f"minimum effect ({min_effect:.0%}). Run-to-run spread: (largest - smallest "
-                 "pass mean) / mean, 'unknown' for single-pass files.")
+                 f"Verdict: {METHOD}. Slower or faster only when the interval lies beyond the "
+                 f"minimum effect ({min_effect:.0%}), no change when it lies within it, "
+                 "inconclusive otherwise. Detectable: the smallest change the interval could "
+                 "have called. Run-to-run spread: (largest - smallest pass mean) / mean, "
+                 "'unknown' for single-pass files.")
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def document(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effect: float,
-             left_out: dict[str, list[str]]) -> dict:
+             left_out: dict[str, list[str]], gate: dict | None = None) -> dict:
     """What ``comparison.json`` holds (see docs/results-format.md)."""
     results = []
     for cand, verdicts in zip(cands, found):
         for v in verdicts.values():
             results.append({
                 "benchmark": v.name, "reference": ref.label, "candidate": cand.label,
-                "ratio": v.ratio, "interval": [v.low, v.high if math.isfinite(v.high) else None],
-                "verdict": v.verdict, "level": v.level, "drift_known": v.drift_known,
-                "units": list(v.units), "df": v.df if math.isfinite(v.df) else None,
+                "ratio": v.ratio, "interval": [v.low, _finite(v.high)],
+                "verdict": v.verdict, "detectable": _finite(v.detectable),
+                "level": v.level, "drift_known": v.drift_known,
+                "units": list(v.units), "df": _finite(v.df), "se": _finite(v.estimate.se),
                 "reference_mean": v.ref_mean, "candidate_mean": v.cand_mean,
                 "reference_spread": v.ref_spread, "candidate_spread": v.cand_spread,
+                "confirmation": None if v.confirmation is None else {
+                    "ratio": math.exp(v.confirmation.diff), "pairs": v.confirmation.units[0]},
                 "reference_files": ref.paths, "candidate_files": cand.paths})
     return {"format": FORMAT, "version": VERSION, "unit": "second",
             "confidence": CONFIDENCE, "min_effect": min_effect, "method": METHOD,
+            "verdicts": list(VERDICTS),
             "reference": {"label": ref.label, "files": ref.paths},
-            "candidates": [{"label": c.label, "files": c.paths, "counts": counts(list(f.values()))}
+            "candidates": [{"label": c.label, "files": c.paths, "counts": counts(list(f.values())),
+                            "median_detectable": _finite(median_detectable(list(f.values())))}
                            for c, f in zip(cands, found)],
-            "results": results, "left_out": left_out}
+            "results": results, "left_out": left_out, "gate": gate}
 
 
 def write_json(path: str, doc: dict) -> None:
     with open(path, "w") as handle:
         json.dump(doc, handle, indent=1)
         handle.write("\n")
-
-
-def gate(found: Sequence[Found], cands: Sequence[Side], threshold: float) -> list[str]:
-    """``--fail-on-slower``: benchmarks called slower whose interval lies above 1 + threshold."""
-    return [f"{cand.label}: {v.name} {v.describe()}"
-            for cand, verdicts in zip(cands, found) for v in called(verdicts)
-            if v.verdict == SLOWER and v.low > 1 + threshold]
