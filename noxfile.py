@@ -1,6 +1,6 @@
 """nox sessions: ``nox -s bench`` (the main job) and ``nox -s tests``, plus
-``lint``, ``trace``, ``compare``, ``ab``, ``aa`` and ``bench_matrix``. Arguments after ``--`` go to the
-command a session runs.
+``lint``, ``trace``, ``compare``, ``ab``, ``aa`` and ``bench_matrix``. Arguments after
+``--`` go to the command a session runs.
 """
 
 from __future__ import annotations

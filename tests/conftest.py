@@ -3,6 +3,12 @@
 The test session makes itself a child subreaper (Linux): a grandchild
 orphaned by a dying ``mpbench`` is re-parented to pytest instead of init, so
 ``psutil.Process().children(recursive=True)`` really sees anything left over.
+
+It also gives itself a /dev/shm of its own where it may (Linux, allowed to
+mount: root, as CI runs): a fresh tmpfs in a mount namespace of its own, which
+every process a test starts shares. The checks that nothing is left in
+/dev/shm then see only what the tests' own processes made, never another
+job's segments or semaphores. Elsewhere they compare the machine's /dev/shm.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import psutil
 import pytest
@@ -30,6 +36,34 @@ def _become_subreaper() -> bool:
 
 
 SUBREAPER = _become_subreaper()
+
+CLONE_NEWNS, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x20000, 0x2, 0x4, 0x4000, 0x40000
+
+
+def _private_dev_shm() -> Optional[int]:
+    """Mount a fresh tmpfs on /dev/shm in a mount namespace of this process's own;
+    a descriptor of the machine's /dev/shm (for the test that checks it), or None
+    where that is not possible."""
+    import threading
+
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return None  # unshare(CLONE_NEWNS) needs a single-threaded process
+    try:
+        machine = os.open("/dev/shm", os.O_RDONLY)
+    except OSError:
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    # "/" private first: a mount on a shared "/" would propagate to the machine
+    if (libc.unshare(CLONE_NEWNS) != 0
+            or libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0
+            or libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV,
+                          b"mode=1777") != 0):
+        os.close(machine)
+        return None
+    return machine
+
+
+MACHINE_SHM_FD = _private_dev_shm()
 
 
 def _own_multiprocessing_helpers() -> set:

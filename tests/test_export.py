@@ -97,3 +97,90 @@ def test_a_file_that_is_not_mpbench_results_is_refused(tmp_path):
     proc = run_mpbench("export", str(other), "--format", "bencher", "-o", str(out))
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+# -- what -o may point at ------------------------------------------------------------------
+
+def _copy_results(tmp_path):
+    import shutil
+
+    shutil.copy(RESULTS, tmp_path / "r.json")
+    shutil.copy(RESULTS.with_name("suite-py311.samples.json"), tmp_path / "r.samples.json")
+    return tmp_path / "r.json"
+
+
+@pytest.mark.parametrize("target, says", [("r.json", "the results file being exported"),
+                                          ("r.samples.json", "the samples file")])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_export_never_writes_the_results_or_samples_file(tmp_path, target, says, force):
+    results = _copy_results(tmp_path)
+    before = (tmp_path / target).read_bytes()
+    proc = run_mpbench("export", str(results), "--format", "csv", "-o", str(tmp_path / target),
+                       *force)
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert (tmp_path / target).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "r.samples.json"]
+
+
+def test_export_refuses_an_existing_file_unless_forced(tmp_path):
+    out = tmp_path / "x.csv"
+    out.write_text("mine")
+    proc = run_mpbench("export", str(RESULTS), "--format", "csv", "-o", str(out))
+    assert proc.returncode == 2 and "already exists (--force replaces it)" in proc.stderr
+    assert out.read_text() == "mine"
+    proc = run_mpbench("export", str(RESULTS), "--format", "csv", "-o", str(out), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().startswith("benchmark,")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "device"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_export_refuses_anything_but_a_regular_file_even_forced(tmp_path, kind, force):
+    import os
+    import stat
+
+    out = tmp_path / "out.csv"
+    kept = tmp_path / "kept.csv"
+    kept.write_text("mine")
+    if kind == "symlink":  # like /dev/stdout
+        out.symlink_to(kept)
+    elif kind == "fifo":
+        os.mkfifo(out)
+    else:  # like /dev/full, made here: /dev itself is never at risk
+        try:
+            os.mknod(out, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+        except PermissionError:
+            pytest.skip("mknod needs root")
+    mode = os.lstat(out).st_mode
+    proc = run_mpbench("export", str(RESULTS), "--format", "csv", "-o", str(out), *force)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr, proc.stderr
+    assert os.lstat(out).st_mode == mode and kept.read_text() == "mine"
+
+
+def test_export_to_a_closed_stdout_is_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "mpbench", "export", str(RESULTS), "--format",
+                           "csv"], stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == "mpbench: error: standard output is closed: give -o FILE"
+
+
+def test_csv_cells_never_start_a_formula(tmp_path):
+    document = json.loads(RESULTS.read_text())
+    bench = document["benchmarks"][0]
+    bench["metadata"]["name"] = '=HYPERLINK("http://evil.example","x")'
+    bench["metadata"]["mpbench_method"] = "@SUM(1+1)"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    rows = list(csv.DictReader(io.StringIO(export.to_csv(load(str(path))))))
+    cells = [value for row in rows for value in row.values()]
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells and "'@SUM(1+1)" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")]
+    negative = [cell for cell in cells if cell.startswith("-")]
+    assert all(float(cell) < 0 for cell in negative)  # numbers stay numbers

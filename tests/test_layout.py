@@ -38,3 +38,26 @@ def test_every_test_has_a_timeout(pytestconfig, request):
         for mark in item.iter_markers("timeout"):
             seconds = mark.args[0] if mark.args else mark.kwargs.get("timeout")
             assert seconds and float(seconds) > 0, item.nodeid
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/dev/shm: Linux")
+def test_another_jobs_segment_is_not_seen_as_a_tests(tmp_path):
+    """The /dev/shm checks see only what the tests' own processes made: a segment
+    another job makes meanwhile in the machine's /dev/shm is not among them."""
+    import os
+
+    import conftest
+
+    machine = getattr(conftest, "MACHINE_SHM_FD", None)
+    if machine is None and os.geteuid() != 0:
+        pytest.skip("no /dev/shm of the tests' own here (needs the right to mount)")
+    name = f"psm_another_job_{os.getpid()}"
+    where = machine if machine is not None else os.open("/dev/shm", os.O_RDONLY)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=where)
+    os.close(fd)
+    try:
+        assert name not in conftest.shm_segments()
+    finally:
+        os.unlink(name, dir_fd=where)
+        if machine is None:
+            os.close(where)

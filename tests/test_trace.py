@@ -382,3 +382,27 @@ def test_index_button_opens_the_trace_in_perfetto_by_postmessage(queue_traces):
         stop(ui)
         if folder is not None:
             stop(folder)
+
+
+def test_each_trace_script_calls_its_scenarios_entry():
+    """mpbench trace runs ``entry`` through its own launcher; the checkout's trace/ script
+    for running a scenario by hand calls the same function."""
+    for scenario in SCENARIOS:
+        module, function = scenario.entry.split(":")
+        text = (ROOT / "trace" / scenario.script).read_text()
+        assert f"from {module} import {function}\n" in text, scenario.name
+        assert f"sys.exit({function}(sys.argv[1:]))" in text, scenario.name
+
+
+@pytest.mark.slow
+def test_a_trace_script_planted_in_the_current_folder_never_runs(tmp_path):
+    planted = tmp_path / "trace" / "trace_process.py"
+    planted.parent.mkdir()
+    marker = tmp_path / "planted-ran"
+    planted.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    proc = run_mpbench("trace", "process", "--method", "fork", "--count", "2", "-o",
+                       str(tmp_path / "out"), cwd=tmp_path, timeout=100)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not marker.exists(), "the planted script ran"
+    trace = json.loads((tmp_path / "out" / "process-fork.json").read_text())
+    assert trace["metadata"]["entry"] == "mpbench.tracing.scenarios.startjoin:main"

@@ -176,3 +176,122 @@ def test_bad_host_is_one_line(trace_file):
     proc = run_mpbench("view", str(trace_file), "--host", "no-such-host.invalid", timeout=60)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert os.path.exists(trace_file)
+
+
+# -- what the servers answer, and to whom ---------------------------------------------------
+
+def _get(port: int, path: str, host: str | None = None) -> tuple:
+    """``(status, headers, body)`` of ``GET path`` with ``Host: host`` (default: the URL's)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host or f"127.0.0.1:{port}")
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def served_file(trace_file):
+    port = free_port()
+    proc = start_view(str(trace_file), "--port", str(port))
+    try:
+        wait_for_url(proc)
+        yield port
+    finally:
+        stop(proc)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/", "/localtrace", "/file_info"])
+def test_file_mode_sends_no_wildcard_cors_header(served_file, path):
+    status, headers, body = _get(served_file, path)
+    assert status == 200, body[:200]
+    assert not [key for key in headers if key.startswith("access-control-")], headers
+    if path == "/localtrace":
+        assert json.loads(body) == TRACE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_only_requests_addressed_to_the_server_are_answered(trace_file, what):
+    port = free_port()
+    target = trace_file if what == "file" else trace_file.parent
+    proc = start_view(str(target), "--port", str(port))
+    try:
+        wait_for_url(proc)
+        page = "/localtrace" if what == "file" else "/demo-fork.json"
+        for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1.nip.io:{port}",
+                     f"127.0.0.1:{port + 1}", ""):
+            status, _, body = _get(port, page, host=host or " ")
+            assert status in (400, 403), (host, status)
+            assert b"traceEvents" not in body
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+            assert _get(port, page, host=host)[0] == 200, host
+    finally:
+        stop(proc)
+
+
+@pytest.fixture
+def served_folder(trace_file, tmp_path):
+    folder = trace_file.parent
+    (folder / "index.html").write_text("<html>index</html>")
+    (folder / ".secret.json").write_text(json.dumps(TRACE))
+    (folder / "root").symlink_to("/")
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(TRACE))
+    (folder / "outside.json").symlink_to(outside)
+    (folder / "inner").mkdir()
+    (folder / "inner" / "notes.json").write_text("{}")
+    port = free_port()
+    proc = start_view(str(folder), "--port", str(port))
+    try:
+        wait_for_url(proc)
+        yield port
+    finally:
+        stop(proc)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/root/etc/passwd", "/root/etc/", "/outside.json",
+                                  "/.secret.json", "/inner/", "/inner", "/%2e%2e/outside.json",
+                                  "/../outside.json", "/nothing.json"])
+def test_folder_mode_serves_only_regular_files_inside_it(served_folder, path):
+    status, _, body = _get(served_folder, path)
+    assert status == 404, (path, status, body[:200])
+    assert b"root:" not in body and b"traceEvents" not in body and b"<li>" not in body
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, fragment", [("/", b"index"), ("/index.html", b"index"),
+                                            ("/demo-fork.json", b"traceEvents"),
+                                            ("/inner/notes.json", b"{}")])
+def test_folder_mode_still_serves_its_own_files(served_folder, path, fragment):
+    status, _, body = _get(served_folder, path)
+    assert status == 200 and fragment in body
+
+
+@pytest.mark.slow
+def test_a_compressed_trace_is_bounded_once_decompressed(tmp_path):
+    """A small .json.gz that expands past the bound is refused without reading it all."""
+    import zlib
+
+    from mpbench.tracing.trace_files import MAX_BYTES
+
+    bomb = tmp_path / "bomb.json.gz"
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    chunk = b" " * 2**20
+    with open(bomb, "wb") as handle:
+        handle.write(packer.compress(b'{"traceEvents": ['))
+        for _ in range(MAX_BYTES // len(chunk) + 8):
+            handle.write(packer.compress(chunk))
+        handle.write(packer.compress(b"]}") + packer.flush())
+    assert bomb.stat().st_size < MAX_BYTES // 100
+    proc = run_mpbench("view", str(bomb), "--no-browser", "--timeout", "1", timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert "once decompressed" in line and "http://" not in proc.stdout

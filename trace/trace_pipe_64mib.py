@@ -7,6 +7,6 @@ module level.
 if __name__ == "__main__":
     import sys
 
-    from mpbench.tracing.scenarios.bigmessage import main_for
+    from mpbench.tracing.scenarios.bigmessage import main_pipe
 
-    sys.exit(main_for("pipe", sys.argv[1:]))
+    sys.exit(main_pipe(sys.argv[1:]))

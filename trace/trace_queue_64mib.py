@@ -7,6 +7,6 @@ module level.
 if __name__ == "__main__":
     import sys
 
-    from mpbench.tracing.scenarios.bigmessage import main_for
+    from mpbench.tracing.scenarios.bigmessage import main_queue
 
-    sys.exit(main_for("queue", sys.argv[1:]))
+    sys.exit(main_queue(sys.argv[1:]))

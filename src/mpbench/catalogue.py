@@ -174,10 +174,9 @@ def compile_pattern(only: str | None) -> re.Pattern[str] | None:
     """The ``--only`` regular expression, checked."""
     if only is None:
         return None
-    try:
-        return re.compile(only)
-    except re.error as exc:
-        raise UsageError(f"bad --only pattern {only!r}: {exc}") from None
+    from mpbench.pattern import compile_only
+
+    return compile_only(only)
 
 
 def select(specs: Sequence[BenchSpec], only: str | None) -> list[BenchSpec]:
@@ -187,7 +186,9 @@ def select(specs: Sequence[BenchSpec], only: str | None) -> list[BenchSpec]:
     pattern = compile_pattern(only)
     if pattern is None:
         return list(specs)
-    chosen = {spec.name for spec in specs if pattern.search(spec.name)}
+    from mpbench.pattern import matching
+
+    chosen = matching(pattern, (spec.name for spec in specs))
     if not chosen:
         raise UsageError(f"--only {only!r} matches no benchmark (see 'mpbench list')")
     along = {other for spec in specs if spec.name in chosen

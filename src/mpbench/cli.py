@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -46,16 +47,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     mode = MODES[args.mode]
     runs = [1 if mode.name == "debug" else mode.processes_for(spec) for spec in specs]
-    if args.output is None:
-        output = publish.check_output(runner.default_output(), create_parent=True,
-                                      runs_per_benchmark=runs)
-    else:
-        output = publish.check_output(args.output, runs_per_benchmark=runs)
-    report_dir = None
-    if args.report is not None:
-        from mpbench.reporting.output import prepare_outdir
-
-        report_dir = prepare_outdir(args.report)
+    output, report_dir = publish.check_run_targets(args.output, runner.default_output(),
+                                                   args.report, runs)
     npasses = args.passes or passes.default_passes(mode.name)
     plan = runner.RunPlan(specs, options_from_args(args), mode, output, argv=args.argv,
                           passes=npasses)
@@ -128,7 +121,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write a results file for Bencher, github-action-benchmark or a spreadsheet."""
     from mpbench.export import export
 
-    return export(args.results, args.format, args.output)
+    return export(args.results, args.format, args.output, args.force)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -258,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="bencher (Bencher Metric Format JSON), github-action-benchmark "
                              "(customSmallerIsBetter JSON) or csv")
     export.add_argument("-o", "--output", metavar="FILE",
-                        help="where to write (default: standard output)")
+                        help="a new file to write (default: standard output)")
+    export.add_argument("--force", action="store_true",
+                        help="replace FILE if it exists (a regular file only)")
     export.set_defaults(func=cmd_export)
 
     from mpbench.tracing.command import add_trace_arguments, add_view_arguments
@@ -274,13 +269,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM and SIGHUP stop a command the way Ctrl-C does, once: a second
+    signal must not cut short the clean-up the first one started."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _ignore_repeat)
+    raise KeyboardInterrupt
+
+
+def _ignore_repeat(signum: int, frame: object) -> None:
+    pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpbench`` console script."""
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in signals}
     try:
+        for sig in signals[1:]:
+            signal.signal(sig, _interrupt)
+        _reopen_closed_standard_streams()
         return _main(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
-        print("mpbench: interrupted", file=sys.stderr)
+        try:
+            print("mpbench: interrupted", file=sys.stderr, flush=True)
+        except (OSError, ValueError, AttributeError):
+            pass  # SIGHUP: the terminal may be gone
         return 130
+    finally:
+        for sig, handler in previous.items():  # a caller's own (tests call main)
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+def _reopen_closed_standard_streams() -> None:
+    """Point a closed descriptor 0, 1 or 2 (``>&-``) at /dev/null, so that no file
+    opened later takes its number and receives what was meant for the terminal.
+    ``sys.stdout`` stays ``None``: commands that write there say it is closed."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
 
 
 def _main(argv: Sequence[str]) -> int:

@@ -11,7 +11,8 @@
   parameter as a column (machine and run keys last), for a spreadsheet or pandas.
 
 Each reads a results file the way ``mpbench report`` does (bad files are
-refused in one line) and writes its output atomically.
+refused in one line) and writes its output atomically, into a new file unless
+``--force`` (a regular file only; never the results file or its samples file).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import csv
 import io
 import json
 import os
+import stat
 import sys
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -107,8 +109,23 @@ def to_csv(rs: ResultSet) -> str:
         row = _stats_row(rs, result)
         row.update({_column(key): result.md.get(key, "") for key in params})
         row.update({_column(key): rs.machine.get(key, "") for key in machine_keys})
-        writer.writerow(row)
+        writer.writerow({key: _inert(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``), quoted
+    with a leading ``'`` (OWASP's advice); numbers are left as they are."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
 
 
 def _column(key: str) -> str:
@@ -130,10 +147,35 @@ RENDERERS: dict[str, Callable[[ResultSet], str]] = {
 }
 
 
-def check_output(output: str) -> None:
-    """Refuse an output path that cannot be written, before reading anything."""
-    if os.path.isdir(output):
-        raise UsageError(f"-o {output}: is a directory")
+def _own_files(results: str) -> dict[str, str]:
+    """The paths an export must never write: the results file and its samples file."""
+    from mpbench.samples import samples_path
+
+    return {os.path.realpath(results): "the results file being exported",
+            os.path.realpath(samples_path(results)): "the samples file of the results exported"}
+
+
+def check_output(output: str, results: str = "", force: bool = False) -> None:
+    """Refuse a target we must not write, before reading anything: the results
+    file itself or its samples file, an existing file (unless ``force``), and
+    anything but a regular file (a device, a link, a pipe, a folder), ever."""
+    what = _own_files(results).get(os.path.realpath(output)) if results else None
+    if what:
+        raise UsageError(f"-o {output}: that is {what}")
+    try:
+        mode = os.lstat(output).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"-o {output}: {exc.strerror}") from None
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"-o {output}: is a directory")
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"-o {output}: not a regular file (a link, a device...); "
+                             "name a new file, or leave -o out for standard output")
+        if not force:
+            raise UsageError(f"-o {output}: already exists (--force replaces it)")
     parent = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(parent):
         raise UsageError(f"-o {output}: directory {parent} does not exist")
@@ -141,21 +183,27 @@ def check_output(output: str) -> None:
         raise UsageError(f"-o {output}: directory {parent} is not writable")
 
 
-def export(path: str, fmt: str, output: str | None) -> int:
-    """Write ``path`` in format ``fmt`` to ``output`` (atomically; replaced if it
-    exists: an export is derived data), or to stdout for ``None`` or ``-``."""
+def export(path: str, fmt: str, output: str | None, force: bool = False) -> int:
+    """Write ``path`` in format ``fmt`` to ``output`` (atomically; an existing file
+    only with ``force``), or to stdout for ``None`` or ``-``."""
     if fmt not in RENDERERS:
         raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     target = None if output == "-" else output  # None: stdout
     if target is not None:
-        check_output(target)
+        check_output(target, path, force)
+    elif sys.stdout is None:
+        raise UsageError("standard output is closed: give -o FILE")
     from mpbench.reporting.data import load
 
     text = RENDERERS[fmt](load(path))
     if target is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        atomic_write_text(target, text)
-        print(f"wrote {output} ({fmt}, {text.count(chr(10))} lines)", file=sys.stderr)
+        return 0
+    check_output(target, path, force)  # again: loading took a moment
+    try:
+        atomic_write_text(target, text, replace=force)
+    except FileExistsError:
+        raise UsageError(f"-o {output}: appeared while exporting; left alone") from None
+    print(f"wrote {output} ({fmt}, {text.count(chr(10))} lines)", file=sys.stderr)
     return 0

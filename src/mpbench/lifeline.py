@@ -21,7 +21,6 @@ own (``python -m viztracer ...``) under a guardian that does the same.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -31,21 +30,11 @@ import time
 from collections.abc import Sequence
 from typing import Callable
 
-PR_SET_PDEATHSIG = 1
+from mpbench.workloads.reaping import set_pdeathsig as _set_pdeathsig
+
 PARENT_DIED = signal.SIGUSR2  # nothing else in mpbench or pyperf uses it
 POLL_SECONDS = 0.2
 EXIT_PARENT_DIED = 125
-
-
-def _set_pdeathsig(sig: int) -> bool:
-    """Ask the kernel for ``sig`` when our parent exits (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
 
 
 def _poll_parent(parent_pid: int, on_gone: Callable[[], None]) -> None:

@@ -41,9 +41,10 @@ class ProgressStream:
     """Write-through text stream: ``primary`` until its reader goes away, then
     ``sys.stderr`` (saying so once), then nothing."""
 
-    def __init__(self, primary: TextIO) -> None:
-        self._streams: list[TextIO] = [primary]
-        if primary is not sys.stderr:
+    def __init__(self, primary: TextIO | None) -> None:
+        # None: the descriptor was closed before we started (``>&-``)
+        self._streams: list[TextIO] = [primary] if primary is not None else []
+        if primary is not sys.stderr and sys.stderr is not None:
             self._streams.append(sys.stderr)
         self._pending: list[str] = []
         self.lost: str | None = None  # which stream's reader went away

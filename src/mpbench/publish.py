@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from mpbench.atomic import link_exclusive
 from mpbench.errors import UsageError
 from mpbench.samples import samples_path
 
@@ -41,8 +42,6 @@ BENCH_BYTES = 2048
 RUN_BYTES = 256
 COPIES = 4
 FIXED_FILES = 8  # owner file, logs, temporary and final files: a block each at least
-LINK_UNSUPPORTED = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ENOSYS,
-                    errno.EMLINK}
 
 
 def _format_bytes(n: float) -> str:
@@ -138,6 +137,85 @@ def check_output(path: str, create_parent: bool = False,
     return path
 
 
+SPACE_PROBE = 64 * 1024  # what the next benchmark needs at least: its log and files
+
+
+def space_left(folder: str) -> str | None:
+    """``"no space left on device in FOLDER"`` if ``folder`` cannot take a small file
+    now (a full disk or quota: pyperf then fails with no output at all), else None."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mpbench-probe-", dir=folder)
+    except OSError as exc:
+        return _no_space(exc, folder)
+    try:
+        os.write(fd, b"\0" * SPACE_PROBE)
+        os.fsync(fd)
+    except OSError as exc:
+        return _no_space(exc, folder)
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+    return None
+
+
+def _no_space(exc: OSError, folder: str) -> str | None:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{os.strerror(exc.errno).lower()} in {show(folder)}"
+    return None
+
+
+def _first_missing(path: str) -> str | None:
+    """The outermost folder of ``path`` that does not exist yet (``None``: all do)."""
+    missing = None
+    while path and not os.path.lexists(path):
+        missing, parent = path, os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_empty_tree(top: str | None) -> None:
+    """Remove ``top`` and the folders below it, if they hold no file."""
+    if top is None:
+        return
+    for folder, _, _ in os.walk(top, topdown=False):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
+def check_run_targets(output: str | None, default: str, report: str | None,
+                      runs_per_benchmark: Sequence[int] = ()) -> tuple[str, str | None]:
+    """``mpbench run``'s results file (``default`` when ``output`` is None) and its
+    ``--report`` folder, both checked before measuring; on a refusal, the folders
+    these checks created are removed again: nothing is left written."""
+    from mpbench.reporting.output import ENTRIES, prepare_outdir
+
+    wanted = os.path.abspath(output or default)
+    made = [_first_missing(os.path.dirname(wanted))] if output is None else []
+    try:
+        path = check_output(wanted, create_parent=output is None,
+                            runs_per_benchmark=runs_per_benchmark)
+        if report is None:
+            return path, None
+        report_dir = os.path.abspath(report)
+        for own in (path, samples_path(path)):
+            inside = report_dir == own or report_dir.startswith(own + os.sep)
+            clash = (os.path.dirname(own) == report_dir
+                     and os.path.basename(own) in ENTRIES)
+            if inside or clash:
+                raise UsageError(f"--report {report}: the report would take the place of "
+                                 f"{show(own)} (or the other way round); choose another folder")
+        made.append(_first_missing(report_dir))
+        return path, prepare_outdir(report_dir)
+    except UsageError:
+        for top in made:
+            _remove_empty_tree(top)
+        raise
+
+
 @dataclass
 class Published:
     """Where the results went, and whether that is where they were asked to go."""
@@ -186,28 +264,6 @@ def _write(path: str, write: Callable[[Any], None]) -> None:
         write(handle)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def link_exclusive(src: str, dst: str) -> None:
-    """Make ``dst`` a name of complete file ``src``; ``FileExistsError`` if ``dst`` exists.
-
-    ``link(2)`` never replaces. Where links are not supported, ``dst`` is
-    claimed with ``O_EXCL`` (an empty file for an instant), then replaced by
-    ``src``."""
-    try:
-        os.link(src, dst)
-        return
-    except OSError as exc:
-        if isinstance(exc, FileExistsError) or exc.errno not in LINK_UNSUPPORTED:
-            raise
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, src + ".copy")
-        os.replace(src + ".copy", dst)
-    except BaseException:
-        os.unlink(dst)
-        raise
 
 
 def _unlink_quietly(path: str | None) -> None:

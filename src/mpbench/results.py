@@ -31,6 +31,8 @@ def load_suite(path: str) -> pyperf.BenchmarkSuite:
             data = json.load(handle)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: JSON nested too deeply to be a results file") from None
     if not isinstance(data, dict) or "benchmarks" not in data or "version" not in data:
         raise UsageError(f"{path}: JSON, but not a pyperf results file")
     try:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 import pyperf
 
@@ -32,6 +32,7 @@ from mpbench.machine import machine_metadata
 from mpbench.memory_check import spec_shortfall
 from mpbench.modes import Mode
 from mpbench.options import Options, child_timeout
+from mpbench.output_watch import OutputWatch, open_log
 from mpbench.passes import Job
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.progress import ProgressStream
@@ -122,11 +123,16 @@ def _peak_rss(bench: pyperf.Benchmark) -> int:
 
 
 def _failure_message(log_path: str, returncode: int) -> str:
-    with open(log_path, errors="replace") as log:
-        lines = [line.rstrip() for line in log if line.strip()]
-    for line in lines:
-        if line.startswith(FAILED_PREFIX):
-            return line[len(FAILED_PREFIX):]
+    """The log's ``FAILED`` lines (the worker's; the manager's on a killed worker), else
+    pyperf's last line."""
+    try:
+        with open(log_path, errors="replace") as log:
+            lines = [line.rstrip() for line in log if line.strip()]
+    except OSError as exc:  # the output folder was removed or moved
+        return f"pyperf exited with status {returncode}; its log is gone ({exc.strerror})"
+    failed = [line[len(FAILED_PREFIX):] for line in lines if line.startswith(FAILED_PREFIX)]
+    if failed:
+        return "; ".join(failed)
     tail = lines[-1] if lines else "(no output)"
     return f"pyperf exited with status {returncode}: {tail}"
 
@@ -134,9 +140,12 @@ def _failure_message(log_path: str, returncode: int) -> str:
 class SuiteRun:
     """Runs a :class:`RunPlan` and writes its results file (one per side)."""
 
-    def __init__(self, plan: RunPlan, out=sys.stdout) -> None:
+    def __init__(self, plan: RunPlan, out: TextIO | None = None) -> None:
         self.plan = plan
-        self.out = ProgressStream(out)  # a closed stdout (`| head`) must not stop the run
+        # a closed stdout (`| head`, `>&-`) must not stop the run
+        self.out = ProgressStream(out if out is not None else sys.stdout)
+        self.watch: OutputWatch | None = None  # the output folder still there, with room
+        self.unfinished: set[int] = set()  # benchmarks a stopped run did not run to the end
         self.sides = plan.all_sides()
         self.saved_sides: list[publish.Published | None] = [None] * len(self.sides)
         self.outcomes_by_side = [[Outcome(spec, 0.0) for spec in plan.specs]
@@ -166,6 +175,7 @@ class SuiteRun:
         """Run every benchmark; 0 if all passed, 1 if any failed, 130 if interrupted."""
         plan = self.plan
         workdir = workdirs.fresh(os.path.dirname(plan.output), workdirs.RUN_PREFIX, self.say)
+        self.watch = watch = OutputWatch(workdir, plan.output, self.say)
         previous = {sig: signal.signal(sig, _raise_interrupted)
                     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
@@ -173,22 +183,29 @@ class SuiteRun:
             started, number = time.monotonic(), 0
             while True:
                 for job in self.jobs[number:]:
+                    if watch.stopped():
+                        break
                     if not self._ended(job.index):
                         self._run_one(number, job, workdir, started)
                     number += 1
-                extra = self.more_jobs()
+                extra = [] if watch.stopped() else self.more_jobs()
                 if not extra:
                     break
                 self.jobs.extend(extra)
-            return self._finish(workdir, time.monotonic() - started)
+            self.unfinished = {job.index for job in self.jobs[number:]}
+            with watch.workdir() as now:
+                return self._finish(now, time.monotonic() - started)
         except Interrupted as exc:
             self.say(f"\ninterrupted ({exc}): stopped every child; no results written")
             return 130
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if all(saved is None or saved.kept_workdir != workdir for saved in self.saved_sides):
-                shutil.rmtree(workdir, ignore_errors=True)
+            left = watch.where()  # where it went, if the output folder was moved
+            watch.close()
+            if left and all(saved is None or saved.kept_workdir != left
+                            for saved in self.saved_sides):
+                shutil.rmtree(left, ignore_errors=True)
 
     def more_jobs(self) -> list[passes.Job]:
         """Jobs to run once every scheduled one has run (none: the run is over)."""
@@ -268,7 +285,7 @@ class SuiteRun:
         log_path = os.path.join(workdir, f"{stem}.log")
         limit = self._estimate(job) * 10 + 4 * child_timeout(self.plan.options) + 120
         t0 = time.monotonic()
-        with open(log_path, "w") as log:
+        with open_log(log_path) as log:
             proc = start_session(self._command(job, workdir, part), log, self._environ(job))
             try:
                 returncode = proc.wait(timeout=limit)
@@ -285,7 +302,8 @@ class SuiteRun:
         if returncode is None:
             outcome.error = f"timed out after {limit:.0f} s; stopped"
         elif returncode != 0 or not os.path.exists(part):
-            outcome.error = _failure_message(log_path, returncode)
+            outcome.error = ((self.watch and self.watch.stopped(after_failure=True))
+                             or _failure_message(log_path, returncode))
         else:
             bench = self.tag(pyperf.BenchmarkSuite.load(part).get_benchmarks()[0], job)
             if spec.name not in self.loops:
@@ -325,6 +343,10 @@ class SuiteRun:
             self.say(f"{len(skipped)} benchmark(s) skipped for lack of memory: "
                      + ", ".join(skipped))
         ended = {index for index in range(len(plan.specs)) if self._ended(index)}
+        if self.unfinished - ended:  # a stopped run writes what ran all its passes
+            self.say(f"{len(self.unfinished - ended)} benchmark(s) not run to the end: "
+                     + ", ".join(plan.specs[i].name for i in sorted(self.unfinished - ended)))
+        ended |= self.unfinished
         for number, (side, outcomes) in enumerate(zip(self.sides, self.outcomes_by_side)):
             passed = [o.benchmark for i, o in enumerate(outcomes)
                       if o.benchmark is not None and i not in ended]
@@ -348,7 +370,8 @@ class SuiteRun:
             for outcome in failed:
                 self.say(f"  {outcome.spec.name}: {outcome.error}")
             return 1
-        return 0 if all(saved is None or saved.as_asked for saved in self.saved_sides) else 1
+        stopped = self.watch is not None and self.watch.reason
+        return 1 if stopped or any(s and not s.as_asked for s in self.saved_sides) else 0
 
 
 def write_results(plan: RunPlan, benchmarks: list[pyperf.Benchmark], workdir: str,

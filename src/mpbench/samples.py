@@ -43,7 +43,11 @@ def write_part(samples_dir: str, name: str, calls: Iterable[dict[str, Any]]) -> 
 def merge_parts(samples_dir: str, results_name: str) -> dict[str, Any]:
     """Merge every part file in ``samples_dir`` into one samples document."""
     merged: dict[str, dict[str, Any]] = {}
-    for entry in sorted(os.listdir(samples_dir)):
+    try:
+        entries = sorted(os.listdir(samples_dir))
+    except FileNotFoundError:  # no part written (or the run's folder was removed)
+        entries = []
+    for entry in entries:
         if not entry.endswith(PART_SUFFIX):
             continue
         with open(os.path.join(samples_dir, entry)) as part_file:

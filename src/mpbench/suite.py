@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None, only: str | None = None) -> None:
         lifeline.tie_session_to_parent(int(config["parent_pid"]), allow_thread=not args.worker)
         if not args.worker:
             config["parent_pid"] = os.getpid()
+            # a killed worker's children must not keep pyperf waiting on its pipe
+            from mpbench.worker_watch import watch_workers
+
+            watch_workers(opt.child_timeout(config["options"]), FAILED_PREFIX)
     args.mpbench_config = json.dumps(config)
 
     scratch_dir = config.get("scratch_dir")

@@ -56,7 +56,7 @@ def _owner_alive(path: str, pid: int) -> bool:
     try:
         with open(os.path.join(path, OWNER_FILE)) as handle:
             owner = json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         owner = {}
     if not isinstance(owner, dict):
         owner = {}
@@ -111,3 +111,36 @@ def fresh(parent: str, prefix: str, say: Callable[[str], None]) -> str:
     for stale in remove_stale(parent, prefix):
         say(f"removed {stale.path}: left by a killed mpbench (pid {stale.pid}, gone)")
     return create(parent, prefix)
+
+
+class Anchor:
+    """A work folder held open, to tell where it is now: a folder renamed during a run
+    (``mv results elsewhere``) is found again, one removed is known gone."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY)
+        info = os.fstat(self.fd)
+        self.ident = (info.st_dev, info.st_ino)
+
+    def _is_ours(self, path: str) -> bool:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self.ident
+
+    def where(self) -> str | None:
+        """Its path now (``None``: removed, or moved where we cannot tell)."""
+        if self._is_ours(self.path):
+            return self.path
+        try:  # Linux: the kernel knows the folder's current path
+            now = os.readlink(f"/proc/self/fd/{self.fd}")
+        except OSError:
+            return None
+        return now if self._is_ours(now) else None
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1

@@ -45,12 +45,12 @@ from mpbench.benchmarks.sync_grid import start_method
 from mpbench.catalogue import BenchSpec, MetadataValue, bench_name
 from mpbench.units import format_size
 from mpbench.workloads import proxies, shm_costs, values
-from mpbench.workloads.handover import FAULT_RECEIVER_DIES
+from mpbench.workloads.handover import FAULT_RECEIVER_DIES, FAULT_WORKER_DIES
 from mpbench.workloads.segments import supports_track
 from mpbench.workloads.transfer import FLOOR, TRANSFERS, receivers_of
 
 GROUP = "shared"
-FAULTS = (FAULT_RECEIVER_DIES,)
+FAULTS = (FAULT_RECEIVER_DIES, FAULT_WORKER_DIES)
 # pyperf worker processes relative to the mode's: 4 by default, 3 (the least) with
 # --fast, for hand-overs below 16 MiB; 3 for the rest (the budget: docs/shared.md)
 WEIGHT_HANDOVER = 0.2

@@ -24,7 +24,7 @@ from mpbench.memory_check import shortfall
 from mpbench.workloads import channel_floors, proxies, shm_costs, values
 from mpbench.workloads.channel_runs import PingPongRun
 from mpbench.workloads.clients import Clients, time_in_process
-from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
+from mpbench.workloads.handover import FAULT_RECEIVER_DIES, FAULT_WORKER_DIES, HandOverRun
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.placement import cpus_for, pinned
 from mpbench.workloads.segments import Segments, terminate_raises
@@ -44,7 +44,7 @@ def context(options: opt.Options) -> Any:
 
 def _fault(options: opt.Options) -> str | None:
     fault = opt.fault(options)
-    return fault if fault == FAULT_RECEIVER_DIES else None
+    return fault if fault in (FAULT_RECEIVER_DIES, FAULT_WORKER_DIES) else None
 
 
 def _placement_md(cpus: list | None) -> dict[str, MetadataValue]:

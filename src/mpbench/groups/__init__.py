@@ -25,7 +25,10 @@ NAMES = ("process", "channels", "sync", "pool", "shared")
 
 @dataclass(frozen=True)
 class Scenario:
-    """One traced scenario: ``trace/trace_<name>.py`` runs it.
+    """One traced scenario: ``entry`` (``module:function``, called with the script's
+    arguments) is what ``mpbench trace`` runs, through a launcher it writes
+    (:func:`mpbench.tracing.registry.write_launcher`); ``trace/trace_<name>.py``
+    does the same by hand.
 
     ``count`` names the script option that ``mpbench trace --count N`` sets
     (messages, round trips, rounds or acquisitions per process).
@@ -34,6 +37,7 @@ class Scenario:
     name: str
     summary: str
     count: str
+    entry: str = ""
 
     @property
     def script(self) -> str:

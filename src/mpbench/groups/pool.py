@@ -13,7 +13,8 @@ GROUP = Group(
     scenarios=(
         Scenario("pool", "Pool(2), 40 tasks in chunks of 4: the task and result handler "
                          "threads, each chunk linked from the parent's dispatch to its worker "
-                         "and back", "tasks"),
+                         "and back", "tasks",
+                 entry="mpbench.tracing.scenarios.pool:main"),
     ),
     docs="docs/pool.md",
 )

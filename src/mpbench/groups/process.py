@@ -13,7 +13,8 @@ GROUP = Group(
     scenarios=(
         Scenario("process", "Process start/join, one child a round: where each start method's "
                             "time goes (spawn: interpreter, imports, unpickling, target)",
-                 "rounds"),
+                 "rounds",
+                 entry="mpbench.tracing.scenarios.startjoin:main"),
     ),
     docs="README.md#process-starting-and-joining-processes",
 )

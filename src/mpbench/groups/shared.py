@@ -13,7 +13,8 @@ GROUP = Group(
     scenarios=(
         Scenario("shared_handoff", "a 64 MiB array handed over by Queue and by SharedMemory, "
                                    "side by side: the pickling and the copies as slices",
-                 "handovers"),
+                 "handovers",
+                 entry="mpbench.tracing.scenarios.shared_handoff:main"),
     ),
     docs="docs/shared.md",
 )

@@ -12,7 +12,8 @@ GROUP = Group(
     compare="mpbench.reporting.sync.compare",
     scenarios=(
         Scenario("lock", "4 processes contending for one Lock: hand-offs from each release "
-                         "to the next acquire, who holds the lock", "acquisitions"),
+                         "to the next acquire, who holds the lock", "acquisitions",
+                 entry="mpbench.tracing.scenarios.lockhandoff:main"),
     ),
     docs="docs/sync.md",
 )

@@ -12,7 +12,7 @@ import pyperf
 
 from mpbench import samples as samples_mod
 from mpbench.errors import UsageError
-from mpbench.reporting.validate import check_benchmark
+from mpbench.reporting.validate import check_benchmark, check_samples
 from mpbench.results import bench_metadata, load_suite
 
 KNOWN_LAYOUT = 1
@@ -135,8 +135,12 @@ def load(path: str) -> ResultSet:
     if os.path.exists(samples_path):
         try:
             samples = samples_mod.load(samples_path)
+        except RecursionError:
+            raise UsageError(f"{samples_path}: unreadable samples file (JSON nested too "
+                             "deeply)") from None
         except (OSError, ValueError) as exc:
             raise UsageError(f"{samples_path}: unreadable samples file ({exc})") from None
+        check_samples(samples_path, samples)
     return ResultSet(os.path.abspath(path), results, samples)
 
 

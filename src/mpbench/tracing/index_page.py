@@ -93,7 +93,7 @@ def _summary(path: str) -> dict[str, Any]:
     try:
         with open(path) as handle:
             meta = json.load(handle).get("metadata", {})
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         meta = {}
     return {"file": os.path.basename(path), "size": os.path.getsize(path), "meta": meta}
 

@@ -2,9 +2,13 @@
 
 Each scenario runs twice in the same invocation, in its own session:
 
-1. traced: ``python -m viztracer OPTIONS -o RAW -- trace/trace_NAME.py ...``
+1. traced: ``python -m viztracer OPTIONS -o RAW -- SCRATCH/launcher/trace_NAME.py ...``
    (only viztracer's command line follows multiprocessing children);
-2. untraced: ``python trace/trace_NAME.py ...``, for the overhead.
+2. untraced: ``python SCRATCH/launcher/trace_NAME.py ...``, for the overhead.
+
+The launcher is written into the scenario's scratch folder and runs the
+installed package's scenario (:func:`mpbench.tracing.registry.write_launcher`),
+whatever the current folder holds.
 
 Both write a scenario report; the raw trace and the traced report become the
 named, linked timeline (:mod:`mpbench.tracing.timeline`), written atomically to
@@ -32,7 +36,7 @@ from mpbench import __version__, workdirs
 from mpbench.atomic import atomic_open
 from mpbench.lifeline import guarded
 from mpbench.procgroup import live_members, start_session, stop_group
-from mpbench.tracing.registry import MIN_DURATION_US, Scenario, scripts_dir
+from mpbench.tracing.registry import MIN_DURATION_US, Scenario, write_launcher
 from mpbench.tracing.timeline import Timeline
 from mpbench.tracing.timeline_checks import check_flows, shortest_function_slices
 
@@ -164,7 +168,7 @@ class TraceJob:
         self.measure_overhead = overhead
         self.min_duration_us = min_duration_us
         self.options = viztracer_options(min_duration_us)
-        self.script = str(scripts_dir() / scenario.script)
+        self.script = ""  # the launcher, written into the scratch folder by run()
         self.path = os.path.join(outdir, f"{scenario.name}-{method}.json")
 
     def _script_args(self, report: str) -> list[str]:
@@ -183,6 +187,7 @@ class TraceJob:
         # that it goes away with ours even if viztracer is killed.
         env = dict(os.environ, TMPDIR=scratch, PYTHONUNBUFFERED="1")
         try:
+            self.script = write_launcher(self.scenario, os.path.join(scratch, "launcher"))
             self._record(result, scratch, env)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -247,6 +252,7 @@ class TraceJob:
             "scenario": self.scenario.name,
             "summary": self.scenario.summary,
             "method": self.method,
+            "entry": self.scenario.entry,
             "params": (report or {}).get("params", {}),
             "python": sys.version.split()[0],
             "viztracer": viz_version,

@@ -1,15 +1,13 @@
-"""The traced scenarios: names, scripts in ``trace/``, what each shows."""
+"""The traced scenarios: names, what each runs and shows, and their launchers."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from mpbench.errors import UsageError
 from mpbench.groups import Scenario
 
-SCRIPTS_ENV = "MPBENCH_TRACE_SCRIPTS"
 # viztracer's --min_duration for every scenario (see mpbench.tracing.record)
 MIN_DURATION_US = 10.0
 
@@ -42,17 +40,31 @@ def select(names: Sequence[str]) -> list[Scenario]:
     return [scenario for scenario in SCENARIOS if scenario.name in wanted]
 
 
-def scripts_dir() -> Path:
-    """The ``trace/`` folder: ``$MPBENCH_TRACE_SCRIPTS``, ``./trace`` or the checkout's.
+LAUNCHER = '''"""mpbench trace's launcher of scenario {name}: {module}.{function} of the
+mpbench installed at {where}. Spawn and forkserver children re-import it: nothing
+at module level."""
 
-    The scripts are not part of the installed package (``trace`` is a stdlib
-    module name, so the folder is never a package).
-    """
-    candidates: list[str | None] = [os.environ.get(SCRIPTS_ENV), "trace",
-                                       str(Path(__file__).resolve().parents[3] / "trace")]
-    for candidate in filter(None, candidates):
-        folder = Path(candidate)
-        if (folder / SCENARIOS[0].script).is_file():
-            return folder.resolve()
-    raise UsageError("the trace/ scenario scripts were not found: run mpbench trace from the "
-                     f"mpbench checkout, or set {SCRIPTS_ENV} to the folder")
+if __name__ == "__main__":
+    import sys
+
+    from {module} import {function}
+
+    sys.exit({function}(sys.argv[1:]))
+'''
+
+
+def write_launcher(scenario: Scenario, folder: str) -> str:
+    """Write the script that runs ``scenario`` from the installed package into
+    ``folder`` (ours, and nothing else in it: it becomes ``sys.path[0]``); its path.
+
+    Never a ``trace/`` script found in the current folder: whoever can write
+    there would choose what runs."""
+    import mpbench
+
+    module, function = scenario.entry.split(":")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, scenario.script)
+    with open(path, "w") as handle:
+        handle.write(LAUNCHER.format(name=scenario.name, module=module, function=function,
+                                     where=os.path.dirname(os.path.dirname(mpbench.__file__))))
+    return path

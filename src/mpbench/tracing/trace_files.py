@@ -2,9 +2,10 @@
 
 A trace is Chrome trace JSON (``.json`` or ``.json.gz``): an object with a
 non-empty ``traceEvents`` list, or such a list alone. An empty or truncated
-file, a results or samples file, or a folder without a trace is refused in one
-line (exit status 2) instead of reaching vizviewer (a traceback) or a server
-with nothing to show.
+file, a results or samples file, a file over :data:`MAX_BYTES` (decompressed),
+or a folder without a trace is refused in one line (exit status 2) instead of
+reaching vizviewer (a traceback, or all the memory) or a server with nothing
+to show.
 """
 
 from __future__ import annotations
@@ -18,22 +19,34 @@ from typing import Any
 from mpbench.errors import UsageError
 
 SUFFIXES = (".json", ".json.gz")
+# Read at most this much (decompressed): a small .json.gz may expand to gigabytes.
+MAX_BYTES = 128 * 2**20
 
 
 def _load(path: str) -> Any:
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+    """The JSON of ``path``, reading at most :data:`MAX_BYTES` (decompressed)."""
+    opener: Any = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise UsageError(f"{path}: over {MAX_BYTES // 2**20} MiB"
+                         f"{' once decompressed' if path.endswith('.gz') else ''}: "
+                         "not a trace mpbench view opens (mpbench's stay under 20 MB)")
+    return json.loads(raw.decode("utf-8"))
 
 
 def check_trace_file(path: str) -> None:
     """Raise :class:`UsageError` unless ``path`` is a trace file."""
     if not path.endswith(SUFFIXES):
         raise UsageError(f"{path}: not a trace (.json or .json.gz)")
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: not a regular file")
     if os.path.getsize(path) == 0:
         raise UsageError(f"{path}: empty file, not a trace")
     try:
         data = _load(path)
+    except RecursionError:
+        raise UsageError(f"{path}: not a trace (JSON nested too deeply)") from None
     except (OSError, EOFError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable trace (truncated, or not JSON: "
                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") \

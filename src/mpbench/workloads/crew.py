@@ -10,7 +10,10 @@ the failure handling those benchmarks share:
   not only when a timeout expires;
 - every wait is bounded by the crew's timeout;
 - on the way out every member is stopped, reaped and its exit code checked,
-  so no child outlives the benchmark and no failure goes unreported.
+  so no child outlives the benchmark and no failure goes unreported;
+- a member dies with the process that drives it (Linux: ``PR_SET_PDEATHSIG``),
+  so a pyperf worker killed mid-command (the OOM killer) leaves no member
+  blocked for ever on a peer, holding segments and pyperf's result pipe.
 
 A member runs ``target(conn, *args)``: it reads commands with ``conn.recv()``
 until it receives :data:`STOP` (``None``) and answers with ``conn.send()``.
@@ -26,7 +29,7 @@ from typing import Any, Callable
 
 from mpbench.errors import BenchmarkFailed
 from mpbench.workloads.guard import ChildTimeout, check_exitcodes, describe_exit
-from mpbench.workloads.reaping import stop_processes
+from mpbench.workloads.reaping import die_with_parent, stop_processes
 
 STOP = None
 READY = "ready"  # what a member answers once it is set up
@@ -59,7 +62,9 @@ def pin(cpus: Iterable[int] | None) -> None:
 
 def _member_main(conn: Any, target: Target, args: tuple,
                  cpus: Sequence[int] | None) -> None:
-    """Child side: pin, run the target, report an exception as text before dying of it."""
+    """Child side: tie to the parent, pin, run the target, report an exception as text
+    before dying of it."""
+    die_with_parent()
     try:
         pin(cpus)
         target(conn, *args)

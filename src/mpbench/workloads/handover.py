@@ -49,6 +49,10 @@ from mpbench.workloads.transfer import (
 
 ACK = b"\x00"
 FAULT_RECEIVER_DIES = "receiver-dies"  # --inject-fault: the receiver dies mid-transfer
+# --inject-fault: the process driving the hand-over (the pyperf worker) is killed
+# after the receiver got its command and before the sender did, as the OOM
+# killer would: the receiver waits on a notice that never comes
+FAULT_WORKER_DIES = "worker-dies"
 WATCHED_MODULES = ("numpy", "pyperf", "mpbench.catalogue", "mpbench.runner", "matplotlib")
 _FORK_ANSWER = struct.Struct("4q")  # the fork child's stamp, and held, peak, base (bytes)
 
@@ -287,7 +291,8 @@ class HandOverRun:
     def _members(self) -> tuple[list[tuple], list[str]]:
         spec = (self.transfer, self.receiver, self.size, self.payload)
         if self.transfer == "fork_cow":
-            return [("sender",) + spec + (None, None, self.fault)], ["sender"]
+            fault = self.fault if self.fault == FAULT_RECEIVER_DIES else None
+            return [("sender",) + spec + (None, None, fault)], ["sender"]
         name = None
         if self.transfer == "shared_memory":
             name = self.segments.create(self.size).name
@@ -297,7 +302,9 @@ class HandOverRun:
         self.link.connections += [ack_reader, ack_writer]
         ack = Ack(ack_reader, ack_writer)
         return ([("sender",) + spec + (self.link.sender, ack, None),
-                 ("receiver",) + spec + (self.link.receiver, ack, self.fault)],
+                 ("receiver",) + spec + (self.link.receiver, ack,
+                                         self.fault if self.fault == FAULT_RECEIVER_DIES
+                                         else None)],
                 ["sender", "receiver"])
 
     def __enter__(self) -> HandOverRun:
@@ -327,6 +334,8 @@ class HandOverRun:
         try:
             for index in reversed(range(len(crew))):  # the receiver first: it must be waiting
                 crew.send(index, (kind, count))
+                if self.fault == FAULT_WORKER_DIES and kind == "run" and index:
+                    os.kill(os.getpid(), signal.SIGKILL)
             return crew.recv_all()
         except BenchmarkFailed as exc:
             raise BenchmarkFailed(f"{exc}{self._deaths(str(exc))}") from None

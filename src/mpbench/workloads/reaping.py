@@ -2,8 +2,9 @@
 
 For ``multiprocessing.Process`` objects, ``subprocess.Popen`` objects and raw pids
 (``os.fork``, ``posix_spawn``). Every function tolerates children that already
-ended, were never started or were reaped elsewhere. Standard library only: children
-import it too.
+ended, were never started or were reaped elsewhere. And the other way round: a
+child that must not outlive its parent (:func:`die_with_parent`). Standard library
+only: children import it too.
 """
 
 from __future__ import annotations
@@ -11,11 +12,43 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from typing import Any
 
 REAP_WAIT = 5.0  # seconds to wait for a killed child to be reaped
+PR_SET_PDEATHSIG = 1
+
+
+def set_pdeathsig(sig: int) -> bool:
+    """Ask the kernel for ``sig`` when this process's parent exits (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent() -> bool:
+    """For a child of a benchmark's process (a crew member): be killed (SIGKILL) the
+    moment the process that started it is, as the OOM killer would kill a pyperf
+    worker. Without it the child waits for ever on a peer or a command that never
+    comes, holding its segments and pyperf's result pipe. Linux only; call it
+    first thing, outside anything timed."""
+    before = os.getppid()
+    if not set_pdeathsig(signal.SIGKILL):
+        return False
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if os.getppid() != before or (parent is not None and not parent.is_alive()):
+        os._exit(1)  # it died before we asked: nobody is left to command us
+    return True
 
 
 def stop_processes(procs: Iterable[Any], grace: float = 0.0) -> None:

@@ -47,3 +47,11 @@ def body_for(transport: str):
 def main_for(transport: str, argv: Sequence[str]) -> int:
     return scenario_main(f"{transport}_64mib", argv, __doc__.strip().splitlines()[0],
                          DEFAULTS, body_for(transport))
+
+
+def main_queue(argv: Sequence[str]) -> int:
+    return main_for("queue", argv)
+
+
+def main_pipe(argv: Sequence[str]) -> int:
+    return main_for("pipe", argv)
