@@ -13,6 +13,7 @@ size grid runs (long); ``--mode fast`` picks the coarser grid ``mpbench run
 --fast`` uses. Nothing is imported above the guard: spawn and forkserver
 children re-import this file.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     from mpbench.suite import main

@@ -9,6 +9,7 @@ workers inherit the worker's CPU affinity. Unlike ``mpbench run`` it stops at
 the first failing benchmark and adds no machine metadata. Nothing is imported
 above the guard: spawn and forkserver workers re-import this file.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     from mpbench.suite import main

@@ -8,6 +8,7 @@ An ordinary pyperf script, so every pyperf option works (``--fast``,
 metadata and keeps no samples. Nothing is imported above the guard: spawn and
 forkserver children re-import this file.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     from mpbench.suite import main

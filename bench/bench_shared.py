@@ -10,6 +10,7 @@ metadata, keeps no samples and does not skip a benchmark for lack of memory
 (its set-up refuses to start instead, which stops the script). Nothing is
 imported above the guard: spawn and forkserver children re-import this file.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     from mpbench.suite import main

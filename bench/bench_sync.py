@@ -9,6 +9,7 @@ at the first failing benchmark, adds no machine metadata and keeps no samples.
 Nothing is imported above the guard: spawn and forkserver children re-import
 this file.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     from mpbench.suite import main

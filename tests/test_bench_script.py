@@ -7,7 +7,6 @@ import sys
 
 import pyperf
 import pytest
-
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow  # bench scripts under plain pyperf

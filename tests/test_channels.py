@@ -11,14 +11,14 @@ import threading
 import time
 
 import pytest
-
 from conftest import shm_entries
+
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads import channel_floors as floors
-from mpbench.workloads import channels as ch
-from mpbench.workloads.channel_ends import ConnEnd
-from mpbench.workloads.channel_loops import consume_checked, stamp_plan
-from mpbench.workloads.channel_runs import PingPongRun, StreamRun
+from mpbench.groups.channels.workloads import floors as floors
+from mpbench.groups.channels.workloads import messages as ch
+from mpbench.groups.channels.workloads.ends import ConnEnd
+from mpbench.groups.channels.workloads.loops import consume_checked, stamp_plan
+from mpbench.groups.channels.workloads.runs import PingPongRun, StreamRun
 from mpbench.workloads.placement import cpus_for, pinned
 
 FORK = multiprocessing.get_context("fork")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import run_mpbench
-from mpbench.benchmarks import channels as bench
-from mpbench.benchmarks import channels_grid
+
 from mpbench.errors import UsageError
-from mpbench.workloads import channels as work
+from mpbench.groups.channels import catalogue as bench
+from mpbench.groups.channels import grid as channels_grid
+from mpbench.groups.channels.workloads import messages as work
 from mpbench.workloads.placement import cross_cpu_unavailable
 
 KEYS = ("mpbench_transport", "mpbench_size", "mpbench_payload", "mpbench_metric",

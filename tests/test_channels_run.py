@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import pyperf
 import pytest
-
 from conftest import run_mpbench
+
 from mpbench import samples
 from mpbench.results import bench_metadata
 

@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
-
 from conftest import leftover_processes, run_mpbench, shm_entries
+
 from mpbench import cli
 
 FORK_ONLY = r"process\.start_join\[method=fork\]$"

@@ -10,7 +10,6 @@ from typing import Dict, Optional
 
 import pyperf
 import pytest
-
 from conftest import FIXTURE_RESULTS, run_mpbench
 
 pytestmark = pytest.mark.slow  # mpbench compare in subprocesses

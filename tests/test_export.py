@@ -8,8 +8,8 @@ import json
 import numbers
 
 import pytest
-
 from conftest import ROOT, run_mpbench
+
 from mpbench import export
 from mpbench.reporting.data import load
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-
 from conftest import ROOT
+
 from mpbench.reporting import fleet
 from mpbench.reporting.compare_build import build_comparison
 from mpbench.reporting.data import load

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 
 import pytest
+from conftest import ROOT
 
 import mpbench.groups as groups
 from mpbench import catalogue
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_every_group_module_is_registered_and_named_like_its_group():
-    modules = {info.name for info in pkgutil.iter_modules(groups.__path__)}
-    assert modules == set(groups.NAMES)
+    packages = {info.name for info in pkgutil.iter_modules(groups.__path__) if info.ispkg}
+    assert packages == set(groups.NAMES)
     for name in groups.NAMES:
         assert groups.get(name).name == name
 
@@ -23,14 +24,12 @@ def test_every_group_module_is_registered_and_named_like_its_group():
 @pytest.mark.parametrize("name", groups.NAMES)
 def test_the_parts_a_group_names_exist(name):
     group = groups.get(name)
-    catalogue_module = group.part("catalogue")
+    catalogue_module = group.catalogue()
     assert catalogue_module.GROUP == name
     assert callable(catalogue_module.benchmarks)
-    if group.report:
-        assert callable(group.part("report").section)
-    if group.compare:
-        assert callable(group.part("compare").compare_section)
-    assert group.docs
+    report = group.report()
+    assert callable(report.section) and callable(report.compare_section)
+    assert (ROOT / group.docs).is_file()
 
 
 def test_catalogue_and_scenarios_come_from_the_registry():

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE_RESULTS, run_mpbench
+
 from mpbench.errors import UsageError
 from mpbench.reporting import data
 

@@ -10,10 +10,10 @@ import time
 
 import psutil
 import pytest
-
 from conftest import SUBREAPER
+
+from mpbench.groups.process.workloads import lifecycle
 from mpbench.options import available_start_methods
-from mpbench.workloads import lifecycle
 
 METHODS = available_start_methods()
 

@@ -13,8 +13,8 @@ import time
 
 import psutil
 import pytest
-
 from conftest import leftover_processes
+
 from mpbench import workdirs
 
 pytestmark = pytest.mark.timeout(60)

@@ -10,9 +10,10 @@ import signal
 import pytest
 
 from mpbench.errors import BenchmarkFailed
+from mpbench.groups.channels.workloads import floors
+from mpbench.groups.process.workloads import start_join
+from mpbench.groups.sync.workloads import minimal
 from mpbench.options import available_start_methods
-from mpbench.workloads import channel_floors as floors
-from mpbench.workloads import minimal
 from mpbench.workloads.placement import end_cpus, spread_cpus
 
 FORK = multiprocessing.get_context("fork")
@@ -20,14 +21,14 @@ FORK = multiprocessing.get_context("fork")
 
 @pytest.mark.parametrize("method", available_start_methods())
 def test_bare_start_join_loop(method):
-    assert minimal.time_minimal_start_join(2, multiprocessing.get_context(method), 30) > 0
+    assert start_join.time_minimal_start_join(2, multiprocessing.get_context(method), 30) > 0
 
 
 def test_bare_start_join_loop_fails_on_a_child_that_fails(monkeypatch):
     from mpbench.workloads import faults
-    monkeypatch.setattr(minimal, "noop", faults.crash)
+    monkeypatch.setattr(start_join, "noop", faults.crash)
     with pytest.raises(BenchmarkFailed, match="exit code 70"):
-        minimal.time_minimal_start_join(1, FORK, 30)
+        start_join.time_minimal_start_join(1, FORK, 30)
 
 
 @pytest.mark.parametrize("nprocs", [1, 3])

@@ -7,8 +7,8 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import FIXTURE_RESULTS, run_mpbench
+
 from mpbench.reporting import output
 
 pytestmark = pytest.mark.timeout(120)

@@ -9,8 +9,8 @@ import sys
 
 import pyperf
 import pytest
-
 from conftest import run_mpbench
+
 from mpbench import passes
 from mpbench.errors import UsageError
 from mpbench.selftest import run_argv

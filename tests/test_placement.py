@@ -8,9 +8,10 @@ import os
 
 import pytest
 
-from mpbench import catalogue, options as opt
-from mpbench.benchmarks import sync as sync_group
+from mpbench import catalogue
+from mpbench import options as opt
 from mpbench.catalogue import WorkerEnv
+from mpbench.groups.sync import catalogue as sync_group
 from mpbench.workloads import placement
 from mpbench.workloads.crew import Crew
 

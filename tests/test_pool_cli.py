@@ -7,12 +7,12 @@ import time
 
 import pyperf
 import pytest
-
 from conftest import run_mpbench
-from mpbench.benchmarks import pool as pool_group
+
+from mpbench.groups.pool import catalogue as pool_group
+from mpbench.groups.pool.workloads import pools
 from mpbench.options import available_start_methods
 from mpbench.results import bench_metadata
-from mpbench.workloads import pools
 
 METHODS = available_start_methods()
 METRICS = {"lifetime", "startup", "shutdown", "dispatch", "payload", "break_even", "serial",

@@ -12,9 +12,11 @@ import time
 import pytest
 
 from mpbench.errors import BenchmarkFailed
+from mpbench.groups.pool.workloads import dispatch as dispatch
+from mpbench.groups.pool.workloads import floors as pool_floors
+from mpbench.groups.pool.workloads import pools
+from mpbench.groups.pool.workloads import tasks as pool_tasks
 from mpbench.options import available_start_methods
-from mpbench.workloads import pool_dispatch as dispatch
-from mpbench.workloads import pool_floors, pool_tasks, pools
 from mpbench.workloads.guard import ChildTimeout
 
 METHODS = available_start_methods()
@@ -145,16 +147,18 @@ def test_plain_loop_and_bare_map_run_the_task(fork_pool):
 def test_workers_import_next_to_nothing():
     """Spawn and forkserver workers import the tasks' module: nothing of the harness,
     and no more of mpbench than the tasks themselves."""
-    code = ("import sys, mpbench.workloads.pool_tasks, mpbench.workloads.pools, "
-            "mpbench.workloads.pool_floors, mpbench.workloads.lifecycle, "
-            "mpbench.workloads.pool_dispatch\n"
+    code = ("import sys, mpbench.groups.pool.workloads.tasks, mpbench.groups.pool.workloads.pools, "
+            "mpbench.groups.pool.workloads.floors, mpbench.groups.process.workloads.lifecycle, "
+            "mpbench.groups.pool.workloads.dispatch\n"
             "print(' '.join(sorted(sys.modules)))")
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True, timeout=60).stdout.split())
     assert not loaded & {"pyperf", "numpy", "mpbench.catalogue", "mpbench.runner",
-                         "mpbench.benchmarks", "psutil", "matplotlib"}
-    code = "import sys, mpbench.workloads.pool_tasks; print(' '.join(sorted(sys.modules)))"
+                         "mpbench.groups.pool.catalogue", "psutil", "matplotlib"}
+    code = "import sys, mpbench.groups.pool.workloads.tasks; print(' '.join(sorted(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=60).stdout.split()
     assert [m for m in loaded if m.startswith("mpbench")] == [
-        "mpbench", "mpbench.workloads", "mpbench.workloads.pool_tasks"]
+        "mpbench", "mpbench.groups", *(f"mpbench.groups.{name}" for name in (
+            "channels", "descriptor", "pool", "pool.workloads", "pool.workloads.tasks",
+            "process", "shared", "sync"))]

@@ -13,9 +13,9 @@ from typing import List
 import pytest
 
 from mpbench.errors import BenchmarkFailed
+from mpbench.groups.process.workloads import start_join as work
 from mpbench.options import available_start_methods
 from mpbench.workloads import faults
-from mpbench.workloads import process as work
 from mpbench.workloads.guard import ChildTimeout
 
 METHODS = available_start_methods()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyperf
 import pytest
-
 from conftest import fill, mpbench_driver, run_mpbench
+
 from mpbench import publish
 from mpbench.errors import UsageError
 

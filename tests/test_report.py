@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyperf
 import pytest
-
 from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
+
 from mpbench.units import format_seconds
 
 DATA = ROOT / "tests" / "data"

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import FIXTURE_RESULTS, ROOT
+from conftest import FixtureFile as Fixture
 
-from conftest import FIXTURE_RESULTS, ROOT, FixtureFile as Fixture
-from mpbench.reporting.channels import fits, section
+from mpbench.groups.channels import fits, section
 from mpbench.reporting import data, plotting
 from mpbench.units import format_seconds, format_size
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import ROOT
 
+from mpbench.groups.sync import headlines, tables
+from mpbench.groups.sync.results import GIL_OFF, THREADS, label
 from mpbench.reporting import data
-from mpbench.reporting.sync import headlines, tables
-from mpbench.reporting.sync.results import GIL_OFF, THREADS, label
 
 FIXTURE = ROOT / "tests" / "data" / "suite-py311.json"
 

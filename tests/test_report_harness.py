@@ -7,7 +7,6 @@ import html
 
 import pyperf
 import pytest
-
 from conftest import run_mpbench
 
 RUN_MD = {"mpbench_results_layout": 1, "mpbench_mode": "fast", "mpbench_usable_cpus": 2,

@@ -18,9 +18,10 @@ import pyperf
 import pytest
 from conftest import ROOT, run_mpbench
 
+from mpbench.groups.pool import advice
+from mpbench.groups.pool import compare as compare_section
+from mpbench.groups.pool import results as pd
 from mpbench.reporting import data
-from mpbench.reporting.pool import advice, compare_section
-from mpbench.reporting.pool import data as pd
 from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 

@@ -14,11 +14,11 @@ import pyperf
 import pytest
 from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
 
+from mpbench.groups.shared import results as sd
+from mpbench.groups.shared.compare import compare_section
+from mpbench.groups.shared.headlines import COPY_METHODS, first_screen
+from mpbench.groups.shared.section import TITLE, section
 from mpbench.reporting import data
-from mpbench.reporting.shared import data as sd
-from mpbench.reporting.shared.compare_section import compare_section
-from mpbench.reporting.shared.headlines import COPY_METHODS, first_screen
-from mpbench.reporting.shared.section import TITLE, section
 from mpbench.reporting.verdict import Comparison
 
 pytestmark = pytest.mark.timeout(120)

@@ -14,8 +14,8 @@ import pyperf
 import pytest
 from conftest import FIXTURE_RESULTS, ROOT, FixtureFile, run_mpbench
 
+from mpbench.groups.sync import compare, results, section
 from mpbench.reporting import data
-from mpbench.reporting.sync import compare, results, section
 from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 

@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE_RESULTS, run_mpbench
+
 from mpbench.errors import UsageError
 from mpbench.reporting import data
 from mpbench.reporting.validate import REQUIRED_BY_GROUP, SCHEMA, check_benchmark

@@ -7,7 +7,6 @@ import sys
 
 import pyperf
 import pytest
-
 from conftest import run_mpbench
 
 MACHINE_KEYS = ("mpbench_default_start_method", "mpbench_usable_cpus", "mpbench_mem_total",

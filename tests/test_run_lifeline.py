@@ -11,7 +11,6 @@ import time
 import psutil
 import pyperf
 import pytest
-
 from conftest import leftover_processes, mpbench_driver, run_mpbench
 
 ONE = r"process\.os_fork$"

@@ -7,12 +7,13 @@ import sys
 
 import pyperf
 import pytest
-
 from conftest import ROOT, run_mpbench
+
 from mpbench import catalogue, memory_check, runner
-from mpbench.benchmarks import shared, shared_grid
 from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
+from mpbench.groups.shared import catalogue as shared
+from mpbench.groups.shared import grid as shared_grid
 from mpbench.modes import MODES
 
 KiB, MiB = 2**10, 2**20

@@ -10,8 +10,8 @@ import time
 
 import pyperf
 import pytest
-
 from conftest import leftover_processes, run_mpbench, shm_segments
+
 from mpbench.results import bench_metadata
 
 pytestmark = pytest.mark.slow  # mpbench run in subprocesses
@@ -93,8 +93,8 @@ def test_ctrl_c_during_a_hand_over_unlinks_its_segment(tmp_path):
 
 SIGTERM_SCRIPT = """
 import multiprocessing, sys, time
-from mpbench.workloads.handover import HandOverRun
-from mpbench.workloads.segments import terminate_raises
+from mpbench.groups.shared.workloads.handover import HandOverRun
+from mpbench.groups.shared.workloads.segments import terminate_raises
 if __name__ == "__main__":
     with terminate_raises(), HandOverRun(multiprocessing.get_context("fork"), "shared_memory",
                                          2**20, "bytes", "copy") as run:

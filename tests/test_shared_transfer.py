@@ -7,13 +7,13 @@ import multiprocessing
 import time
 
 import pytest
-
 from conftest import shm_segments
+
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads import transfer as tr
-from mpbench.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
+from mpbench.groups.shared.workloads import transfer as tr
+from mpbench.groups.shared.workloads.handover import FAULT_RECEIVER_DIES, HandOverRun
+from mpbench.groups.shared.workloads.segments import Segments, supports_track
 from mpbench.workloads.memory import reset_peak_rss
-from mpbench.workloads.segments import Segments, supports_track
 
 np = pytest.importorskip("numpy")
 FORK = multiprocessing.get_context("fork")

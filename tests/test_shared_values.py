@@ -6,11 +6,12 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-
 from conftest import shm_segments
+
 from mpbench.errors import BenchmarkFailed
-from mpbench.workloads import proxies, values
-from mpbench.workloads.clients import Clients, time_in_process
+from mpbench.groups.shared.workloads import managers as proxies
+from mpbench.groups.shared.workloads import values
+from mpbench.groups.shared.workloads.clients import Clients, time_in_process
 
 FORK = multiprocessing.get_context("fork")
 

@@ -6,15 +6,15 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import shm_segments
-from mpbench.workloads import shm_costs
-from mpbench.workloads.segments import supports_track
+
+from mpbench.groups.shared.workloads import shm_costs
+from mpbench.groups.shared.workloads.segments import supports_track
 
 SCRIPT = """
 from multiprocessing import resource_tracker
-from mpbench.workloads import shm_costs as c
-from mpbench.workloads.segments import supports_track
+from mpbench.groups.shared.workloads import shm_costs as c
+from mpbench.groups.shared.workloads.segments import supports_track
 resource_tracker.ensure_running()
 for size in (4096, 3 * 2**20):
     assert c.time_create(70, size) > 0          # two batches

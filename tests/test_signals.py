@@ -11,7 +11,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import FIXTURE_RESULTS, leftover_processes, mpbench_driver
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]

@@ -6,10 +6,10 @@ import json
 
 import pyperf
 import pytest
-
 from conftest import run_mpbench
-from mpbench.benchmarks import sync as sync_group
-from mpbench.benchmarks import sync_grid
+
+from mpbench.groups.sync import catalogue as sync_group
+from mpbench.groups.sync import grid as sync_grid
 from mpbench.results import bench_metadata
 
 pytestmark = pytest.mark.slow  # mpbench run in subprocesses

@@ -7,8 +7,8 @@ from array import array
 import pytest
 
 from mpbench.errors import BenchmarkFailed
+from mpbench.groups.sync.workloads.primitives import Stamps, analyse, check_exclusion, handoff_pairs
 from mpbench.workloads import stats
-from mpbench.workloads.sync import Stamps, analyse, check_exclusion, handoff_pairs
 
 
 def test_percentile_interpolates_between_ranks():

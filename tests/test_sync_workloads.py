@@ -13,14 +13,15 @@ import multiprocessing
 import time
 
 import pytest
-
 from conftest import shm_entries
+
 from mpbench import catalogue
-from mpbench.benchmarks import sync as sync_group
 from mpbench.catalogue import WorkerEnv
 from mpbench.errors import BenchmarkFailed
+from mpbench.groups.sync import catalogue as sync_group
+from mpbench.groups.sync.workloads import contention
+from mpbench.groups.sync.workloads import primitives as work
 from mpbench.options import available_start_methods
-from mpbench.workloads import contention, sync as work
 from mpbench.workloads.crew import Crew
 
 FAST_METHOD = "fork" if "fork" in available_start_methods() else available_start_methods()[0]

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-
 from conftest import ROOT, run_mpbench
+
 from mpbench.tracing.record import MIN_DURATION_US, SIZE_LIMIT
 from mpbench.tracing.registry import SCENARIOS
 from mpbench.tracing.timeline_checks import check_flows, overlapping_slices
@@ -326,8 +326,7 @@ def test_view_of_a_folder_serves_its_index(queue_traces):
 
 @pytest.mark.browser
 def test_bundled_perfetto_ui_shows_the_process_tracks(queue_traces):
-    from browser import (VIEWPORT, browser_page, png_size, require_browser, screenshot,
-                         wait_for_text)
+    from browser import VIEWPORT, browser_page, png_size, require_browser, screenshot, wait_for_text
 
     require_browser()
     proc = start_view(str(queue_traces[0] / "queue-forkserver.json"), "--timeout", "90")
@@ -405,4 +404,4 @@ def test_a_trace_script_planted_in_the_current_folder_never_runs(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not marker.exists(), "the planted script ran"
     trace = json.loads((tmp_path / "out" / "process-fork.json").read_text())
-    assert trace["metadata"]["entry"] == "mpbench.tracing.scenarios.startjoin:main"
+    assert trace["metadata"]["entry"] == "mpbench.groups.process.scenarios:main"

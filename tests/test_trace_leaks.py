@@ -19,7 +19,6 @@ from typing import Set
 
 import psutil
 import pytest
-
 from conftest import ROOT, leftover_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180),

@@ -5,8 +5,11 @@ from __future__ import annotations
 from mpbench.tracing.index_page import render
 from mpbench.tracing.marks import CAT_LOCK, CAT_MESSAGE, CAT_PHASE, CAT_ROLE
 from mpbench.tracing.timeline import Timeline
-from mpbench.tracing.timeline_checks import (check_flows, overlapping_slices,
-                                             shortest_function_slices)
+from mpbench.tracing.timeline_checks import (
+    check_flows,
+    overlapping_slices,
+    shortest_function_slices,
+)
 from mpbench.tracing.timeline_tracks import PHASE_TID
 
 PARENT, CHILD_A, CHILD_B = 100, 201, 202

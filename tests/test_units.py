@@ -1,4 +1,5 @@
 """Sizes, durations and lists as users type them."""
+from __future__ import annotations
 
 import pytest
 

@@ -16,7 +16,6 @@ from typing import Set
 
 import psutil
 import pytest
-
 from conftest import ROOT, run_mpbench
 
 pytestmark = [pytest.mark.timeout(90),

@@ -2,9 +2,11 @@
 
 Spawn and forkserver children import the workload modules; a workload that pulls in pyperf,
 numpy or matplotlib at module level would put that import inside every measured start-up.
-Each module under ``src/mpbench/workloads/`` is imported here in a fresh interpreter, and
-every module that import added to ``sys.modules`` must be the standard library's or one of
-mpbench, mpbench.errors, mpbench.workloads[.*].
+Each module under ``src/mpbench/workloads/`` (the helpers every group uses) and
+``src/mpbench/groups/<name>/workloads/`` is imported here in a fresh interpreter, and every
+module that import added to ``sys.modules`` must be the standard library's or mpbench's own
+light path to a workload: the package, its errors, the group registry and descriptors, and
+workload modules.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from pathlib import Path
 from typing import List
 
 import pytest
-
 from conftest import ROOT
 
 SRC = ROOT / "src"
-WORKLOADS = SRC / "mpbench" / "workloads"
+WORKLOADS = [SRC / "mpbench" / "workloads",
+             *sorted((SRC / "mpbench" / "groups").glob("*/workloads"))]
 
 # Run in the fresh interpreter: import one module, print what the import added and which
 # of those are not the standard library's. Only the modules the import *adds* count, so
@@ -53,8 +55,12 @@ def is_stdlib(module_name):
 
 def is_allowed(module_name):
     # __mp_main__: multiprocessing.spawn's alias of __main__, set when it is imported
-    return (module_name in ("mpbench", "mpbench.errors", "mpbench.workloads", "__mp_main__")
-            or module_name.startswith("mpbench.workloads."))
+    parts = module_name.split(".")
+    return (module_name in ("mpbench", "mpbench.errors", "mpbench.groups",
+                            "mpbench.groups.descriptor", "__mp_main__")
+            or parts[:2] == ["mpbench", "workloads"]
+            or (parts[:2] == ["mpbench", "groups"] and len(parts) == 3)  # a descriptor
+            or (parts[:2] == ["mpbench", "groups"] and parts[3:4] == ["workloads"]))
 
 print(json.dumps({"added": added,
                   "foreign": [m for m in added if not (is_stdlib(m) or is_allowed(m))]}))
@@ -62,9 +68,9 @@ print(json.dumps({"added": added,
 
 
 def workload_modules() -> List[str]:
-    """Every module of the workloads package, the package itself included."""
+    """Every module of the workloads packages, the packages themselves included."""
     names = ["mpbench.workloads"]
-    for path in sorted(WORKLOADS.rglob("*.py")):
+    for path in sorted(p for folder in WORKLOADS for p in folder.rglob("*.py")):
         parts = path.relative_to(SRC).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
@@ -86,7 +92,7 @@ def imported_by(module: str, src: Path = SRC, by_path: bool = False) -> dict:
 
 def test_every_workload_module_is_listed():
     modules = workload_modules()
-    assert len(modules) > 20 and "mpbench.workloads.channels" in modules
+    assert len(modules) > 20 and "mpbench.groups.channels.workloads.messages" in modules
 
 
 @pytest.mark.parametrize("module", workload_modules())
@@ -96,7 +102,7 @@ def test_a_workload_imports_only_the_standard_library(module):
     assert found["foreign"] == [], f"{module} imports {found['foreign']} at module level"
 
 
-@pytest.mark.parametrize("module", ["mpbench.workloads.channel_runs", "mpbench.workloads.pools"])
+@pytest.mark.parametrize("module", ["mpbench.groups.channels.workloads.runs", "mpbench.groups.pool.workloads.pools"])
 def test_the_3_9_path_check_agrees(module):
     assert imported_by(module, by_path=True)["foreign"] == []
 

@@ -3,10 +3,11 @@
 Spawn and forkserver children re-import this script: it imports nothing at
 module level.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     import sys
 
-    from mpbench.tracing.scenarios.pingpong import main
+    from mpbench.groups.channels.scenarios_pingpong import main
 
     sys.exit(main(sys.argv[1:]))

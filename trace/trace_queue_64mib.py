@@ -3,10 +3,11 @@
 Spawn and forkserver children re-import this script: it imports nothing at
 module level.
 """
+from __future__ import annotations
 
 if __name__ == "__main__":
     import sys
 
-    from mpbench.tracing.scenarios.bigmessage import main_queue
+    from mpbench.groups.channels.scenarios_bigmessage import main_queue
 
     sys.exit(main_queue(sys.argv[1:]))

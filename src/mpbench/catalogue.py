@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 from mpbench.errors import UsageError
+from mpbench.groups import GROUPS
 from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
 
 MetadataValue = Union[int, float, str]
@@ -111,11 +112,8 @@ def timed(time_func: TimeFunc, **metadata: MetadataValue) -> Iterator[Prepared]:
 def group_modules(names: Iterable[str] | None = None) -> list[Any]:
     """Every registered group's catalogue module (or only those of the groups ``names``),
     in catalogue order (:mod:`mpbench.groups`)."""
-    from mpbench.groups import all_groups
-
     wanted = None if names is None else set(names)
-    return [group.part("catalogue") for group in all_groups()
-            if wanted is None or group.name in wanted]
+    return [group.catalogue() for group in GROUPS if wanted is None or group.name in wanted]
 
 
 def all_options() -> list[Option]:

@@ -72,7 +72,7 @@ import sys
 import pyperf, mpbench.suite
 from mpbench import catalogue
 from mpbench.options import resolve_placements
-from mpbench.workloads.process import time_os_fork
+from mpbench.groups.process.workloads.start_join import time_os_fork
 catalogue.build(resolve_placements({"mode": "default"}), ["process"])
 loops = int(sys.argv[1])
 time_os_fork(20, 1, 30.0)

@@ -1,85 +1,41 @@
-"""Benchmark groups, registered in one place: :data:`NAMES`.
+"""The benchmark groups, registered here: one import line per group.
 
-Each group is a module of this package named like the group. Its ``GROUP``
-(a :class:`Group`) is the group's starting point: it names, by module path,
-the catalogue (benchmarks, options, test faults), the report and comparison
-sections, and lists the traced scenarios and the docs page. Adding a group
-is its own modules plus one entry in :data:`NAMES`; the catalogue, the
-report, the comparison and ``mpbench trace`` all read the groups from here.
+Each group is a package ``mpbench.groups.<name>`` holding everything that is its own:
+its catalogue, its workloads (``workloads/``, standard library only), its report and
+its traced scenarios. Its ``GROUP`` (a :class:`~mpbench.groups.descriptor.Group`) is
+its descriptor. Adding a group is its folder, one line below, its docs page and its
+tests folder; the catalogue, the report, the comparison, ``validate``, ``fleet``,
+``harness`` and ``mpbench trace`` all read the groups from here.
 
-Kept light: a descriptor holds module paths, not modules, so listing the
-groups imports neither pyperf nor matplotlib, and a spawn child that imports
-``mpbench`` on its way to a workload pays nothing for it.
+Kept light: importing this package imports the descriptors only, never pyperf or
+matplotlib, so a spawn child that passes through it on its way to a workload pays
+next to nothing.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from types import ModuleType
+from mpbench.groups.channels import GROUP as CHANNELS
+from mpbench.groups.descriptor import Group, Scenario
+from mpbench.groups.pool import GROUP as POOL
+from mpbench.groups.process import GROUP as PROCESS
+from mpbench.groups.shared import GROUP as SHARED
+from mpbench.groups.sync import GROUP as SYNC
 
-# Catalogue, report and trace order. The one registration line of a group.
-NAMES = ("process", "channels", "sync", "pool", "shared")
+__all__ = ["GROUPS", "NAMES", "Group", "Scenario", "all_groups", "get"]
 
-
-@dataclass(frozen=True)
-class Scenario:
-    """One traced scenario: ``entry`` (``module:function``, called with the script's
-    arguments) is what ``mpbench trace`` runs, through a launcher it writes
-    (:func:`mpbench.tracing.registry.write_launcher`); ``trace/trace_<name>.py``
-    does the same by hand.
-
-    ``count`` names the script option that ``mpbench trace --count N`` sets
-    (messages, round trips, rounds or acquisitions per process).
-    """
-
-    name: str
-    summary: str
-    count: str
-    entry: str = ""
-
-    @property
-    def script(self) -> str:
-        return f"trace_{self.name}.py"
-
-
-@dataclass(frozen=True)
-class Group:
-    """What a benchmark group is made of.
-
-    - ``catalogue``: module with ``GROUP`` (the name), ``OPTIONS``, ``FAULTS``
-      and ``benchmarks(options) -> list[BenchSpec]``;
-    - ``report``: module with ``section(results, outdir) -> Section | None``;
-    - ``compare``: module with ``compare_section(sets, outdir) -> Section | None``;
-    - ``scenarios``: the traced scenarios showing the group's workloads;
-    - ``docs``: the page that says what each figure includes.
-    """
-
-    name: str
-    title: str
-    catalogue: str
-    report: str | None = None
-    compare: str | None = None
-    scenarios: Sequence[Scenario] = ()
-    docs: str = ""
-
-    def part(self, which: str) -> ModuleType:
-        """The module named by field ``which`` (``catalogue``, ``report``, ``compare``);
-        callers check the field first: a group without that part raises LookupError."""
-        path = getattr(self, which)
-        if not path:
-            raise LookupError(f"group {self.name} has no {which} module")
-        return importlib.import_module(path)
+# Catalogue, report and trace order.
+GROUPS: tuple[Group, ...] = (PROCESS, CHANNELS, SYNC, POOL, SHARED)
+NAMES = tuple(group.name for group in GROUPS)
 
 
 def all_groups() -> list[Group]:
-    """Every registered group, in :data:`NAMES` order."""
-    return [importlib.import_module(f"{__name__}.{name}").GROUP for name in NAMES]
+    """Every registered group, in :data:`GROUPS` order."""
+    return list(GROUPS)
 
 
 def get(name: str) -> Group:
-    """The group called ``name``."""
-    if name not in NAMES:
-        raise KeyError(name)
-    return importlib.import_module(f"{__name__}.{name}").GROUP
+    """The group called ``name`` (KeyError if there is none)."""
+    for group in GROUPS:
+        if group.name == name:
+            return group
+    raise KeyError(name)

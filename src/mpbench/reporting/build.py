@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
+from mpbench.groups import GROUPS
 from mpbench.reporting import data, output, page
 from mpbench.reporting.tables import Section, Table
 from mpbench.units import format_size
@@ -29,11 +30,9 @@ METHOD_NOTES = (
 
 def section_builders() -> list[SectionBuilder]:
     """Single-file sections, in page order (groups without results are skipped)."""
-    from mpbench.groups import all_groups
     from mpbench.reporting import drift_section, harness_section
 
-    builders: list[SectionBuilder] = [group.part("report").section for group in all_groups()
-                                      if group.report]
+    builders: list[SectionBuilder] = [group.report().section for group in GROUPS]
     return builders + [harness_section.section, drift_section.section]
 
 

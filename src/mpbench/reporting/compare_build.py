@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Callable, Optional
 
 from mpbench.errors import UsageError
+from mpbench.groups import GROUPS
 from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
@@ -36,9 +37,7 @@ COMPARE_NOTES = METHOD_NOTES + (
 
 def compare_builders() -> list[CompareBuilder]:
     """Per-group overlay sections, in page order."""
-    from mpbench.groups import all_groups
-
-    return [group.part("compare").compare_section for group in all_groups() if group.compare]
+    return [group.report().compare_section for group in GROUPS]
 
 
 def expand(path: str) -> list[str]:

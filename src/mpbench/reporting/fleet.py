@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from mpbench.groups import get
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Headline, Table
@@ -30,32 +31,21 @@ MARKS = {SLOWER: "+", FASTER: "-", INCONCLUSIVE: "?"}
 Found = dict[str, Verdict]
 
 
-def _plain(result: Result) -> bool:
-    return result.get("payload", "bytes") == "bytes" and result.get("producers", 1) == 1
-
-
-# What each group's floor-ratio rows are: the few figures a reader compares machines by.
-FLOOR_ROWS: dict[str, Callable[[Result, ResultSet], bool]] = {
-    "process": lambda r, rs: (r.metric == "start_join" and r.get("nprocs") == 1
-                              and not r.get("parent_touched") and not r.get("forkserver")),
-    "channels": lambda r, rs: (_plain(r) and r.get("transport") in ("queue", "pipe")
-                               and ((r.metric == "throughput" and r.get("size") == 2**20)
-                                    or (r.metric == "round_trip"
-                                        and r.get("placement") == "same-cpu"
-                                        and r.get("size") == min(
-                                            x.get("size") for x in rs.where(
-                                                group="channels", metric="round_trip"))))),
-    "sync": lambda r, rs: ((r.metric == "acquire" and r.get("primitive") == "lock"
-                            and r.get("nprocs") == 2)
-                           or (r.metric == "wakeup" and r.get("primitive") == "event"
-                               and r.get("nprocs") == 1)),
-}
 OTHER_GROUP_ROWS = 6  # groups without a choice above: their first benchmarks with a floor
 
 
 def is_fleet(sets: Sequence[ResultSet], vs_count: int) -> bool:
     """A comparison of one reference with several single-file candidates, many of them."""
     return not vs_count and len(sets) >= FLEET_FILES
+
+
+def fleet_row(group: str) -> Callable[[Result, ResultSet], bool] | None:
+    """A group's choice of its floor-ratio rows (its report's ``fleet_row``), the few
+    figures a reader compares machines by; None: its first benchmarks with a floor."""
+    try:
+        return getattr(get(group).report(), "fleet_row", None)
+    except KeyError:
+        return None
 
 
 def floor_rows(ref: ResultSet, names: Sequence[str]) -> list[str]:
@@ -66,7 +56,7 @@ def floor_rows(ref: ResultSet, names: Sequence[str]) -> list[str]:
         result = ref.results[name]
         if result.is_floor or not result.floor_name or result.floor_name not in names:
             continue
-        choose = FLOOR_ROWS.get(result.group)
+        choose = fleet_row(result.group)
         if choose is not None:
             if choose(result, ref):
                 rows.append(name)

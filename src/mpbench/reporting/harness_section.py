@@ -19,7 +19,9 @@ INTRO = ("Each group has a minimal hand-written loop measured in the same run (i
          "reference: the smallest code that does what a benchmark claims to measure, with "
          "nothing of the harness). A benchmark's mean over its reference's mean is the harness "
          "check: near 1.00x the harness adds nothing to the figure. Target: within "
-         f"{harness.DEFAULT_TARGET:.2f}x either way (sync: within {harness.TARGETS['sync']:.2f}x).")
+         f"{harness.DEFAULT_TARGET:.2f}x either way" + "".join(f" ({name}: within {target:.2f}x)"
+                                                     for name, target in harness.TARGETS.items())
+         + ".")
 
 
 def entries(rs: ResultSet):

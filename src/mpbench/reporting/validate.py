@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from mpbench.errors import UsageError
+from mpbench.groups import GROUPS
 
 # key -> (type, minimum or None). Integers are counts and sizes; numbers may
 # be int or float.
@@ -39,12 +40,7 @@ SCHEMA: dict[str, tuple[str, float | None]] = {
 REQUIRED = ("mpbench_group", "mpbench_metric")
 # What every benchmark of a group carries (the catalogue sets it) and the
 # report reads without a default.
-REQUIRED_BY_GROUP = {
-    "process": ("mpbench_nprocs", "mpbench_operation"),
-    "channels": ("mpbench_size", "mpbench_producers", "mpbench_transport", "mpbench_messages",
-                 "mpbench_payload", "mpbench_placement"),
-    "sync": ("mpbench_nprocs", "mpbench_operation", "mpbench_primitive"),
-}
+REQUIRED_BY_GROUP = {group.name: group.required_metadata for group in GROUPS}
 
 
 # Every number read is at most this large (exactly representable as a float:

@@ -202,9 +202,9 @@ class TracedLock:
 
 
 def trace_channel(channel: Any) -> Any:
-    """Replace the ends of a :class:`mpbench.workloads.channel_open.Channel` (a Queue or
+    """Replace the ends of a :class:`mpbench.groups.channels.workloads.opening.Channel` (a Queue or
     a Pipe) by the same ends over traced proxies; the channel, for chaining."""
-    from mpbench.workloads.channel_ends import ConnEnd, QueueEnd
+    from mpbench.groups.channels.workloads.ends import ConnEnd, QueueEnd
 
     names = {}
     if len(channel.connections) == 2:

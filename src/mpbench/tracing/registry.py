@@ -6,20 +6,14 @@ import os
 from collections.abc import Sequence
 
 from mpbench.errors import UsageError
-from mpbench.groups import Scenario
+from mpbench.groups import GROUPS, Scenario
 
 # viztracer's --min_duration for every scenario (see mpbench.tracing.record)
 MIN_DURATION_US = 10.0
 
 
-def _all_scenarios() -> Sequence[Scenario]:
-    from mpbench.groups import all_groups
-
-    return tuple(scenario for group in all_groups() for scenario in group.scenarios)
-
-
 # Every group's scenarios, in group order (each group lists its own: mpbench.groups).
-SCENARIOS: Sequence[Scenario] = _all_scenarios()
+SCENARIOS: Sequence[Scenario] = tuple(scenario for group in GROUPS for scenario in group.scenarios)
 
 BY_NAME: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}
 

@@ -1,7 +1,7 @@
 """Bare children for the reference loops: ``os.fork`` once per benchmark, commanded per call.
 
-The references of the harness checks (:mod:`mpbench.workloads.minimal`,
-:mod:`mpbench.workloads.channel_floors`) run their other side in children
+The references of the harness checks (:mod:`mpbench.groups.sync.workloads.minimal`,
+:mod:`mpbench.groups.channels.workloads.floors`) run their other side in children
 from a bare ``os.fork``, kept for the whole benchmark as the benchmarks keep
 their crews: a child forked just before the clock made cross-CPU wake-ups
 faster for its first tens of milliseconds here (the idle CPUs' polling

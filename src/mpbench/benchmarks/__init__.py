@@ -1,1 +1,0 @@
-"""Benchmark groups: what each benchmark is called, what it carries, how it is set up."""

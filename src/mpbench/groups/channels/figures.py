@@ -1,0 +1,240 @@
+"""The channels figures: throughput and latency against message size, round trips
+per placement, objects against bytes, N producers."""
+
+from __future__ import annotations
+
+import math
+
+from mpbench.groups.channels.results import (
+    CHANNELS,
+    GROUP,
+    IN_PROCESS,
+    PLACEMENT_TEXT,
+    RAW,
+    bytes_per_second,
+    colour,
+    label,
+    messages_per_second,
+    one_way,
+    placements,
+    present,
+    seconds_per_message,
+    series,
+    size_of,
+    throughput_placement,
+)
+from mpbench.reporting import plotting as plot
+from mpbench.reporting.data import ResultSet
+from mpbench.units import format_seconds, format_size
+from mpbench.workloads.stats import percentile
+
+FLOOR_STYLE = {  # reference lines: colour, line style
+    "os_pipe": ("black", "--"), "socketpair": ("#555555", "-."), "memcpy": ("#999999", ":"),
+    "pickle": ("#bbbbbb", (0, (1, 3))),
+}
+
+
+def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
+    place = throughput_placement(rs)
+    channels = present(rs, CHANNELS, placement=place)
+    if not channels:
+        return None
+    fig, (ax_bytes, ax_msgs), legend_ax = plot.panels_over_legend(2, 13, 6.2)
+    sizes: list[int] = []
+    for transport in channels + list(RAW + IN_PROCESS):
+        points = series(rs, transport, placement=place)
+        if not points:
+            continue
+        sizes += list(points)
+        if transport in FLOOR_STYLE:
+            col, style = FLOOR_STYLE[transport]
+            kwargs = dict(color=col, ls=style, lw=1.6, label=f"floor: {label(transport)}")
+        else:
+            kwargs = dict(color=colour(transport), marker="o", ms=4, lw=1.8,
+                          label=label(transport))
+        ax_bytes.plot(list(points), [bytes_per_second(r) for r in points.values()], **kwargs)
+        ax_msgs.plot(list(points), [messages_per_second(r) for r in points.values()], **kwargs)
+    for ax, unit, title in ((ax_bytes, "B", "bytes per second"),
+                            (ax_msgs, "msg", "messages per second")):
+        plot.size_axis(ax, sizes)
+        ax.set_yscale("log")
+        plot.rate_axis(ax, unit)
+        ax.set_title(f"Throughput, {title} (placement: {place})")
+    plot.legend([ax_bytes], below=legend_ax, ncol=5)
+    return plot.save(fig, outdir, "channels_throughput", "Throughput against message size",
+                     f"One producer process streaming to one consumer process, placement "
+                     f"{place}; bytes payload (send_bytes for Pipe, a bytes object for the "
+                     "queues). Dashed and dotted: floors measured in the same run: a raw "
+                     "os.pipe and socketpair (no pickling, no framing), memcpy of a bytearray "
+                     "and an in-process pickle dumps+loads.")
+
+
+def latency(rs: ResultSet, outdir: str) -> plot.Figure | None:
+    places = placements(rs)
+    transports = [t for t in CHANNELS + RAW
+                  if any(series(rs, t, "round_trip", placement=p) for p in places)]
+    if not transports or not any(one_way(rs, r) for t in transports for p in places
+                                 for r in series(rs, t, "round_trip", placement=p).values()):
+        return None
+    fig, axes, legend_ax = plot.panels_over_legend(len(places), 6.5 * len(places), 6.2)
+    sizes: list[int] = []
+    lows, highs = [], []
+    measured = sorted({size_of(r) for t in transports for p in places
+                       for r in series(rs, t, "round_trip", placement=p).values()})
+    gaps = [math.log2(b / a) for a, b in zip(measured, measured[1:])] or [4.0]
+    step = min(0.4, 0.6 * min(gaps) / len(transports))  # octaves between neighbours
+    for ax, place in zip(axes, places):
+        for k, transport in enumerate(transports):
+            points = [(size, one_way(rs, r)) for size, r in
+                      series(rs, transport, "round_trip", placement=place).items()]
+            points = [(size, values) for size, values in points if values]
+            if not points:
+                continue
+            sizes += [size for size, _ in points]
+            dodge = 2 ** ((k - (len(transports) - 1) / 2) * step)  # side by side, log axis
+            xs = [size * dodge for size, _ in points]
+            p50 = [percentile(v, 50) for _, v in points]
+            p99 = [percentile(v, 99) for _, v in points]
+            lows += p50
+            highs += p99
+            col = "black" if transport == "os_pipe" else colour(transport)
+            ax.errorbar(xs, p50, yerr=[[0.0] * len(p50), [b - a for a, b in zip(p50, p99)]],
+                        color=col, ls="--" if transport in RAW else "-", marker="o", ms=4,
+                        capsize=2, elinewidth=3, alpha=0.85, label=label(transport))
+        plot.size_axis(ax, sizes)
+        ax.set_yscale("log")
+        plot.seconds_axis(ax)
+        ax.set_title(f"One-way latency (placement: {place})")
+    for ax in axes:
+        ax.set_ylim(min(lows) / 1.5, max(highs) * 1.5)
+    axes[0].set_ylabel("p50 (marker) to p99 (bar top)")
+    plot.legend(axes[:1], below=legend_ax, ncol=4)
+    return plot.save(fig, outdir, "channels_latency", "One-way latency against message size",
+                     "From the ping-pong benchmarks: each side stamps its sends and receives "
+                     "with CLOCK_MONOTONIC (system-wide); a one-way latency is the receiver's "
+                     "stamp minus the sender's. Marker: median; bar: from the median up to "
+                     "p99 of every kept sample (transports drawn side by side at each size). "
+                     + PLACEMENT_TEXT + " Dashed: the raw floors.")
+
+
+def round_trip_placement(rs: ResultSet, outdir: str) -> plot.Figure | None:
+    places = placements(rs)
+    rows = []
+    for transport in ("perf_sched_pipe", "os_pipe_minimal", "pipe_minimal") + RAW + CHANNELS:
+        found = {}
+        for place in places:
+            points = series(rs, transport, "round_trip", placement=place)
+            if points:
+                found[place] = points[min(points)]
+        if found:
+            rows.append((transport, found))
+    if not rows or not places:
+        return None
+    fig, ax = plot.new_figure(12, 5)
+    width = 0.8 / len(places)
+    for j, place in enumerate(places):
+        xs, ys, errs = [], [], []
+        for i, (_, found) in enumerate(rows):
+            if place in found:
+                xs.append(i + (j - (len(places) - 1) / 2) * width)
+                ys.append(found[place].mean)
+                errs.append(found[place].stdev)
+        ax.bar(xs, ys, width, color=plot.colour(j + 7), label=f"placement: {place}", yerr=errs,
+               capsize=2, error_kw={"elinewidth": 1, "ecolor": "#333333"})
+        for x, y, err in zip(xs, ys, errs):
+            ax.annotate(format_seconds(y), (x, y + err), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=6.5, rotation=90)
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels([f"{label(t).replace(' ', chr(10), 1) if len(label(t)) > 12 else label(t)}"
+                        f"\n{format_size(min(size_of(r) for r in found.values()))}"
+                        for t, found in rows], fontsize=7)
+    ax.margins(y=0.25)
+    ax.set_yscale("log")
+    plot.seconds_axis(ax)
+    ax.set_ylabel("round trip (two messages)")
+    ax.legend(fontsize=8)
+    ax.set_title("Round trip of the smallest message, per placement: "
+                 + ", ".join(places))
+    return plot.save(fig, outdir, "channels_round_trip_placement",
+                     "Round trip per placement",
+                     "Mean round trip of the smallest message measured, per transport and "
+                     "placement. " + PLACEMENT_TEXT + " A wake-up on another CPU costs more "
+                     "on a VM. Leftmost: perf bench sched pipe (C) and minimal hand-written "
+                     "Python loops (os.pipe, Pipe()), the references of the harness checks.")
+
+
+def objects(rs: ResultSet, outdir: str) -> plot.Figure | None:
+    place = throughput_placement(rs)
+    channels = present(rs, CHANNELS, payload="object", placement=place)
+    if not channels:
+        return None
+    fig, ax = plot.new_figure(9, 5)
+    sizes: list[int] = []
+    for transport in channels:
+        objects = series(rs, transport, payload="object", placement=place)
+        plain = {s: r for s, r in series(rs, transport, placement=place).items() if s in objects}
+        sizes += list(objects)
+        ax.plot(list(objects), [seconds_per_message(r) for r in objects.values()],
+                color=colour(transport), marker="o", ms=4,
+                label=f"{label(transport)}: list of ints")
+        if plain:
+            ax.plot(list(plain), [seconds_per_message(r) for r in plain.values()],
+                    color=colour(transport), ls=":", alpha=0.7)
+    ax.plot([], [], color="grey", ls=":", label="dotted: bytes of the same size, same channel")
+    floor = series(rs, "pickle", payload="object")
+    if floor:
+        ax.plot(list(floor), [seconds_per_message(r) for r in floor.values()], color="black",
+                ls="--", lw=1.6, label="floor: pickle dumps+loads of the list")
+    plot.size_axis(ax, sizes)
+    ax.set_yscale("log")
+    plot.seconds_axis(ax)
+    ax.set_ylabel("time per message")
+    ax.legend(fontsize=7)
+    ax.set_title(f"A Python object against bytes of the same size (placement: {place})")
+    return plot.save(fig, outdir, "channels_objects", "Objects against bytes",
+                     "Solid: a list of ints whose pickle has the message size; dotted, same "
+                     "colour: bytes of that size through the same channel. Dashed: pickling "
+                     "and unpickling the list in one process, the serialisation floor.")
+
+
+def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
+    place = throughput_placement(rs)
+    lines = []
+    for transport in CHANNELS:
+        many = rs.where(group=GROUP, transport=transport, metric="throughput", payload="bytes")
+        sizes = sorted({size_of(r) for r in many if int(r.get("producers")) > 1})
+        for size in sizes:
+            points = {int(r.get("producers")): r for r in many if size_of(r) == size
+                      and r.get("placement") == place}
+            if len(points) > 1:
+                lines.append((transport, size, dict(sorted(points.items()))))
+    if not lines:
+        return None
+    fig, ax = plot.new_figure(8, 4.8)
+    sizes = sorted({size for _, size, _ in lines})
+    for transport, size, points in lines:
+        ax.plot(list(points), [messages_per_second(r) for r in points.values()],
+                color=colour(transport), ls=plot.linestyle(sizes.index(size)), marker="o",
+                label=f"{label(transport)}, {format_size(size)}")
+    ns = sorted({n for _, _, points in lines for n in points})
+    plot.count_axis(ax, ns, "producer processes N (one consumer)")
+    rates = [messages_per_second(r) for _, _, points in lines for r in points.values()]
+    if plot.spans_decades(rates, 1):
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(0, max(rates) * 1.15)
+    plot.rate_axis(ax, "msg")
+    cpus = rs.machine.get("mpbench_usable_cpus")
+    if cpus and max(ns) + 1 > cpus:
+        edge = max(cpus - 0.5, min(ns) * 1.2)  # first N whose processes outnumber the CPUs
+        ax.axvline(edge, color="grey", lw=1, ls=":")
+        ax.annotate(f"right: producers + consumer > {cpus} usable CPUs", (edge, ax.get_ylim()[0]),
+                    xytext=(3, 5), textcoords="offset points", fontsize=8, color="grey")
+    ax.set_ylabel("messages per second, all producers")
+    ax.legend(fontsize=8)
+    ax.set_title(f"N producers into one queue (placement: {place})")
+    return plot.save(fig, outdir, "channels_producers", "N producers into one queue",
+                     "N producer processes put into one queue read by one consumer process. "
+                     "Right of the dotted line the processes outnumber the usable CPUs: "
+                     "the figures measure oversubscription.")
+

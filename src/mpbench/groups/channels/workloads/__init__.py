@@ -1,0 +1,2 @@
+"""The channels group's workloads: the code that is timed (standard library only:
+spawn and forkserver children import these modules)."""

@@ -1,0 +1,2 @@
+"""The sync group's workloads: the code that is timed (standard library only:
+spawn and forkserver children import these modules)."""
