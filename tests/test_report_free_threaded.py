@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import ROOT
 
-from mpbench.groups.sync import headlines, tables
+from mpbench.groups.sync import report, tables
 from mpbench.groups.sync.results import GIL_OFF, THREADS, label
 from mpbench.reporting import data
 
@@ -12,7 +12,7 @@ FIXTURE = ROOT / "tests" / "data" / "suite-py311.json"
 
 
 def _texts(rs: data.ResultSet) -> str:
-    lines = [h.text for h in headlines.headlines(rs)]
+    lines = [h.text for h in report.headlines(rs)]
     found = [tables.contention_table(rs), tables.floor_table(rs)]
     cells = [str(cell) for table in found if table for row in table.rows for cell in row]
     return "\n".join(lines + cells)

@@ -20,7 +20,7 @@ from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.workloads.placement import PLACEMENTS
 
-GROUP = "sync"
+NAME = "sync"
 PRIMITIVE_ORDER = MUTEX_PRIMITIVES
 THREADS = THREAD_PRIMITIVE
 LABELS = {"lock": "Lock", "rlock": "RLock", "semaphore": "Semaphore(1)",
@@ -46,7 +46,7 @@ def label(rs: ResultSet, primitive: str) -> str:
 
 def contended(rs: ResultSet, **criteria: Any) -> list[Result]:
     """Contention benchmarks (the threads floor included) matching ``criteria``."""
-    return rs.where(group=GROUP, operation="contended", **criteria)
+    return rs.where(group=NAME, operation="contended", **criteria)
 
 
 def work_point(result: Result) -> WorkPoint:
@@ -84,7 +84,7 @@ def slot_counts(rs: ResultSet) -> list[int]:
 
 
 def uncontended(rs: ResultSet, primitive: str) -> Result | None:
-    return rs.one(group=GROUP, operation="uncontended", primitive=primitive)
+    return rs.one(group=NAME, operation="uncontended", primitive=primitive)
 
 
 
@@ -97,7 +97,7 @@ PLACEMENT_STYLE: dict[str | None, str] = {
 
 
 def pingpong(rs: ResultSet, placement: str = "free") -> Result | None:
-    return rs.one(group=GROUP, operation="pingpong", placement=placement)
+    return rs.one(group=NAME, operation="pingpong", placement=placement)
 
 
 def pingpongs(rs: ResultSet) -> list[tuple[str, Result]]:
@@ -108,7 +108,7 @@ def pingpongs(rs: ResultSet) -> list[tuple[str, Result]]:
 
 def wakeup_placements(rs: ResultSet) -> list[str | None]:
     """Placements of the wake-up benchmarks (``None``: files from before they had one)."""
-    found = {r.get("placement") for r in rs.where(group=GROUP, operation="wakeup")}
+    found = {r.get("placement") for r in rs.where(group=NAME, operation="wakeup")}
     return [p for p in PLACEMENTS + (None,) if p in found]
 
 
@@ -117,7 +117,7 @@ def wakeups(rs: ResultSet, primitive: str, notify: str,
     """W -> wake-up result in one placement (by default the first present)."""
     if placement == "first":
         placement = (wakeup_placements(rs) or [None])[0]
-    found = {int(r.get("nprocs")): r for r in rs.where(group=GROUP, operation="wakeup",
+    found = {int(r.get("nprocs")): r for r in rs.where(group=NAME, operation="wakeup",
                                                         primitive=primitive, notify=notify)
              if r.get("placement") == placement}
     return dict(sorted(found.items()))

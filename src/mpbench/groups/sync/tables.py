@@ -74,7 +74,6 @@ def contention_table(rs: ResultSet) -> Table | None:
                  "Rows with N above the usable CPUs measure oversubscription.")
 
 
-
 def wakeup_table(rs: ResultSet) -> Table | None:
     rows: list[Sequence[str]] = []
     for place in wakeup_placements(rs):

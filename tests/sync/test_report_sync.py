@@ -2,8 +2,9 @@
 
     mpbench run --only sync --fast --nprocs 1,2,4 --primitives lock,semaphore,event,condition
 
-once under CPython 3.11 and once under 3.12 (tests/data/suite-py3*.json, see test_report.py), each with its
-samples file. Every number the summary states is recomputed here from the fixture itself.
+once under CPython 3.11 and once under 3.12 (tests/data/suite-py3*.json, see
+test_report.py), each with its samples file. Every number the summary states is
+recomputed here from the fixture itself.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pyperf
 import pytest
 from conftest import FIXTURE_RESULTS, ROOT, FixtureFile, run_mpbench
 
-from mpbench.groups.sync import compare, results, section
+from mpbench.groups.sync import report, results
 from mpbench.reporting import data
 from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
@@ -139,8 +140,8 @@ def test_no_section_without_sync_results(tmp_path):
         str(process_only))
     rs = data.load(str(process_only))
     assert "sync" not in rs.groups()
-    assert section.section(rs, "/nonexistent") is None
-    assert compare.compare_section(Comparison.of([rs, rs]), "/nonexistent") is None
+    assert report.section(rs, "/nonexistent") is None
+    assert report.compare_section(Comparison.of([rs, rs]), "/nonexistent") is None
 
 
 @pytest.mark.slow
