@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 from mpbench.errors import UsageError
-from mpbench.groups import GROUPS
+from mpbench.groups import GROUPS, Group
 from mpbench.options import COMMON_OPTIONS, Option, Options, placement_notes
 
 MetadataValue = Union[int, float, str]
@@ -116,13 +116,24 @@ def group_modules(names: Iterable[str] | None = None) -> list[Any]:
     return [group.catalogue() for group in GROUPS if wanted is None or group.name in wanted]
 
 
+def group_options() -> list[tuple[Group, list[Option]]]:
+    """Each registered group with its own options, in catalogue order: those of its
+    catalogue's ``OPTIONS`` that no common option and no earlier group already gave."""
+    seen = {option.dest for option in COMMON_OPTIONS}
+    owned: list[tuple[Group, list[Option]]] = []
+    for group in GROUPS:
+        own = []
+        for option in getattr(group.catalogue(), "OPTIONS", ()):
+            if option.dest not in seen:
+                seen.add(option.dest)
+                own.append(option)
+        owned.append((group, own))
+    return owned
+
+
 def all_options() -> list[Option]:
     """Common options, then each group's own, without duplicates."""
-    seen: dict[str, Option] = {}
-    for option in list(COMMON_OPTIONS) + [opt for module in group_modules()
-                                          for opt in getattr(module, "OPTIONS", ())]:
-        seen.setdefault(option.dest, option)
-    return list(seen.values())
+    return list(COMMON_OPTIONS) + [option for _, own in group_options() for option in own]
 
 
 def check_fault(options: Options) -> None:

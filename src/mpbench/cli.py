@@ -1,4 +1,5 @@
-"""The ``mpbench`` command line: ``list``, ``run``, ``report``, ``compare``, ``trace``, ``view``.
+"""The ``mpbench`` command line: ``list``, ``run``, ``report``, ``compare``, ``ab``,
+``selftest``, ``export``, ``trace`` and ``view`` (reference: docs/commands.md).
 
 Every module beyond the standard library's smallest is imported inside
 :func:`main`: spawn children of anything started from here must not pay for
@@ -138,58 +139,64 @@ def cmd_view(args: argparse.Namespace) -> int:
     return view_command(args)
 
 
-def add_verdict_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--min-effect`` and ``--fail-on-slower``, shared by ``compare`` and ``ab``."""
+def add_verdict_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """``--min-effect`` and ``--fail-on-slower``, shared by ``compare``, ``ab`` and
+    ``selftest``, under the heading "verdicts" (returned)."""
     from mpbench.arguments import argparse_type
     from mpbench.units import parse_percent
 
-    parser.add_argument("--min-effect", metavar="PCT", default=0.05,
+    verdicts = parser.add_argument_group("verdicts", "how a difference is judged: slower, "
+                                                     "faster, no change or inconclusive")
+    verdicts.add_argument("--min-effect", metavar="PCT", default=0.05,
                         type=argparse_type(lambda t: parse_percent(t, "--min-effect")),
                         help="smallest change called slower or faster; an interval inside "
                              "it is 'no change' (default: 5%%)")
-    parser.add_argument("--fail-on-slower", metavar="PCT",
+    verdicts.add_argument("--fail-on-slower", metavar="PCT",
                         type=argparse_type(lambda t: parse_percent(t, "--fail-on-slower")),
                         help="exit with status 1 when a benchmark is slower by more than PCT%% "
                              "with the drift known, family-wise over the selection (for CI; "
                              "see docs/comparing.md)")
+    return verdicts
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mpbench.arguments import (
-        OneLineParser,
-        add_mode_arguments,
-        add_selection_arguments,
-        argparse_type,
-    )
+    from mpbench.arguments import OneLineParser, add_selection_arguments, argparse_type
     from mpbench.modes import parse_pairs
     from mpbench.passes import parse_passes
     from mpbench.units import parse_percent
 
     parser = OneLineParser(prog="mpbench",
-                           description="What multiprocessing costs on this machine, and why.")
+                           description="What multiprocessing costs on this machine, and why.",
+                           epilog="'mpbench COMMAND --help' for a command's options; "
+                                  "the reference is docs/commands.md. The main job is "
+                                  "'nox -s bench' (mpbench run --report).")
     parser.add_argument("--version", action="version", version=f"mpbench {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     help="one of these:")
     commands.required = True
 
     listing = commands.add_parser("list", help="print the benchmark catalogue")
-    add_selection_arguments(listing)
-    add_mode_arguments(listing)
+    add_selection_arguments(listing, modes=True)
     listing.set_defaults(func=cmd_list)
 
     run = commands.add_parser("run", help="run benchmarks, write a pyperf results file")
-    add_selection_arguments(run)
-    add_mode_arguments(run)
-    run.add_argument("-o", "--output", metavar="FILE",
-                     help="results file (default: results/<host>-py<ver>-<UTC time>.json)")
-    run.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
-                     help="interleaved passes sharing the worker processes, to measure the "
-                          "machine's drift (default: 2; 1 with --debug-single-value)")
-    run.add_argument("--report", metavar="DIR", nargs="?", const="reports",
-                     help="then build the report from the results into DIR (default: reports/)")
+    run_mode = add_selection_arguments(run, modes=True)
+    run_mode.add_argument("--passes", metavar="K", type=argparse_type(parse_passes),
+                          help="interleaved passes sharing the worker processes, to measure "
+                               "the machine's drift (default: 2; 1 with --debug-single-value)")
+    run_output = run.add_argument_group("output", "where the results and the report go")
+    run_output.add_argument("-o", "--output", metavar="FILE",
+                            help="results file, never overwritten (default: "
+                                 "results/<host>-py<ver>-<UTC time>.json)")
+    run_output.add_argument("--report", metavar="DIR", nargs="?", const="reports",
+                            help="then build the report from the results into DIR "
+                                 "(default: reports/)")
     run.set_defaults(func=cmd_run)
 
     report = commands.add_parser("report", help="figures and tables from a results file")
-    report.add_argument("results", metavar="RESULTS.json")
+    report.add_argument("results", metavar="RESULTS.json",
+                        help="a results file of 'mpbench run' (its samples file, "
+                             "RESULTS.samples.json, is read when it is there)")
     report.add_argument("-o", "--output", metavar="DIR", default="reports",
                         help="where index.html, summary.md and figures/ go (default: reports/)")
     report.set_defaults(func=cmd_report)
@@ -212,41 +219,42 @@ def build_parser() -> argparse.ArgumentParser:
     ab_parser.add_argument("ref", metavar="REF", help="reference interpreter: a path (a venv's "
                            "python), a command, or a version such as 3.12 or 3.13t")
     ab_parser.add_argument("cand", metavar="CAND", help="candidate interpreter, as REF")
-    add_selection_arguments(ab_parser)
-    add_mode_arguments(ab_parser)
+    ab_mode = add_selection_arguments(ab_parser, modes=True)
+    ab_mode.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
+                         help="interleaved pairs (default: the mode's, 8 with --fast)")
     add_verdict_arguments(ab_parser)
-    ab_parser.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
-                           help="interleaved pairs (default: the mode's, 8 with --fast)")
-    ab_parser.add_argument("-o", "--output", metavar="DIR",
-                           help="new folder for ref.json, cand.json and the comparison "
-                                "(default: results/ab-<UTC time>/)")
+    ab_parser.add_argument_group("output").add_argument(
+        "-o", "--output", metavar="DIR",
+        help="new folder for ref.json, cand.json and the comparison "
+             "(default: results/ab-<UTC time>/)")
     ab_parser.set_defaults(func=cmd_ab)
 
-    selftest = commands.add_parser("selftest", help="aa: this interpreter against itself "
-                                                    "through 'ab' (false alarms, the gate, "
-                                                    "the smallest change seen)")
+    selftest = commands.add_parser("selftest", help="check the verdicts: aa (this interpreter "
+                                                    "against itself: false alarms), ab (a "
+                                                    "slower fork: is it seen?)")
     selftest.add_argument("kind", choices=["aa", "ab"],
                           help="aa: this interpreter against itself through 'ab'; ab: against "
                                "a venv of it whose os.fork() is made slower (--slowdown)")
-    add_selection_arguments(selftest)
-    add_mode_arguments(selftest)
+    selftest_mode = add_selection_arguments(selftest, modes=True)
     selftest.set_defaults(mode=None, only=None)
-    add_verdict_arguments(selftest)
-    selftest.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
-                          help="interleaved pairs (default: the mode's)")
-    selftest.add_argument("--slowdown", metavar="PCT", default=0.10,
-                          type=argparse_type(lambda t: parse_percent(t, "--slowdown")),
-                          help="ab: how much slower the candidate's os.fork() is made "
-                               "(default: 10%%)")
-    selftest.add_argument("-o", "--output", metavar="DIR",
-                          help="new folder for both results files and the comparison "
-                               "(default: results/aa-<UTC time>/ or ab-...)")
+    selftest_mode.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
+                               help="interleaved pairs (default: the mode's)")
+    selftest_verdicts = add_verdict_arguments(selftest)
+    selftest_verdicts.add_argument("--slowdown", metavar="PCT", default=0.10,
+                                   type=argparse_type(lambda t: parse_percent(t, "--slowdown")),
+                                   help="ab: how much slower the candidate's os.fork() is "
+                                        "made (default: 10%%)")
+    selftest.add_argument_group("output").add_argument(
+        "-o", "--output", metavar="DIR",
+        help="new folder for both results files and the comparison "
+             "(default: results/aa-<UTC time>/ or ab-...)")
     selftest.set_defaults(func=cmd_selftest)
 
     from mpbench.export import FORMATS
 
     export = commands.add_parser("export", help="results for Bencher, github-action-benchmark, CSV")
-    export.add_argument("results", metavar="RESULTS.json")
+    export.add_argument("results", metavar="RESULTS.json",
+                        help="a results file of 'mpbench run'")
     export.add_argument("--format", required=True, choices=FORMATS,
                         help="bencher (Bencher Metric Format JSON), github-action-benchmark "
                              "(customSmallerIsBetter JSON) or csv")

@@ -24,13 +24,18 @@ Options = dict[str, Any]
 
 @dataclass(frozen=True)
 class Option:
-    """One ``--flag VALUE`` option of ``mpbench list`` and ``mpbench run``."""
+    """One ``--flag VALUE`` option of ``mpbench list`` and ``mpbench run``.
+
+    ``heading`` is the ``--help`` heading of a common option ("selection", or "mode"
+    for how the benchmarks run); a group's own options go under the group's name.
+    """
 
     flag: str
     parse: Callable[[str], Any]
     help: str
     metavar: str = "LIST"
     hidden: bool = False
+    heading: str = "selection"
 
     @property
     def dest(self) -> str:
@@ -98,7 +103,7 @@ COMMON_OPTIONS = (
            "1,2,4,8 for process)"),
     Option("--child-timeout", parse_timeout,
            f"seconds a benchmark waits for its children before it fails "
-           f"(default: {DEFAULT_CHILD_TIMEOUT:g})", metavar="SECONDS"),
+           f"(default: {DEFAULT_CHILD_TIMEOUT:g})", metavar="SECONDS", heading="mode"),
     Option("--placement", parse_placements,
            "where the two ends of round trips, their floors, the semaphore ping-pong and "
            "the wake-ups run: same-cpu (pinned to one CPU), cross-cpu (pinned to two "

@@ -24,7 +24,9 @@ METHOD_NOTES = (
     "A harness check is a benchmark's mean over its reference's, a minimal hand-written loop "
     "measured in the same run: near 1.00x, the harness adds nothing to the figure.",
     "This report reads the results file (and its samples file) only: it never runs a benchmark.",
-    "What each benchmark includes and excludes is documented in mpbench's README.",
+    "What each benchmark includes and excludes is documented in mpbench's docs, one page per "
+    "group: " + ", ".join(group.docs for group in GROUPS) + "; how to read a result: "
+    "docs/method.md.",
 )
 
 
