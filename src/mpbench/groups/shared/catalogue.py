@@ -42,8 +42,7 @@ from mpbench.groups.shared.grid import (
     memory_md,
     needed_memory,
 )
-from mpbench.groups.shared.workloads import managers as proxies
-from mpbench.groups.shared.workloads import shm_costs, values
+from mpbench.groups.shared.workloads import managers, shm_costs, values
 from mpbench.groups.shared.workloads.handover import FAULT_RECEIVER_DIES, FAULT_WORKER_DIES
 from mpbench.groups.shared.workloads.segments import supports_track
 from mpbench.groups.shared.workloads.transfer import FLOOR, TRANSFERS, receivers_of
@@ -279,16 +278,16 @@ def _proxies(cat: _Catalogue, grid: Grid, attribute_locals: dict[str, str]) -> N
              "mpbench_is_floor": 1},
             functools.partial(setups.pipe_round_trip, placement=placement), weight=WEIGHT,
             cost=0.05)
-    for obj in proxies.OBJECTS:
-        for op in proxies.OPS[obj]:
-            api = proxies.API[obj, op]
+    for obj in managers.OBJECTS:
+        for op in managers.OPS[obj]:
+            api = managers.API[obj, op]
             if obj == "namespace":  # ns.value on a SimpleNamespace: the values family's loop
                 local = attribute_locals[op]
             else:
                 local = cat.add("local", [("object", obj), ("op", op)],
                                 {**_op_md(f"local_{obj}", op, 1, api),
                                  "mpbench_placement": "in-process", "mpbench_is_floor": 1},
-                                functools.partial(setups.local_op, module=proxies, obj=obj,
+                                functools.partial(setups.local_op, module=managers, obj=obj,
                                                   op=op),
                                 weight=WEIGHT, cost=0.03)
             runs = [(clients, "free") for clients in _clients(grid, op)]

@@ -1,6 +1,7 @@
 """The shared group's figures: hand-over time and payload copies against size, each
 method over the raw-pipe floor (where the crossovers show), and the per-operation costs
-of Value/Array and Manager proxies beside their floors."""
+of Value/Array and Manager proxies beside their floors; in a comparison, hand-overs
+overlaid per results file."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 from mpbench.groups.shared import results as sd
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 FLOOR_STYLE = {"os_pipe": ("black", "--"), "memcpy": ("#777777", ":"),
                "memcpy_new": ("#999999", "-.")}
 MARKERS = {"copy": "o", "view": "s"}
+LINESTYLES = ("-", "--", ":", "-.")
 
 
 def colour(method: sd.Method) -> str:
@@ -173,3 +176,32 @@ def fig_operations(rs: ResultSet, outdir: str) -> plot.Figure | None:
 
 # The section's figures, in page order.
 FIGURES = (fig_handover, fig_crossover, fig_operations)
+
+
+def fig_compare_handover(comparison: Comparison, outdir: str) -> plot.Figure | None:
+    """Hand-over time against size, colour per method, line style per results file."""
+    fig, ax = plot.new_figure(10, 5.8)
+    sizes: list[int] = []
+    for j, rs in enumerate(comparison.sets):
+        for method, points in sd.handovers(rs, methods=sd.METHODS + (sd.FLOOR_PIPE,)).items():
+            sizes += list(points)
+            ax.plot(list(points), [r.mean for r in points.values()],
+                    color="black" if method == sd.FLOOR_PIPE else colour(method),
+                    marker=MARKERS[method[1]], ms=4, ls=LINESTYLES[j % len(LINESTYLES)],
+                    label=f"{sd.method_label(method)}, {rs.label}")
+    if not sizes:
+        plot.plt.close(fig)
+        return None
+    size_axis(ax, sizes)
+    ax.set_yscale("log")
+    plot.seconds_axis(ax)
+    ax.set_ylabel("one hand-over")
+    ax.legend(fontsize=6, ncol=2)
+    ax.set_title("Hand-overs per results file (colour: method; line style: file)")
+    return plot.save(fig, outdir, "compare_shared_handover", "Hand-overs per results file",
+                     "Seconds per hand-over of bytes, placed freely, in each file; black: each "
+                     "file's raw os.pipe floor.")
+
+
+# A comparison's figures, in page order.
+COMPARE_FIGURES = (fig_compare_handover,)

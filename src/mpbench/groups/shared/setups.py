@@ -20,8 +20,7 @@ from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.errors import BenchmarkFailed
 from mpbench.groups.channels.workloads import floors as channel_floors
 from mpbench.groups.channels.workloads.runs import PingPongRun
-from mpbench.groups.shared.workloads import managers as proxies
-from mpbench.groups.shared.workloads import shm_costs, values
+from mpbench.groups.shared.workloads import managers, shm_costs, values
 from mpbench.groups.shared.workloads.clients import Clients, time_in_process
 from mpbench.groups.shared.workloads.handover import (
     FAULT_RECEIVER_DIES,
@@ -176,10 +175,10 @@ def value_op(env: WorkerEnv, obj: str, op: str, size: int, clients: int) -> Iter
 
 @contextmanager
 def local_op(env: WorkerEnv, module: Any, obj: str, op: str, size: int = 0) -> Iterator[Prepared]:
-    """The same loop on an object of this process (``module``: values or proxies)."""
-    if module is proxies:
-        target = proxies.local_object(obj)
-        loop, args, _ = proxies.prepare(obj, op, target)
+    """The same loop on an object of this process (``module``: values or managers)."""
+    if module is managers:
+        target = managers.local_object(obj)
+        loop, args, _ = managers.prepare(obj, op, target)
         reset = target.clear if obj == "list" else None
     else:
         loop, args, cleanup = values.prepare("local", op, None, size)
@@ -200,9 +199,9 @@ def proxy_op(env: WorkerEnv, obj: str, op: str, clients: int,
     ctx = context(env.options)
     cpus = cpus_for(placement)
     with terminate_raises():
-        managed = proxies.Managed(ctx, obj, op, clients, cpus)
+        managed = managers.Managed(ctx, obj, op, clients, cpus)
         try:
-            with Clients(ctx, proxies.prepare, managed.specs(), timeout=env.child_timeout,
+            with Clients(ctx, managers.prepare, managed.specs(), timeout=env.child_timeout,
                          what=f"{clients} client(s), Manager {obj} {op}", check=managed,
                          cpus=cpus) as run:
                 yield Prepared(run.time, {**_occupancy(clients + 1), **_placement_md(cpus)})

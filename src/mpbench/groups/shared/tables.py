@@ -1,6 +1,7 @@
 """The shared group's tables: hand-overs per method and size, the winner per size,
 SharedMemory's own costs, Value/Array and Manager proxies per operation with the ratio
-to their floors, and the harness check."""
+to their floors, and the harness check; in a comparison, the overview's verdicts
+(:mod:`mpbench.reporting.verdict`) laid out by method and size."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from matplotlib.ticker import EngFormatter
 from mpbench.groups.shared import results as sd
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Table
+from mpbench.reporting.verdict import Comparison, Verdict
 from mpbench.units import format_seconds, format_size
 
 RATE = EngFormatter(unit="B/s", places=1, sep=" ")
@@ -150,3 +152,50 @@ def pinned_table(rs: ResultSet) -> Table | None:
 # The section's tables, in page order.
 TABLES = (handover_table, ndarray_table, pinned_table, winner_table, values_table,
           proxies_table, shm_table, harness_table)
+
+
+def _short(verdict: Verdict | None) -> str:
+    return "-" if verdict is None else verdict.describe()
+
+
+def handover_verdicts(comparison: Comparison, candidate: int = 0) -> Table | None:
+    """Method x size, each cell a candidate's verdict against the reference."""
+    rs, found = comparison.sets[0], comparison.verdicts[candidate]
+    rows, sizes = [], set()
+    for payload in ("bytes", "ndarray"):
+        for placement in ("free", "same-cpu"):
+            series = sd.handovers(rs, payload, placement, sd.METHODS + (sd.FLOOR_PIPE,))
+            for method, points in series.items():
+                cells = {s: found.get(r.name) for s, r in points.items()}
+                if any(cells.values()):
+                    sizes |= set(points)
+                    rows.append((f"{sd.method_label(method)}, {payload}, {placement}", cells))
+    if not rows:
+        return None
+    ordered = sorted(sizes)
+    return Table(f"Hand-overs: {comparison.candidates[candidate].label} against "
+                 f"{comparison.reference.label}",
+                 ["method, payload, placement"] + [format_size(s) for s in ordered],
+                 [[name] + [_short(cells.get(s)) for s in ordered] for name, cells in rows],
+                 f"The overview's verdicts (95 % interval over passes, minimum effect "
+                 f"{comparison.min_effect:.0%}).")
+
+
+def operation_verdicts(comparison: Comparison, candidate: int = 0) -> Table | None:
+    """Value/Array, proxies and SharedMemory operations: both means and a candidate's
+    verdict."""
+    rs, found = comparison.sets[0], comparison.verdicts[candidate]
+    reference, label = comparison.reference.label, comparison.candidates[candidate].label
+    chosen = (sd.operations(rs, sd.VALUE_OBJECTS) + sd.operations(rs, sd.PROXY_OBJECTS)
+              + sd.shm_ops(rs))
+    rows: list[Sequence[str]] = [[r.name, format_seconds(found[r.name].ref_mean),
+             format_seconds(found[r.name].cand_mean), found[r.name].describe()]
+            for r in chosen if r.name in found]
+    if not rows:
+        return None
+    return Table(f"Per-operation figures: {label} against {reference}",
+                 ["benchmark", reference, label, "verdict"], rows)
+
+
+# A comparison's tables, in page order, each once per candidate.
+COMPARE_TABLES = (handover_verdicts, operation_verdicts)

@@ -9,8 +9,7 @@ import pytest
 from conftest import shm_segments
 
 from mpbench.errors import BenchmarkFailed
-from mpbench.groups.shared.workloads import managers as proxies
-from mpbench.groups.shared.workloads import values
+from mpbench.groups.shared.workloads import managers, values
 from mpbench.groups.shared.workloads.clients import Clients, time_in_process
 
 FORK = multiprocessing.get_context("fork")
@@ -86,11 +85,11 @@ def test_slices_write_the_whole_array(obj):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("obj, op", [(o, p) for o in proxies.OBJECTS for p in proxies.OPS[o]])
+@pytest.mark.parametrize("obj, op", [(o, p) for o in managers.OBJECTS for p in managers.OPS[o]])
 def test_proxies_change_the_state_the_parent_sees(obj, op):
-    managed = proxies.Managed(FORK, obj, op, clients=2)
+    managed = managers.Managed(FORK, obj, op, clients=2)
     try:
-        with Clients(FORK, proxies.prepare, managed.specs(), timeout=30, what=obj,
+        with Clients(FORK, managers.prepare, managed.specs(), timeout=30, what=obj,
                      check=managed) as run:
             run.time(25)  # checked: every append, every client's key, the attribute
             if obj == "list":
@@ -110,11 +109,11 @@ def test_pinned_proxies_run_the_server_and_clients_on_one_cpu():
     from mpbench.workloads.placement import cpus_for
 
     cpus = cpus_for("same-cpu")
-    managed = proxies.Managed(FORK, "dict", "set", clients=1, cpus=cpus)
+    managed = managers.Managed(FORK, "dict", "set", clients=1, cpus=cpus)
     try:
         server = managed.manager._process.pid
         assert os.sched_getaffinity(server) == set(cpus)
-        with Clients(FORK, proxies.prepare, managed.specs(), timeout=30, what="pinned",
+        with Clients(FORK, managers.prepare, managed.specs(), timeout=30, what="pinned",
                      check=managed, cpus=cpus) as run:
             assert os.sched_getaffinity(run.crew.procs[0].pid) == set(cpus)
             run.time(20)
@@ -125,10 +124,10 @@ def test_pinned_proxies_run_the_server_and_clients_on_one_cpu():
 
 @pytest.mark.timeout(60)
 def test_the_proxy_check_fails_when_clients_change_only_their_own_copy():
-    managed = proxies.Managed(FORK, "list", "append", clients=2)
+    managed = managers.Managed(FORK, "list", "append", clients=2)
     try:
         local_lists = [("list", "append", [], i) for i in range(2)]  # not shared
-        with Clients(FORK, proxies.prepare, local_lists, timeout=30, what="local lists",
+        with Clients(FORK, managers.prepare, local_lists, timeout=30, what="local lists",
                      check=managed) as run:
             with pytest.raises(BenchmarkFailed, match="the parent sees 0 items after 20"):
                 run.time(10)
@@ -138,12 +137,12 @@ def test_the_proxy_check_fails_when_clients_change_only_their_own_copy():
 
 @pytest.mark.timeout(30)
 def test_local_loops_run_the_proxy_code_on_plain_objects():
-    for obj in proxies.OBJECTS:
-        for op in proxies.OPS[obj]:
-            target = proxies.local_object(obj)
-            loop, args, _ = proxies.prepare(obj, op, target)
+    for obj in managers.OBJECTS:
+        for op in managers.OPS[obj]:
+            target = managers.local_object(obj)
+            loop, args, _ = managers.prepare(obj, op, target)
             assert time_in_process(10, loop, args) > 0
-    target = proxies.local_object("list")
-    loop, args, _ = proxies.prepare("list", "append", target)
+    target = managers.local_object("list")
+    loop, args, _ = managers.prepare("list", "append", target)
     loop(*args, 10)
     assert target == [1] * 10

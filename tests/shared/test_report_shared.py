@@ -15,9 +15,7 @@ import pytest
 from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
 
 from mpbench.groups.shared import results as sd
-from mpbench.groups.shared.compare import compare_section
-from mpbench.groups.shared.headlines import COPY_METHODS, first_screen
-from mpbench.groups.shared.section import TITLE, section
+from mpbench.groups.shared.report import COPY_METHODS, TITLE, compare_section, first_screen, section
 from mpbench.reporting import data
 from mpbench.reporting.verdict import Comparison
 
