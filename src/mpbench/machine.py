@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from typing import Union
 
-from mpbench.options import available_start_methods
+from mpbench.options import Options, available_start_methods
 from mpbench.workloads.placement import usable_cpus
 
 Value = Union[int, float, str]
@@ -140,6 +140,16 @@ def gil_disabled() -> bool:
 def default_start_method() -> str:
     """The start method ``multiprocessing`` uses when a program does not choose."""
     return multiprocessing.get_context().get_start_method()
+
+
+def chosen_start_method(options: Options) -> str:
+    """The one start method a group runs at: the platform's default, unless
+    ``--methods`` leaves it out (then the first chosen)."""
+    chosen = options.get("methods")
+    default = default_start_method()
+    if not chosen or default in chosen:
+        return default
+    return chosen[0]
 
 
 @functools.cache

@@ -46,7 +46,7 @@ from mpbench.groups.shared.workloads import managers, shm_costs, values
 from mpbench.groups.shared.workloads.handover import FAULT_RECEIVER_DIES, FAULT_WORKER_DIES
 from mpbench.groups.shared.workloads.segments import supports_track
 from mpbench.groups.shared.workloads.transfer import FLOOR, TRANSFERS, receivers_of
-from mpbench.groups.sync.grid import start_method
+from mpbench.machine import chosen_start_method as start_method
 from mpbench.units import format_size
 
 GROUP = "shared"

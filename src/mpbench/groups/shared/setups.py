@@ -30,7 +30,7 @@ from mpbench.groups.shared.workloads.handover import (
 from mpbench.groups.shared.workloads.segments import Segments, terminate_raises
 from mpbench.groups.shared.workloads.shm_reference import minimal_handover, time_minimal_handover
 from mpbench.groups.shared.workloads.transfer import make_payload, time_copy_into_new
-from mpbench.groups.sync.grid import start_method
+from mpbench.machine import chosen_start_method as start_method
 from mpbench.machine import usable_cpu_count
 from mpbench.memory_check import shortfall
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss

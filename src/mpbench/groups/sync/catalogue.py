@@ -42,13 +42,13 @@ from mpbench.groups.sync.grid import (
     FAST_NPROCS,
     FAST_PRIMITIVES,
     WAKEUP_ROUNDS,
-    start_method,
     thread_turns,
     wakeup_rounds,
     work_points,
 )
 from mpbench.groups.sync.workloads import contention, wakeup
 from mpbench.groups.sync.workloads import primitives as work
+from mpbench.machine import chosen_start_method as start_method
 
 GROUP = "sync"
 FAULTS = (contention.FAULT_DIE_HOLDING, contention.FAULT_SLOW_START)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from mpbench import options as opt
 from mpbench.errors import UsageError
 from mpbench.groups.sync.workloads import primitives as work
-from mpbench.machine import default_start_method
 from mpbench.units import one_of, parse_list, parse_non_negative_float, parse_positive_int
 
 DEFAULT_NPROCS = (1, 2, 4, 8, 16)
@@ -88,15 +87,6 @@ OPTIONS = (
                "sync: k for Semaphore(k) shared by N processes, comma-separated "
                "(default: 2,4)"),
 )
-
-
-def start_method(options: opt.Options) -> str:
-    """The platform's default start method, unless ``--methods`` leaves it out."""
-    chosen = options.get("methods")
-    default = default_start_method()
-    if not chosen or default in chosen:
-        return default
-    return chosen[0]
 
 
 def work_points(options: opt.Options) -> list[tuple[float, float]]:
