@@ -7,19 +7,23 @@ the interpreter with ``site`` (what a spawn child really starts) and with
 multiprocessing's own modules imported. The harness check: per start
 method, ``Process(target=noop).start(); join()`` in a bare loop
 (``process.start_join_minimal``), the reference of ``process.start_join``.
+
+Also here: ``process.terminate[method=M,state=S]``, ``terminate()`` until ``join()``
+returns, beside its floor ``process.os_kill[state=S]`` (``os.kill(SIGTERM)`` +
+``waitpid`` of a bare forked child).
 """
 
 from __future__ import annotations
 
 import functools
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from mpbench import options as opt
-from mpbench.catalogue import BenchSpec, Prepared, WorkerEnv, bench_name
+from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
-from mpbench.groups.process import terminate as process_terminate
+from mpbench.groups.process.workloads import lifecycle
 from mpbench.groups.process.workloads import start_join as work
 from mpbench.units import format_size, parse_list, parse_size
 from mpbench.workloads import faults
@@ -33,6 +37,9 @@ FAST_PARENT_MEM = (0, 256 * 1024**2)  # a 1 GiB parent costs seconds a benchmark
 MAX_PARENT_MEM = 16 * 1024**3
 STARTUP_FLOOR_MODE = "isolated"
 FAULTS = {"crash": faults.crash, "hang": faults.hang, "check-imports": faults.check_imports}
+# terminate: rounds per value, fixed; each round starts a child (untimed) for ~100 us of timed work.
+TERMINATE_LOOPS = {"fork": 16, "forkserver": 8, "spawn": 2}
+TERMINATE_ROUND_COST = {"fork": 0.003, "forkserver": 0.015, "spawn": 0.05}
 
 
 def parse_parent_mem(text: str) -> list[int]:
@@ -176,5 +183,41 @@ def benchmarks(options: opt.Options) -> list[BenchSpec]:
                 functools.partial(_setup, time_func=work.time_cold_forkserver, method=method,
                                   target=_target(options, work.noop)),
                 weight=0.5, cost=0.15)
-    specs.extend(process_terminate.benchmarks(methods))  # terminate() beside os.kill
+    specs.extend(terminate_benchmarks(methods))
+    return specs
+
+
+@contextmanager
+def _terminate(env: WorkerEnv, method: str, state: str) -> Iterator[Prepared]:
+    yield Prepared(functools.partial(lifecycle.time_terminate,
+                                     ctx=multiprocessing.get_context(method), state=state,
+                                     timeout=env.child_timeout))
+
+
+@contextmanager
+def _os_kill(env: WorkerEnv, state: str) -> Iterator[Prepared]:
+    yield Prepared(functools.partial(lifecycle.time_os_kill, state=state,
+                                     timeout=env.child_timeout))
+
+
+def terminate_benchmarks(methods: Sequence[str]) -> list[BenchSpec]:
+    """``terminate()`` for ``methods``, beside its floor ``os.kill``, per child state."""
+    specs: list[BenchSpec] = []
+    common: dict[str, MetadataValue] = {"mpbench_group": GROUP, "mpbench_metric": "terminate",
+                                        "mpbench_nprocs": 1}
+    loops, cost = TERMINATE_LOOPS, TERMINATE_ROUND_COST
+    for state in lifecycle.STATES:
+        floor = BenchSpec(bench_name(f"{GROUP}.os_kill", [("state", state)]),
+                          {**common, "mpbench_operation": "os.kill", "mpbench_state": state,
+                           "mpbench_is_floor": 1},
+                          functools.partial(_os_kill, state=state),
+                          loops=loops["fork"], weight=0.5, cost=loops["fork"] * 0.003)
+        specs.append(floor)
+        for method in methods:
+            specs.append(BenchSpec(
+                bench_name(f"{GROUP}.terminate", [("method", method), ("state", state)]),
+                {**common, "mpbench_operation": "Process", "mpbench_method": method,
+                 "mpbench_state": state, "mpbench_floor": floor.name},
+                functools.partial(_terminate, method=method, state=state),
+                loops=loops[method], weight=0.5, cost=loops[method] * cost[method]))
     return specs

@@ -8,7 +8,7 @@ from typing import Any
 from mpbench.groups.process.workloads.start_join import SPLIT_PARTS
 from mpbench.reporting.data import Result, ResultSet
 
-GROUP = "process"
+NAME = "process"  # the results' mpbench_group
 METHOD_ORDER = ("fork", "forkserver", "spawn")  # cheapest first, as they usually rank
 PARTS = SPLIT_PARTS  # start(), time to target, join()
 
@@ -21,12 +21,12 @@ def is_plain(result: Result) -> bool:
 
 def plain(rs: ResultSet, metric: str, method: str, nprocs: int = 1) -> Result | None:
     """The benchmark of ``metric`` for ``method`` with a small parent and a warm server."""
-    return next((r for r in rs.where(group=GROUP, metric=metric, method=method, nprocs=nprocs)
+    return next((r for r in rs.where(group=NAME, metric=metric, method=method, nprocs=nprocs)
                  if is_plain(r)), None)
 
 
 def methods(rs: ResultSet) -> list[str]:
-    present = {r.get("method") for r in rs.where(group=GROUP) if r.get("method")}
+    present = {r.get("method") for r in rs.where(group=NAME) if r.get("method")}
     return [m for m in METHOD_ORDER if m in present]
 
 
@@ -38,21 +38,21 @@ def ratio_text(rs: ResultSet, result: Result) -> str:
 def nprocs_series(rs: ResultSet, method: str) -> dict[int, Result]:
     """N -> start+join of N processes (plain), sorted by N."""
     found = {int(r.get("nprocs")): r
-             for r in rs.where(group=GROUP, metric="start_join", method=method) if is_plain(r)}
+             for r in rs.where(group=NAME, metric="start_join", method=method) if is_plain(r)}
     return dict(sorted(found.items()))
 
 
 def memory_series(rs: ResultSet, **criteria: Any) -> dict[int, Result]:
     """Parent memory touched (bytes) -> start+join of one process, sorted."""
     found = {int(r.get("parent_touched", 0)): r
-             for r in rs.where(group=GROUP, metric="start_join", nprocs=1, **criteria)
+             for r in rs.where(group=NAME, metric="start_join", nprocs=1, **criteria)
              if r.get("forkserver") != "cold" and not r.get("is_reference")}
     return dict(sorted(found.items()))
 
 
 def spawn_breakdown(rs: ResultSet) -> list[tuple[str, float, str]] | None:
     """Spawn's start+join as a sum: (label, seconds, benchmark) per layer."""
-    layers = {r.get("startup_mode"): r for r in rs.where(group=GROUP, operation="posix_spawn",
+    layers = {r.get("startup_mode"): r for r in rs.where(group=NAME, operation="posix_spawn",
                                                           nprocs=1)}
     spawn = plain(rs, "start_join", "spawn")
     if spawn is None or not all(m in layers for m in ("isolated", "site", "import_mp")):

@@ -8,7 +8,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -33,7 +32,7 @@ def record_run(path: str, *stamp_path: str) -> None:
         work.stamp_entry(*stamp_path)
 
 
-def runs(path: Path) -> List[List[int]]:
+def runs(path: Path) -> list[list[int]]:
     """The ``[pid, parent pid]`` of every child that ran :func:`record_run`."""
     return [[int(word) for word in line.split()] for line in path.read_text().splitlines()]
 
@@ -79,7 +78,7 @@ def test_split_parts_add_up_to_less_than_a_round(tmp_path):
 @pytest.mark.skipif("fork" not in METHODS, reason="no fork on this platform")
 @pytest.mark.parametrize("nprocs", [1, 2])
 def test_os_fork_floor_forks_loops_times_nprocs(nprocs, monkeypatch):
-    forked: List[int] = []
+    forked: list[int] = []
     fork = os.fork
 
     def counting_fork() -> int:
@@ -95,7 +94,7 @@ def test_os_fork_floor_forks_loops_times_nprocs(nprocs, monkeypatch):
 
 @pytest.mark.parametrize("mode", list(work.STARTUP_ARGS))
 def test_interpreter_startup_floor_spawns_its_command_line(mode, monkeypatch):
-    spawned: List[list] = []
+    spawned: list[list] = []
     posix_spawn = os.posix_spawn
 
     def recording_spawn(path, argv, env):
