@@ -1,5 +1,6 @@
 """The pool section's figures: dispatch per task against chunksize, start-up per method
-and W, and the break-even curves with their break-even durations marked."""
+and W, and the break-even curves with their break-even durations marked; and the
+comparison's dispatch curves, one line style per results file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from mpbench.groups.pool import results as pd
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
 MARKERS = ("o", "s", "^", "v", "D", "P", "X")
@@ -169,3 +171,27 @@ def fig_break_even(rs: ResultSet, outdir: str) -> plot.Figure | None:
                      "the ideal speed-up, min(W, usable CPUs); crosses: where W workers reach "
                      "half of it (interpolated on log scales between the two points around it). "
                      "W above the usable CPUs measures oversubscription.")
+
+
+def fig_compare_dispatch(comparison: Comparison, outdir: str) -> plot.Figure | None:
+    fig, ax = plot.new_figure(9, 5)
+    chunks: list[int] = []
+    for j, rs in enumerate(comparison.sets):
+        setting = pd.main_setting(rs)
+        if setting is None:
+            continue
+        curves = pd.dispatch_curves(rs, setting)
+        chunks += _draw_dispatch(ax, curves, pd.minimal_curve(rs, setting[1]),
+                                 LINESTYLES[j % len(LINESTYLES)], f", {rs.label}")
+    if not chunks:
+        plot.plt.close(fig)
+        return None
+    chunk_axis(ax, chunks)
+    ax.set_yscale("log")
+    plot.seconds_axis(ax)
+    ax.set_ylabel("seconds per no-op task")
+    ax.legend(fontsize=6, ncol=2)
+    ax.set_title("Dispatch per task against chunksize, per results file (line style: file)")
+    return plot.save(fig, outdir, "compare_pool_dispatch", "Dispatch per task per results file",
+                     "Each file's main setting (method and W of its full sweep); colour: API, "
+                     "dashed grey: each file's minimal-pool floor.")

@@ -1,5 +1,6 @@
 """The pool group's results as the report reads them: dispatch curves, pool lives,
-break-even points and the harness check, picked out of a :class:`ResultSet`.
+break-even points and the harness check, picked out of a :class:`ResultSet`, and the
+advice they support (which chunksize, or no pool at all).
 
 Everything here reads metadata (``mpbench_metric``, ``mpbench_api``,
 ``mpbench_chunksize``, ``mpbench_method``, ``mpbench_workers``...), never names.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from mpbench.reporting.data import Result, ResultSet
 
-GROUP = "pool"
+NAME = "pool"
 METHOD_ORDER = ("fork", "forkserver", "spawn")
 KINDS = ("pool", "executor")
 # Dispatch APIs in figure order; apply_async and submit have no chunksize (one task a message).
@@ -30,7 +31,7 @@ Setting = tuple[str, int]  # (start method, workers W)
 
 
 def has_pool(rs: ResultSet) -> bool:
-    return bool(rs.where(group=GROUP))
+    return bool(rs.where(group=NAME))
 
 
 def api_label(api: str) -> str:
@@ -38,7 +39,7 @@ def api_label(api: str) -> str:
 
 
 def methods(rs: ResultSet) -> list[str]:
-    present = {r.get("method") for r in rs.where(group=GROUP)}
+    present = {r.get("method") for r in rs.where(group=NAME)}
     return [m for m in METHOD_ORDER if m in present]
 
 
@@ -57,7 +58,7 @@ def ideal_speedup(rs: ResultSet, workers: int) -> int:
 
 def dispatch_results(rs: ResultSet) -> list[Result]:
     """The per-task dispatch figures of the pools (not the floors, not the reference)."""
-    return [r for r in rs.where(group=GROUP, metric="dispatch") if not r.is_floor]
+    return [r for r in rs.where(group=NAME, metric="dispatch") if not r.is_floor]
 
 
 def main_setting(rs: ResultSet) -> Setting | None:
@@ -90,7 +91,7 @@ def dispatch_curves(rs: ResultSet, setting: Setting) -> dict[str, dict[int, Resu
 def minimal_curve(rs: ResultSet, workers: int) -> dict[int, Result]:
     """The minimal forked pool (floor) per chunksize at W workers."""
     return dict(sorted((int(r.get("chunksize")), r)
-                       for r in rs.where(group=GROUP, metric="dispatch", api="minimal_pool",
+                       for r in rs.where(group=NAME, metric="dispatch", api="minimal_pool",
                                          workers=workers)))
 
 
@@ -126,12 +127,12 @@ CHUNKED = ("map", "imap", "imap_unordered", "executor_map")
 def lifecycle(rs: ResultSet, metric: str, kind: str) -> dict[Setting, Result]:
     """``lifetime``/``startup``/``shutdown`` of ``kind`` per (method, W), warm server."""
     return {(str(r.get("method")), int(r.get("workers"))): r
-            for r in rs.where(group=GROUP, metric=metric, api=kind)
+            for r in rs.where(group=NAME, metric=metric, api=kind)
             if r.get("forkserver") != "cold"}
 
 
 def cold_lifetime(rs: ResultSet, kind: str) -> Result | None:
-    return rs.one(group=GROUP, metric="lifetime", api=kind, forkserver="cold")
+    return rs.one(group=NAME, metric="lifetime", api=kind, forkserver="cold")
 
 
 def workers_of(points: dict[Setting, Result], method: str) -> dict[int, Result]:
@@ -172,7 +173,7 @@ def serial_seconds(rs: ResultSet, result: Result) -> tuple[float, str]:
 def break_even(rs: ResultSet) -> dict[int, list[EvenPoint]]:
     """Per W, the break-even figures in task-length order."""
     curves: dict[int, list[EvenPoint]] = {}
-    for r in rs.where(group=GROUP, metric="break_even"):
+    for r in rs.where(group=NAME, metric="break_even"):
         serial, source = serial_seconds(rs, r)
         if math.isfinite(serial):
             curves.setdefault(int(r.get("workers")), []).append(
@@ -217,7 +218,7 @@ def half_ideal(rs: ResultSet, workers: int, points: Sequence[EvenPoint]) -> Cros
 def harness_pairs(rs: ResultSet) -> list[tuple[Result, Result]]:
     """(benchmark, its same-run minimal reference) for each ``mpbench_reference``."""
     pairs = []
-    for r in rs.where(group=GROUP):
+    for r in rs.where(group=NAME):
         ref_name = r.get("reference")
         if ref_name and str(ref_name) in rs.results:
             pairs.append((r, rs.results[str(ref_name)]))
@@ -226,16 +227,120 @@ def harness_pairs(rs: ResultSet) -> list[tuple[Result, Result]]:
 
 
 def payload_results(rs: ResultSet) -> list[Result]:
-    return sorted((r for r in rs.where(group=GROUP, metric="payload") if not r.is_floor),
+    return sorted((r for r in rs.where(group=NAME, metric="payload") if not r.is_floor),
                   key=lambda r: (str(r.get("api")), int(r.get("chunksize", 1)),
                                  int(r.get("size"))))
 
 
 def concurrent_imap(rs: ResultSet) -> dict[str, Result]:
     order = {m: i for i, m in enumerate(METHOD_ORDER)}
-    found = {str(r.get("method")): r for r in rs.where(group=GROUP, metric="concurrent_imap")}
+    found = {str(r.get("method")): r for r in rs.where(group=NAME, metric="concurrent_imap")}
     return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], 9)))
 
 
 def setting_text(setting: Setting) -> str:
     return f"{setting[0]}, W={setting[1]}"
+
+
+# -- advice: which chunksize, or no pool at all ------------------------------------------
+#
+# The model is deliberately plain and stated on the page: W workers spend T / ideal
+# seconds per task of T seconds of work (ideal = min(W, usable CPUs)), plus the
+# parent's dispatch cost d(C) per task at chunksize C, which the dispatch figures
+# measure with no-op tasks. Then a pool
+#
+# - beats a plain loop when T / ideal + d(C) < T, i.e. T > d(C) ideal / (ideal - 1);
+# - reaches half of its ideal speed-up when T >= ideal d(C).
+#
+# That is optimistic: the parent's handler threads and the workers share the same
+# CPUs (here the measured break-even came ~3x later than the model said). The
+# measured break-even curve (chunksize 1, busy tasks) calibrates it: the model's
+# task lengths are scaled by k = measured / modelled half-ideal point at C = 1
+# (never below 1), assuming what the model misses scales with d(C) too.
+
+
+@dataclass(frozen=True)
+class ChunkAdvice:
+    """Pool.map at one chunksize, and the task lengths (seconds) it needs."""
+
+    chunksize: int
+    default: bool            # the chunksize Pool.map chose itself
+    dispatch: Result         # per-task cost of a no-op task at this chunksize
+    ideal: int
+    scale: float = 1.0       # k, from the measured break-even at chunksize 1
+
+    @property
+    def gains_from(self) -> float | None:
+        """Task length above which W workers beat a plain loop (None: never)."""
+        if self.ideal <= 1:
+            return None
+        return self.scale * self.dispatch.mean * self.ideal / (self.ideal - 1)
+
+    @property
+    def half_from(self) -> float:
+        """Task length from which W workers reach half of their ideal speed-up."""
+        return self.scale * self.dispatch.mean * self.ideal
+
+
+@dataclass(frozen=True)
+class Advice:
+    setting: Setting
+    ideal: int
+    chunks: list[ChunkAdvice]
+    measured: Crossing | None  # the break-even curve's half-ideal point (chunksize 1)
+    scale: float               # k (1: the model is not calibrated)
+
+
+def advise(rs: ResultSet) -> Advice | None:
+    """Pool.map's chunksizes at the main setting, with the task lengths each needs."""
+    setting = main_setting(rs)
+    if setting is None:
+        return None
+    points = dispatch_curves(rs, setting).get("map", {})
+    if not points:
+        return None
+    ideal = ideal_speedup(rs, setting[1])
+    curves = break_even(rs)
+    measured = (half_ideal(rs, setting[1], curves[setting[1]])
+                if setting[1] in curves else None)
+    scale = 1.0
+    if 1 in points and measured is not None and measured.where == "between" \
+            and measured.task_us:
+        scale = max(1.0, measured.task_us * 1e-6 / (ideal * points[1].mean))
+    chunks = [ChunkAdvice(c, bool(r.get("chunksize_default")), r, ideal, scale)
+              for c, r in points.items()]
+    return Advice(setting, ideal, chunks, measured, scale)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of advice: tasks from ``low`` to ``high`` seconds (None: open) -> what."""
+
+    low: float | None
+    high: float | None
+    what: str
+    chunk: ChunkAdvice | None
+
+
+def rules(advice: Advice) -> list[Rule]:
+    """Task-length ranges, longest tasks first: the smallest chunksize that reaches
+    half of the ideal speed-up in each; below every threshold, serial. A larger
+    chunksize is listed only where it lowers the threshold (noise can make d(C)
+    non-monotonic)."""
+    if advice.ideal <= 1:
+        return [Rule(None, None, f"do it serially: with {advice.ideal} usable worker a pool "
+                                 "never beats a plain loop (use one for isolation only)", None)]
+    useful: list[ChunkAdvice] = []
+    for chunk in sorted(advice.chunks, key=lambda c: c.chunksize):
+        if not useful or chunk.half_from < useful[-1].half_from:
+            useful.append(chunk)
+    found: list[Rule] = []
+    upper: float | None = None
+    for i, chunk in enumerate(useful):
+        what = ("any chunksize (1 balances uneven tasks best)" if i == 0
+                else f"chunksize >= {chunk.chunksize}")
+        found.append(Rule(chunk.half_from, upper, what, chunk))
+        upper = chunk.half_from
+    found.append(Rule(None, upper, "do it serially, or batch tasks into longer ones: no "
+                                   "chunksize measured reaches half the ideal speed-up", None))
+    return found

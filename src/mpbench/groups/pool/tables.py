@@ -1,14 +1,14 @@
 """The pool section's tables: recommendations, dispatch, start-up, break-even,
-payload, concurrent_imap and the harness check."""
+payload, concurrent_imap and the harness check; and the comparison's table of verdicts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mpbench.groups.pool import advice as adv
 from mpbench.groups.pool import results as pd
-from mpbench.reporting.data import ResultSet
+from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Table
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds, format_size
 
 
@@ -16,7 +16,7 @@ def _ratio(value: float | None) -> str:
     return f"{value:.2f}x" if value else "-"
 
 
-def _span(rule: adv.Rule) -> str:
+def _span(rule: pd.Rule) -> str:
     if rule.low is None and rule.high is None:
         return "any task"
     if rule.low is None:
@@ -39,11 +39,11 @@ def measured_text(cross: pd.Crossing | None) -> str:
 
 
 def recommendations(rs: ResultSet) -> Table | None:
-    found = adv.advise(rs)
+    found = pd.advise(rs)
     if found is None:
         return None
     rows: list[Sequence[str]] = []
-    for rule in adv.rules(found):
+    for rule in pd.rules(found):
         chunk = rule.chunk
         rows.append([_span(rule), rule.what,
                      format_seconds(chunk.dispatch.mean) if chunk else "-",
@@ -173,3 +173,42 @@ def harness_table(rs: ResultSet) -> Table | None:
                  rows, "Same run, same kind of pool, chunksize 1; the two are separate "
                        "benchmarks seconds apart, so the ratio moves by ~10 % (20 % with "
                        "--fast) between runs.")
+
+
+# -- the comparison ---------------------------------------------------------------------
+
+def key_benchmarks(rs: ResultSet) -> dict[str, Result]:
+    """What a user compares: every dispatch figure and every warm pool lifetime,
+    by a readable label."""
+    found: dict[str, Result] = {}
+    for r in pd.dispatch_results(rs):
+        chunk = (f" chunksize {r.get('chunksize')}" + (" (default)" if r.get("chunksize_default")
+                                                       else "")
+                 if r.get("api") in pd.CHUNKED else "")
+        found[f"{pd.api_label(str(r.get('api')))}{chunk}, per task "
+              f"({r.get('method')}, W={r.get('workers')})"] = r
+    for kind in pd.KINDS:
+        for (method, workers), r in pd.lifecycle(rs, "lifetime", kind).items():
+            found[f"{pd.api_label(kind)} lifetime ({method}, W={workers})"] = r
+    return found
+
+
+def delta_table(comparison: Comparison) -> Table | None:
+    """The reference's key figures against each candidate's, with the overview's verdicts
+    (None when the reference holds no pool benchmark)."""
+    sets, found = comparison.sets, comparison.verdicts
+    if not found or not pd.has_pool(sets[0]):
+        return None
+    rows: list[Sequence[str]] = []
+    for label, r in key_benchmarks(sets[0]).items():
+        if r.name not in found[0]:
+            continue
+        rows.append([label, format_seconds(found[0][r.name].ref_mean)]
+                    + [f"{format_seconds(v[r.name].cand_mean)} ({v[r.name].describe()})"
+                       for v in found])
+    return Table("Per-task dispatch and pool lifetime against the reference",
+                 ["figure", comparison.reference.label]
+                 + [side.label for side in comparison.candidates], rows,
+                 "The overview's verdicts: a 95 % interval of the ratio over passes, slower "
+                 "or faster only when it lies wholly beyond the minimum effect "
+                 f"({comparison.min_effect:.0%}).")

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow,  # mpbench trace in subprocesses
               pytest.mark.timeout(180)]
 
 METHODS = ("fork", "spawn", "forkserver")
-TASKS, CHUNKSIZE = 40, 4  # scenarios/pool.py DEFAULTS
+TASKS, CHUNKSIZE = 40, 4  # groups/pool/scenarios.py DEFAULTS
 CHUNKS = TASKS // CHUNKSIZE
 
 

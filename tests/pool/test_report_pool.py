@@ -18,8 +18,7 @@ import pyperf
 import pytest
 from conftest import ROOT, run_mpbench
 
-from mpbench.groups.pool import advice
-from mpbench.groups.pool import compare as compare_section
+from mpbench.groups.pool import report as pool_report
 from mpbench.groups.pool import results as pd
 from mpbench.reporting import data
 from mpbench.reporting.verdict import Comparison
@@ -102,9 +101,9 @@ def test_recommendations_table_covers_every_task_length(report):
 
 def test_rules_are_contiguous_and_follow_the_model():
     rs = data.load(str(FIXTURE))
-    found = advice.advise(rs)
+    found = pd.advise(rs)
     assert found is not None and found.setting == ("fork", 2) and found.ideal == 2
-    rules = advice.rules(found)
+    rules = pd.rules(found)
     for upper, lower in zip(rules, rules[1:]):
         assert lower.high == upper.low  # no gap, no overlap
     for rule in rules[:-1]:
@@ -139,7 +138,7 @@ def test_compare_calls_the_perturbed_benchmark_slower_and_nothing_else(tmp_path)
     found = comparison.verdicts
     assert found[0][MAP_1].verdict == "slower"
     assert [n for n, v in found[0].items() if v.verdict in ("slower", "faster")] == [MAP_1]
-    section = compare_section.compare_section(comparison, str(tmp_path))
+    section = pool_report.compare_section(comparison, str(tmp_path))
     assert section is not None and (tmp_path / "figures" / "compare_pool_dispatch.png").exists()
     rows = {row[0]: row[2] for row in section.tables[0].rows}
     assert "slower" in rows["Pool.map chunksize 1, per task (fork, W=2)"]
@@ -151,7 +150,7 @@ def test_compare_calls_the_perturbed_benchmark_slower_and_nothing_else(tmp_path)
 def test_the_section_follows_the_overview_min_effect_and_sides(tmp_path):
     sets = data.label_sets([data.load(str(FIXTURE)), data.load(str(perturbed(tmp_path, 1.5)))])
     comparison = Comparison.of(sets, vs_count=1, min_effect=0.6)  # 1.5x is below 60 %
-    section = compare_section.compare_section(comparison, str(tmp_path))
+    section = pool_report.compare_section(comparison, str(tmp_path))
     assert section is not None
     rows = {row[0]: row[2] for row in section.tables[0].rows}
     assert "inconclusive (1.50x" in rows["Pool.map chunksize 1, per task (fork, W=2)"]
