@@ -8,6 +8,6 @@ from __future__ import annotations
 if __name__ == "__main__":
     import sys
 
-    from mpbench.groups.channels.scenarios_pingpong import main
+    from mpbench.groups.channels.scenarios import main_pipe
 
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main_pipe(sys.argv[1:]))

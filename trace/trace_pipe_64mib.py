@@ -8,6 +8,6 @@ from __future__ import annotations
 if __name__ == "__main__":
     import sys
 
-    from mpbench.groups.channels.scenarios_bigmessage import main_pipe
+    from mpbench.groups.channels.scenarios import main_pipe_64mib
 
-    sys.exit(main_pipe(sys.argv[1:]))
+    sys.exit(main_pipe_64mib(sys.argv[1:]))

@@ -27,16 +27,16 @@ GROUP = Group(
     scenarios=(
         Scenario("queue", "Queue, 2 producers -> 2 consumers: put/get linked, the feeder "
                           "threads, messages in flight", "messages",
-                 entry="mpbench.groups.channels.scenarios:main"),
+                 entry="mpbench.groups.channels.scenarios:main_queue"),
         Scenario("pipe", "Pipe ping-pong between two children: each send linked "
                          "to its recv", "round_trips",
-                 entry="mpbench.groups.channels.scenarios_pingpong:main"),
+                 entry="mpbench.groups.channels.scenarios:main_pipe"),
         Scenario("queue_64mib", "one 64 MiB message through a Queue: pickling, the feeder "
                                 "thread's write, the reader's unpickling", "messages",
-                 entry="mpbench.groups.channels.scenarios_bigmessage:main_queue"),
+                 entry="mpbench.groups.channels.scenarios:main_queue_64mib"),
         Scenario("pipe_64mib", "one 64 MiB message through a Pipe (send_bytes/recv_bytes)",
                  "messages",
-                 entry="mpbench.groups.channels.scenarios_bigmessage:main_pipe"),
+                 entry="mpbench.groups.channels.scenarios:main_pipe_64mib"),
     ),
     required_metadata=("mpbench_size", "mpbench_producers", "mpbench_transport",
                        "mpbench_messages", "mpbench_payload", "mpbench_placement"),

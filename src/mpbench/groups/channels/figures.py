@@ -1,5 +1,6 @@
 """The channels figures: throughput and latency against message size, round trips
-per placement, objects against bytes, N producers."""
+per placement, objects against bytes, N producers; and, in a comparison, throughput and
+latency overlaid across results files."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import math
 
 from mpbench.groups.channels.results import (
     CHANNELS,
-    GROUP,
     IN_PROCESS,
+    NAME,
     PLACEMENT_TEXT,
     RAW,
     bytes_per_second,
@@ -25,6 +26,7 @@ from mpbench.groups.channels.results import (
 )
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds, format_size
 from mpbench.workloads.stats import percentile
 
@@ -201,7 +203,7 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
     place = throughput_placement(rs)
     lines = []
     for transport in CHANNELS:
-        many = rs.where(group=GROUP, transport=transport, metric="throughput", payload="bytes")
+        many = rs.where(group=NAME, transport=transport, metric="throughput", payload="bytes")
         sizes = sorted({size_of(r) for r in many if int(r.get("producers")) > 1})
         for size in sizes:
             points = {int(r.get("producers")): r for r in many if size_of(r) == size
@@ -238,3 +240,67 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
                      "Right of the dotted line the processes outnumber the usable CPUs: "
                      "the figures measure oversubscription.")
 
+
+# -- a comparison: one line per transport and results file ---------------------------
+
+def compare_throughput(comparison: Comparison, outdir: str) -> plot.Figure | None:
+    """Throughput per results file, each at its own placement, over each one's os.pipe."""
+    fig, ax = plot.new_figure(10, 5.6)
+    sizes: list[int] = []
+    drew = False
+    for j, rs in enumerate(comparison.sets):
+        place = throughput_placement(rs)
+        for transport in CHANNELS + ("os_pipe",):
+            points = series(rs, transport, placement=place)
+            if not points:
+                continue
+            drew = True
+            sizes += list(points)
+            ax.plot(list(points), [bytes_per_second(r) for r in points.values()],
+                    color="black" if transport == "os_pipe" else colour(transport),
+                    ls=plot.linestyle(j), marker="o", ms=3,
+                    label=f"{label(transport)}, {rs.label} ({place})")
+    if not drew:
+        plot.plt.close(fig)
+        return None
+    plot.size_axis(ax, sizes)
+    ax.set_yscale("log")
+    plot.rate_axis(ax, "B")
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("Throughput per results file (colour: transport; line style: file)")
+    return plot.save(fig, outdir, "compare_channels_throughput", "Throughput per results file",
+                     "Bytes per second of one producer streaming to one consumer, each file's "
+                     "own placement in the legend; black: each file's raw os.pipe floor.")
+
+
+def compare_latency(comparison: Comparison, outdir: str) -> plot.Figure | None:
+    """Median one-way latency per results file."""
+    fig, ax = plot.new_figure(10, 5.2)
+    sizes: list[int] = []
+    drew = False
+    for j, rs in enumerate(comparison.sets):
+        found = placements(rs)
+        place = "same-cpu" if "same-cpu" in found else (found[0] if found else None)
+        for transport in CHANNELS + ("os_pipe",):
+            points = [(s, one_way(rs, r)) for s, r in
+                      series(rs, transport, "round_trip", placement=place).items()]
+            points = [(s, v) for s, v in points if v]
+            if not points:
+                continue
+            drew = True
+            sizes += [s for s, _ in points]
+            ax.plot([s for s, _ in points], [percentile(v, 50) for _, v in points],
+                    color="black" if transport == "os_pipe" else colour(transport),
+                    ls=plot.linestyle(j), marker="o", ms=3,
+                    label=f"{label(transport)}, {rs.label} ({place})")
+    if not drew:
+        plot.plt.close(fig)
+        return None
+    plot.size_axis(ax, sizes)
+    ax.set_yscale("log")
+    plot.seconds_axis(ax)
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("Median one-way latency per results file (placement in the legend)")
+    return plot.save(fig, outdir, "compare_channels_latency", "Latency per results file",
+                     "Median one-way latency from each file's samples; same-cpu placement "
+                     "where measured (the steadier one), else the first measured.")

@@ -1,16 +1,18 @@
-"""The channels tables: fits, throughput, latency percentiles, memory, the harness's cost."""
+"""The channels tables: fits, throughput, latency percentiles, memory, the harness's cost;
+and, in a comparison, the fits side by side."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-from mpbench.groups.channels.fits import fit, fits
 from mpbench.groups.channels.results import (
     CHANNELS,
     IN_PROCESS,
     RAW,
     bytes_per_second,
+    fit,
+    fits,
     label,
     messages_ratio,
     one_way,
@@ -23,6 +25,7 @@ from mpbench.groups.channels.results import (
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.plotting import format_rate
 from mpbench.reporting.tables import Table
+from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds, format_size
 from mpbench.workloads.stats import percentile
 
@@ -145,3 +148,18 @@ def harness_table(rs: ResultSet) -> Table | None:
                   "harness / hand-written", "perf bench sched pipe (C)"], rows,
                  "Same run, same message (1 byte): what the harness adds to the figure it "
                  "reports, and how far Python is from C on the same ping-pong.")
+
+
+def compare_fit_table(comparison: Comparison) -> Table | None:
+    """Each transport's fixed cost and bandwidth, one column per results file."""
+    sets = comparison.sets
+    all_fits = [fits(rs) for rs in sets]
+    rows: list[Sequence[str]] = []
+    for transport in CHANNELS + RAW:
+        cells = [found[transport].describe() if transport in found else "-" for found in all_fits]
+        if any(c != "-" for c in cells):
+            rows.append([label(transport)] + cells)
+    if not rows:
+        return None
+    return Table("Fixed cost and bandwidth per results file (time = fixed + size / bandwidth)",
+                 ["transport"] + [rs.label for rs in sets], rows)

@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURE_RESULTS, ROOT
 from conftest import FixtureFile as Fixture
 
-from mpbench.groups.channels import fits, section
+from mpbench.groups.channels import report, results
 from mpbench.reporting import data, plotting
 from mpbench.units import format_seconds, format_size
 
@@ -39,7 +39,6 @@ def _median(values):
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
 
 
 def test_report_writes_every_channel_figure(summary):
@@ -140,7 +139,7 @@ def test_every_channel_figure_states_its_placement(tmp_path, monkeypatch):
     monkeypatch.setattr(plotting, "save", capture)
     rs = data.load(str(PY311))
     data.label_sets([rs])
-    built = section.section(rs, str(tmp_path))
+    built = report.section(rs, str(tmp_path))
     assert [f.stem for f in built.figures] == list(FIGURES)
     for stem, text in titles.items():
         assert "placement" in text, stem
@@ -155,7 +154,7 @@ def test_fit_recovers_a_fixed_cost_and_a_bandwidth():
             return 1 if key == "messages" else default
 
     points = {size: Fake(size, 5e-6 + size / 2e9) for size in (1, 64, 4096, 2**20, 2**26)}
-    fitted = fits.fit(points)
+    fitted = results.fit(points)
     assert fitted.fixed == pytest.approx(5e-6, rel=1e-6)
     assert fitted.bandwidth == pytest.approx(2e9, rel=1e-6)
     assert fitted.worst < 1e-6 and fitted.sources == [p.name for p in points.values()]
