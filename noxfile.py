@@ -32,9 +32,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Style and type gate: ruff (configured in pyproject.toml) and mypy on ``src/mpbench``."""
+    """Style and type gate: ruff (configured in pyproject.toml) over the whole tree, mypy
+    on ``src/mpbench``."""
     session.install(".[lint]")
-    session.run("ruff", "check", "src/mpbench", "noxfile.py", *session.posargs)
+    session.run("ruff", "check", "src", "tests", "bench", "trace", "noxfile.py",
+                *session.posargs)
     session.run("mypy")
 
 

@@ -23,9 +23,10 @@ import os
 import shutil
 import struct
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VIEWPORT = {"width": 1600, "height": 1000}
 
 
-def missing_browser() -> Optional[str]:
+def missing_browser() -> str | None:
     """Why a headless browser cannot run here, or ``None`` when it can."""
     try:
         import playwright.sync_api  # noqa: F401
@@ -68,7 +69,7 @@ CURRENT_TEST: Any = None
 
 
 @contextmanager
-def browser_page(viewport: Optional[dict] = None) -> Iterator[Any]:
+def browser_page(viewport: dict | None = None) -> Iterator[Any]:
     """A fresh page of a headless chromium, closed (browser included) afterwards."""
     if CURRENT_TEST is not None and CURRENT_TEST.get_closest_marker("browser") is None:
         pytest.fail(f"{CURRENT_TEST.nodeid} starts chromium: mark it @pytest.mark.browser")
@@ -115,7 +116,7 @@ def screenshot(page: Any, name: str) -> str:
     return path
 
 
-def png_size(path: str) -> Tuple[int, int]:
+def png_size(path: str) -> tuple[int, int]:
     """Width and height of a PNG file; fails the test unless it is one (signature, IHDR)."""
     with open(path, "rb") as handle:
         head = handle.read(24)

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import psutil
 import pytest
@@ -40,7 +39,7 @@ SUBREAPER = _become_subreaper()
 CLONE_NEWNS, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x20000, 0x2, 0x4, 0x4000, 0x40000
 
 
-def _private_dev_shm() -> Optional[int]:
+def _private_dev_shm() -> int | None:
     """Mount a fresh tmpfs on /dev/shm in a mount namespace of this process's own;
     a descriptor of the machine's /dev/shm (for the test that checks it), or None
     where that is not possible."""
@@ -76,7 +75,7 @@ def _own_multiprocessing_helpers() -> set:
     return {pid for pid in pids if pid}
 
 
-def leftover_processes(grace: float = 5.0) -> List[psutil.Process]:
+def leftover_processes(grace: float = 5.0) -> list[psutil.Process]:
     """Descendants still alive after ``grace`` seconds (zombies are reaped)."""
     me = psutil.Process()
     helpers = _own_multiprocessing_helpers()
@@ -194,7 +193,7 @@ class FixtureFile:
 @pytest.fixture
 def small_tmpfs(tmp_path):
     """A 64 KiB tmpfs (a small disk that fills up), or a skip saying why none."""
-    mounted: List[Path] = []
+    mounted: list[Path] = []
 
     def mount(name: str = "tmpfs", size: str = "64k") -> Path:
         where = tmp_path / name

@@ -32,10 +32,10 @@ METHOD_NOTES = (
 
 def section_builders() -> list[SectionBuilder]:
     """Single-file sections, in page order (groups without results are skipped)."""
-    from mpbench.reporting import drift_section, harness_section
+    from mpbench.reporting import trust
 
     builders: list[SectionBuilder] = [group.report().section for group in GROUPS]
-    return builders + [harness_section.section, drift_section.section]
+    return builders + [trust.harness_section, trust.drift_section]
 
 
 def machine_value(key: str, value: object) -> str:

@@ -24,7 +24,7 @@ from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
 from mpbench.reporting.gate import GateResult, gate
-from mpbench.reporting.tables import Section, Table
+from mpbench.reporting.tables import Headline, Section, Table, build_section
 from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_names
 
 CompareBuilder = Callable[[Comparison, str], Optional[Section]]
@@ -38,6 +38,34 @@ COMPARE_NOTES = METHOD_NOTES + (
 def compare_builders() -> list[CompareBuilder]:
     """Per-group overlay sections, in page order."""
     return [group.report().compare_section for group in GROUPS]
+
+
+def overview_headlines(comparison: Comparison) -> list[Headline]:
+    """The start methods' line when the files' defaults differ, then the verdicts'."""
+    method_line = fleet.start_method_headline(comparison)
+    return ([method_line] if method_line else []) + vs.headlines(comparison)
+
+
+def left_out_table(comparison: Comparison) -> Table | None:
+    left_out = comparison.left_out()
+    if not left_out:
+        return None
+    return Table("Left out: not in every file", ["file", "benchmarks"],
+                 [[f, ", ".join(n)] for f, n in left_out.items()])
+
+
+def overview(comparison: Comparison, outdir: str) -> Section:
+    """The verdicts against the reference: a ratio figure per group (a heatmap for a
+    fleet), the fleet's floor table, every common benchmark, what was left out."""
+    ref = comparison.reference
+    many = fleet.is_fleet(comparison)
+    draw = fleet.heatmap if many else vs.ratio_figure
+    figures = [functools.partial(draw, group=group) for group in comparison.sets[0].groups()]
+    tables = ([fleet.floor_table] if many else []) + [vs.verdict_table, left_out_table]
+    return build_section("changes", "Changes against the reference",
+                         f"Reference: {ref.label} "
+                         f"({', '.join(os.path.basename(p) for p in ref.paths)}).",
+                         comparison, outdir, overview_headlines, figures, tables)
 
 
 def expand(path: str) -> list[str]:
@@ -72,42 +100,18 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
     groups = None if vs_files or all(len(group) == 1 for group in grouped) else \
         [len(group) for group in grouped]
     comparison = Comparison.of(sets, len(vs_files), min_effect, groups)
-    sides, names, found = comparison.sides, comparison.names, comparison.verdicts
-    ref, cands = comparison.reference, comparison.candidates
-    left_out: dict[str, list[str]] = {
-        os.path.basename(rs.path): sorted(set(rs.results) - set(names))
-        for rs in sets if set(rs.results) - set(names)}
-    note = vs.drift_note(sides, names)
-    many = fleet.is_fleet(sets, len(vs_files)) and groups is None
     judged: GateResult | None = None
     if fail_on_slower is not None:
         judged = gate(comparison, fail_on_slower)
     with output.staged(outdir) as tmp:
-        headlines = vs.headlines(ref, cands, found, min_effect, note)
-        method_line = fleet.start_method_headline(sets)
-        if method_line:
-            headlines.insert(0, method_line)
-        overview = Section("changes", "Changes against the reference",
-                           f"Reference: {ref.label} "
-                           f"({', '.join(os.path.basename(p) for p in ref.paths)}).", headlines)
-        figure = fleet.heatmap if many else functools.partial(vs.ratio_figure,
-                                                              min_effect=min_effect)
-        overview.figures = [f for f in (figure(ref, cands, found, names, group, outdir=tmp)
-                                        for group in sets[0].groups()) if f]
-        overview.tables = [vs.verdict_table(ref, cands, found, names, min_effect)]
-        floors = fleet.floor_table(sets, names) if many else None
-        if floors:
-            overview.tables.insert(0, floors)
-        if left_out:
-            overview.tables.append(Table("Left out: not in every file", ["file", "benchmarks"],
-                                         [[f, ", ".join(n)] for f, n in left_out.items()]))
         overlays = [] if len(sets) > fleet.OVERLAY_MAX_FILES else compare_builders()
-        sections = [overview] + [s for s in (b(comparison, tmp) for b in overlays) if s]
+        sections = [overview(comparison, tmp)]
+        sections += [s for s in (b(comparison, tmp) for b in overlays) if s]
         machines = machine_table(sets, only_differences=True)
         sections.append(Section("machines", "What differs between the machines",
                                 tables=[machines]))
-        title = "mpbench comparison: " + " vs ".join(side.label for side in sides)
-        subtitle = f"{len(names)} benchmarks in common across {len(sets)} results files"
+        title = "mpbench comparison: " + " vs ".join(side.label for side in comparison.sides)
+        subtitle = f"{len(comparison.names)} benchmarks in common across {len(sets)} results files"
         everything = machine_table(sets)
         with open(os.path.join(tmp, "summary.md"), "w") as md:
             md.write(page.render_markdown(title, subtitle, sections, everything, COMPARE_NOTES))
@@ -115,16 +119,11 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
             index.write(page.render_html(tmp, title, subtitle, sections, everything,
                                          COMPARE_NOTES))
         vs.write_json(os.path.join(tmp, "comparison.json"),
-                      vs.document(ref, cands, found, min_effect, left_out,
-                                  None if judged is None else judged.document()))
-    for cand, verdicts in zip(cands, found):
-        print(vs.summary_line(ref, cand, verdicts, min_effect))
-        for v in vs.called(verdicts)[:10]:
-            print(f"  {v.verdict}: {v.name} {v.describe()}")
-    if note:
-        print(note)
+                      vs.document(comparison, None if judged is None else judged.document()))
+    for line in vs.console_lines(comparison):
+        print(line)
     print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))}, summary.md and "
-          f"comparison.json ({len(names)} common benchmarks) in "
+          f"comparison.json ({len(comparison.names)} common benchmarks) in "
           f"{time.monotonic() - started:.1f} s")
     if judged is not None:
         for line in judged.lines():

@@ -21,22 +21,21 @@ from mpbench.groups import get
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Headline, Table
-from mpbench.reporting.verdict import FASTER, INCONCLUSIVE, SLOWER, Side, Verdict
+from mpbench.reporting.verdict import FASTER, INCONCLUSIVE, SLOWER, Comparison
 
 FLEET_FILES = 4       # from this many files on, the fleet views replace one line per file
 OVERLAY_MAX_FILES = 6  # per-group overlays (one line per file) up to this many files
 HEATMAP_ROWS = 60     # a group's heatmap shows at most this many benchmarks
 CLIP = math.log2(2.0)  # colours saturate at 0.5x and 2x
 MARKS = {SLOWER: "+", FASTER: "-", INCONCLUSIVE: "?"}
-Found = dict[str, Verdict]
-
-
 OTHER_GROUP_ROWS = 6  # groups without a choice above: their first benchmarks with a floor
 
 
-def is_fleet(sets: Sequence[ResultSet], vs_count: int) -> bool:
-    """A comparison of one reference with several single-file candidates, many of them."""
-    return not vs_count and len(sets) >= FLEET_FILES
+def is_fleet(comparison: Comparison) -> bool:
+    """A comparison of one file with many others, each its own side (no side pools
+    several files, as ``--vs`` and folders of runs do)."""
+    return (len(comparison.sets) >= FLEET_FILES
+            and all(len(side.sets) == 1 for side in comparison.sides))
 
 
 def fleet_row(group: str) -> Callable[[Result, ResultSet], bool] | None:
@@ -66,10 +65,11 @@ def floor_rows(ref: ResultSet, names: Sequence[str]) -> list[str]:
     return rows
 
 
-def floor_table(sets: Sequence[ResultSet], names: Sequence[str]) -> Table | None:
+def floor_table(comparison: Comparison) -> Table | None:
     """Each file's ratio of a benchmark to its own floor, measured in the same run."""
+    sets = comparison.sets
     rows: list[Sequence[str]] = []
-    for name in floor_rows(sets[0], names):
+    for name in floor_rows(sets[0], comparison.names):
         floor = sets[0].results[name].floor_name
         cells = []
         for rs in sets:
@@ -85,20 +85,26 @@ def floor_table(sets: Sequence[ResultSet], names: Sequence[str]) -> Table | None
                  "times are not.")
 
 
-def _rows_for(ref: Side, names: Sequence[str], group: str, found: Sequence[Found]) -> list[str]:
-    rows = [n for n in names if ref.sets[0].results[n].group == group
-            and not ref.sets[0].results[n].is_floor]
+def _group_rows(comparison: Comparison, group: str) -> list[str]:
+    """The group's benchmarks, floors left out."""
+    ref = comparison.reference.sets[0]
+    return [n for n in comparison.names
+            if ref.results[n].group == group and not ref.results[n].is_floor]
+
+
+def _rows_for(comparison: Comparison, group: str) -> list[str]:
+    rows = _group_rows(comparison, group)
     if len(rows) <= HEATMAP_ROWS:
         return rows
-    moved = {n: max(abs(math.log(f[n].ratio)) for f in found) for n in rows}
+    moved = {n: max(abs(math.log(f[n].ratio)) for f in comparison.verdicts) for n in rows}
     keep = set(sorted(rows, key=lambda n: -moved[n])[:HEATMAP_ROWS])
     return [n for n in rows if n in keep]
 
 
-def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Sequence[str],
-            group: str, outdir: str) -> plot.Figure | None:
+def heatmap(comparison: Comparison, outdir: str, group: str) -> plot.Figure | None:
     """Benchmarks x files: colour = ratio to the reference, mark = verdict."""
-    rows = _rows_for(ref, names, group, found)
+    ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
+    rows = _rows_for(comparison, group)
     if not rows:
         return None
     ratios = np.array([[f[n].ratio for f in found] for n in rows])
@@ -123,8 +129,7 @@ def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Seq
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=[math.log2(t) for t in ticks])
     bar.ax.set_yticklabels([plot.ratio_label(t) for t in ticks], fontsize=7)
     bar.set_label(f"ratio to {ref.label} (red: slower)", fontsize=8)
-    shown = "" if len(rows) == sum(1 for n in names if ref.sets[0].results[n].group == group
-                                   and not ref.sets[0].results[n].is_floor) else \
+    shown = "" if len(rows) == len(_group_rows(comparison, group)) else \
         f", the {len(rows)} that move most"
     ax.set_title(f"{group}: every file against {ref.label}{shown}", fontsize=9)
     return plot.save(fig, outdir, f"fleet_heatmap_{group}", f"{group}: the fleet at a glance",
@@ -134,11 +139,11 @@ def heatmap(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Seq
                      "above). Floors are in the floor table, not here.")
 
 
-def start_method_headline(sets: Sequence[ResultSet]) -> Headline | None:
+def start_method_headline(comparison: Comparison) -> Headline | None:
     """When the files' default start methods differ, say so: a program that does not
     choose one pays another start-up on each (3.14 made forkserver Linux's default)."""
     by_method: dict[str, list[str]] = {}
-    for rs in sets:
+    for rs in comparison.sets:
         method = str(rs.machine.get("mpbench_default_start_method", "?"))
         by_method.setdefault(method, []).append(rs.label)
     if len(by_method) < 2:

@@ -24,6 +24,7 @@ called (``detectable``): the margin plus the interval's half-width.
 from __future__ import annotations
 
 import math
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -319,6 +320,11 @@ class Comparison:
     @property
     def candidates(self) -> list[Side]:
         return self.sides[1:]
+
+    def left_out(self) -> dict[str, list[str]]:
+        """Per file (its base name), the benchmarks it holds that not every file does."""
+        return {os.path.basename(rs.path): sorted(set(rs.results) - set(self.names))
+                for rs in self.sets if set(rs.results) - set(self.names)}
 
     def levels(self) -> list[str]:
         """The levels the verdicts were judged at, most trustworthy first."""

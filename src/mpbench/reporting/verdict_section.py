@@ -26,6 +26,7 @@ from mpbench.reporting.verdict import (
     PAIR_LEVEL,
     SLOWER,
     VERDICTS,
+    Comparison,
     Side,
     Verdict,
     counts,
@@ -46,15 +47,16 @@ METHOD = ("95 % t interval of the candidate/reference ratio on a log scale, at t
           "benchmark's own")
 
 
-def drift_unknown(sides: Sequence[Side], names: Sequence[str]) -> list[str]:
+def drift_unknown(comparison: Comparison) -> list[str]:
     """Files in which every benchmark has a single pass."""
-    return [os.path.basename(rs.path) for side in sides for rs in side.sets
-            if all(len(passes.pass_workers(rs.results[name].bench)) < 2 for name in names)]
+    return [os.path.basename(rs.path) for side in comparison.sides for rs in side.sets
+            if all(len(passes.pass_workers(rs.results[name].bench)) < 2
+                   for name in comparison.names)]
 
 
-def drift_note(sides: Sequence[Side], names: Sequence[str]) -> str | None:
+def drift_note(comparison: Comparison) -> str | None:
     """The line saying the drift is unknown, when some file cannot show it."""
-    unknown = drift_unknown(sides, names)
+    unknown = drift_unknown(comparison)
     if not unknown:
         return None
     return (f"drift unknown: {', '.join(unknown)} hold{'s' if len(unknown) == 1 else ''} a single "
@@ -67,9 +69,11 @@ def format_detectable(value: float) -> str:
     return "no change" if not math.isfinite(value) else f"{value:.0%}"
 
 
-def summary_line(ref: Side, cand: Side, found: Found, min_effect: float) -> str:
+def summary_line(comparison: Comparison, cand: Side, found: Found) -> str:
     """``B against A: 36 no change, 3 inconclusive, 1 slower of 40 benchmarks; changes
-    above 8% would have been seen (median; ...)``: the first line of a comparison."""
+    above 8% would have been seen (median; ...)``: the first line of a comparison, for
+    one candidate and its verdicts."""
+    ref, min_effect = comparison.reference, comparison.min_effect
     verdicts = list(found.values())
     n = counts(verdicts)
     parts = [f"{n[kind]} {kind}" for kind in (NO_CHANGE, INCONCLUSIVE, SLOWER, FASTER)
@@ -95,24 +99,37 @@ def called(found: Found) -> list[Verdict]:
                   key=lambda v: -abs(math.log(v.ratio)))
 
 
-def headlines(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effect: float,
-              note: str | None) -> list[Headline]:
+def headlines(comparison: Comparison) -> list[Headline]:
+    """A line per candidate (its most changed benchmarks), then the drift note if any."""
     lines = []
-    for cand, verdicts in zip(cands, found):
-        text = summary_line(ref, cand, verdicts, min_effect)
+    for cand, verdicts in zip(comparison.candidates, comparison.verdicts):
+        text = summary_line(comparison, cand, verdicts)
         changed = called(verdicts)
         if changed:
             text += "; most changed: " + ", ".join(f"{v.name} {v.describe()}" for v in changed[:3])
         lines.append(Headline(text + "."))
+    note = drift_note(comparison)
     if note:
         lines.append(Headline(note[0].upper() + note[1:] + "."))
     return lines
 
 
-def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names: Sequence[str],
-                 group: str, min_effect: float, outdir: str) -> plot.Figure | None:
+def console_lines(comparison: Comparison) -> list[str]:
+    """What ``compare`` prints: each candidate's summary line and its largest changes,
+    then the drift note if any."""
+    lines = []
+    for cand, verdicts in zip(comparison.candidates, comparison.verdicts):
+        lines.append(summary_line(comparison, cand, verdicts))
+        lines += [f"  {v.verdict}: {v.name} {v.describe()}" for v in called(verdicts)[:10]]
+    note = drift_note(comparison)
+    return lines + ([note] if note else [])
+
+
+def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure | None:
     """Each benchmark's ratio to the reference with its interval, marked by verdict."""
-    names = [n for n in names if ref.sets[0].results[n].group == group]
+    ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
+    min_effect = comparison.min_effect
+    names = [n for n in comparison.names if ref.sets[0].results[n].group == group]
     if not names:
         return None
     fig, ax = plot.new_figure(10, max(2.5, 0.22 * len(names) + 1.4))
@@ -147,28 +164,29 @@ def ratio_figure(ref: Side, cands: Sequence[Side], found: Sequence[Found], names
     ax.set_title(f"{group}: verdicts against the reference")
     return plot.save(fig, outdir, f"compare_ratio_{group}", f"{group}: verdicts",
                      f"Each benchmark's ratio to the reference with its {CONFIDENCE:.0%} "
-                     f"interval ({level_words(found)}); slower/faster only where the whole "
+                     f"interval ({level_words(comparison)}); slower/faster only where the whole "
                      f"interval lies outside the grey band (min effect {min_effect:.0%}), no "
                      "change where it lies inside it, inconclusive where it straddles an edge.")
 
 
-def level_words(found: Sequence[Found]) -> str:
+def level_words(comparison: Comparison) -> str:
     """How the intervals were computed, in words (``interleaved pairs (drift cancelled)``)."""
-    levels = {v.level for verdicts in found for v in verdicts.values()}
-    return " and ".join(text for level, text in LEVEL_TEXT.items() if level in levels)
+    return " and ".join(LEVEL_TEXT[level] for level in comparison.levels())
 
 
 def _spreads(sides: Sequence[Side], name: str) -> str:
     return ", ".join(f"{side.label} {passes.format_spread(side.spread(name))}" for side in sides)
 
 
-def verdict_table(ref: Side, cands: Sequence[Side], found: Sequence[Found],
-                  names: Sequence[str], min_effect: float) -> Table:
+def verdict_table(comparison: Comparison) -> Table:
+    """Every common benchmark: its mean on each side, verdict, ratio and interval."""
+    ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
+    min_effect = comparison.min_effect
     paired = all(v.level == PAIR_LEVEL for verdicts in found for v in verdicts.values())
     columns = (["benchmark", ref.label] + [c.label for c in cands] + ["detectable"]
                + ([] if paired else ["run-to-run spread"]))
     rows: list[Sequence[str]] = []
-    for name in names:
+    for name in comparison.names:
         row = [name, format_seconds(ref.mean(name))]
         row += [f"{format_seconds(cand.mean(name))} ({verdicts[name].describe()})"
                 for cand, verdicts in zip(cands, found)]
@@ -187,9 +205,11 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def document(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effect: float,
-             left_out: dict[str, list[str]], gate: dict | None = None) -> dict:
-    """What ``comparison.json`` holds (see docs/results-format.md)."""
+def document(comparison: Comparison, gate: dict | None = None) -> dict:
+    """What ``comparison.json`` holds (see docs/results-format.md); ``gate``: the
+    ``--fail-on-slower`` gate's own part, if it was asked for."""
+    ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
+    min_effect = comparison.min_effect
     results = []
     for cand, verdicts in zip(cands, found):
         for v in verdicts.values():
@@ -211,7 +231,7 @@ def document(ref: Side, cands: Sequence[Side], found: Sequence[Found], min_effec
             "candidates": [{"label": c.label, "files": c.paths, "counts": counts(list(f.values())),
                             "median_detectable": _finite(median_detectable(list(f.values())))}
                            for c, f in zip(cands, found)],
-            "results": results, "left_out": left_out, "gate": gate}
+            "results": results, "left_out": comparison.left_out(), "gate": gate}
 
 
 def write_json(path: str, doc: dict) -> None:

@@ -79,7 +79,7 @@ def test_the_message_names_the_benchmark(tmp_path):
         data.load(str(path))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fixture_metadata():
     rs = data.load(str(FIXTURE_RESULTS[0]))
     return list(rs.results.values())

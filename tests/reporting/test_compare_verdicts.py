@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional
 
 import pyperf
 import pytest
@@ -18,7 +17,7 @@ STABLE = "process.interpreter_startup[mode=isolated]"  # worker means within 10 
 PROCESS_BENCHMARKS = 29  # the fixture's process group
 
 
-def two_pass_copy(dst: Path, scale: Optional[Dict[str, float]] = None,
+def two_pass_copy(dst: Path, scale: dict[str, float] | None = None,
                   src: Path = FIXTURE_RESULTS[0]) -> Path:
     """The fixture's process group as if run in two passes (first half of its workers
     pass 1, the rest pass 2), with the values of the benchmarks in ``scale`` multiplied."""
@@ -57,7 +56,7 @@ def compare(*args: str, out: Path) -> subprocess.CompletedProcess:
     return run_mpbench("compare", *args, "-o", str(out))
 
 
-def results(out: Path) -> Dict[str, dict]:
+def results(out: Path) -> dict[str, dict]:
     return {r["benchmark"]: r for r in json.loads((out / "comparison.json").read_text())["results"]}
 
 

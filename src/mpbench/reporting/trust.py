@@ -1,20 +1,26 @@
-"""The harness checks in a report: each group's figures against their same-run
-minimal loops, and busy work against what was asked (:mod:`mpbench.harness`).
+"""How far a single-file report's figures can be trusted: its two sections that are no
+group's own.
 
-One headline per group present (also when the file holds no check for it,
-e.g. results written before references existed), one table of every check,
-one of busy work measured more than 10% off.
+- Harness checks: each group's figures against their same-run minimal loops, and busy
+  work against what was asked (:mod:`mpbench.harness`). One headline per group present
+  (also when the file holds no check for it, e.g. results written before references
+  existed), one table of every check, one of busy work measured more than 10% off.
+- Run-to-run spread: how far each benchmark's passes disagree (the drift a comparison
+  with another run must allow for).
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 
-from mpbench import harness
+from mpbench import harness, passes
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.tables import Headline, Section, Table
 from mpbench.units import format_seconds
 
+SHOWN = 20        # rows of the drift table
+NOTABLE = 0.10    # a spread above this is counted in the drift headline
 INTRO = ("Each group has a minimal hand-written loop measured in the same run (its "
          "reference: the smallest code that does what a benchmark claims to measure, with "
          "nothing of the harness). A benchmark's mean over its reference's mean is the harness "
@@ -84,7 +90,7 @@ def _lead(found: Mapping[str, harness.Entry], checks: list[harness.Check]) -> He
                     + ", ".join(parts) + f"; {verdict}.", [])
 
 
-def section(rs: ResultSet, outdir: str) -> Section | None:
+def harness_section(rs: ResultSet, outdir: str) -> Section | None:
     """The harness checks of a single-file report (None for an empty file)."""
     found = entries(rs)
     if not found:
@@ -106,3 +112,42 @@ def section(rs: ResultSet, outdir: str) -> Section | None:
         lines.insert(0, lead)
     tables = [t for t in (_check_table(checks), _busy_table(flags)) if t]
     return Section("harness", "Harness checks", INTRO, lines, [], tables)
+
+
+def spreads(rs: ResultSet) -> list[tuple[float, str]]:
+    """(spread, name) of every benchmark with two passes or more, largest first."""
+    found = [(passes.spread(result.bench), name) for name, result in rs.results.items()]
+    return sorted(((s, n) for s, n in found if s is not None), reverse=True)
+
+
+def drift_section(rs: ResultSet, outdir: str) -> Section | None:
+    """Run-to-run spread per benchmark, or a note that this file cannot show it."""
+    found = spreads(rs)
+    title = "Run-to-run spread"
+    if not found:
+        return Section("drift", title, "", [Headline(
+            "Run-to-run spread: unknown (one pass per benchmark)."), Headline(
+            "This file holds a single pass per benchmark (written "
+            "before 'mpbench run --passes', or with --passes 1), so it cannot show how far the "
+            "machine drifted while it ran; 'mpbench compare' sizes its intervals on worker "
+            "processes alone for such files.")])
+    npasses = max(len(passes.pass_means(rs.results[name].bench)) for _, name in found)
+    notable = [name for s, name in found if s > NOTABLE]
+    headline = (f"Run-to-run spread between the {npasses} passes: median "
+                f"{passes.format_spread(statistics.median(s for s, _ in found))} over "
+                f"{len(found)} benchmarks; {len(notable)} above {NOTABLE:.0%}")
+    rows: list[Sequence[str]] = []
+    for spread, name in found[:SHOWN]:
+        means = passes.pass_means(rs.results[name].bench)
+        rows.append([name, ", ".join(format_seconds(m) for m in means.values()),
+                     passes.format_spread(spread)])
+    table = Table(f"The {min(SHOWN, len(found))} largest run-to-run spreads",
+                  ["benchmark", "mean of each pass", "spread"], rows,
+                  "Spread: (largest - smallest pass mean) / mean of the pass means. Each pass "
+                  "runs every benchmark with its share of the worker processes, minutes apart "
+                  "from the next, so the spread shows the machine's drift (plus the noise of "
+                  "the fewer workers in a pass) that pyperf's standard deviation cannot.")
+    return Section("drift", title,
+                   "How far the passes of this run disagree: the drift a comparison with "
+                   "another run must allow for ('mpbench compare' sizes its intervals on it).",
+                   [Headline(headline + ".", notable[:5])], [], [table])

@@ -91,7 +91,8 @@ def test_the_guardian_stops_the_command_when_its_parent_dies():
         import os, subprocess, sys, time
         guard = subprocess.Popen([sys.executable, "-m", "mpbench.lifeline", str(os.getpid()),
                                   "--", sys.executable, "-c",
-                                  "import os, time; print(os.getpid(), flush=True); time.sleep(600)"],
+                                  "import os, time; print(os.getpid(), flush=True); "
+                                  "time.sleep(600)"],
                                  stdout=subprocess.PIPE, text=True, start_new_session=True)
         print(guard.pid, guard.stdout.readline().strip(), flush=True)
         time.sleep(600)

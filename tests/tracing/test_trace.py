@@ -16,7 +16,6 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 from conftest import ROOT, run_mpbench
@@ -37,19 +36,19 @@ def trace(*args: str, timeout: float = 100) -> subprocess.CompletedProcess:
     return run_mpbench("trace", *args, cwd=ROOT, timeout=timeout)
 
 
-def load(path: Path) -> Dict:
+def load(path: Path) -> dict:
     with open(path) as handle:
         return json.load(handle)
 
 
-def process_names(data: Dict) -> Dict[int, str]:
+def process_names(data: dict) -> dict[int, str]:
     """pid -> name, for processes that have events (not only metadata)."""
     active = {e["pid"] for e in data["traceEvents"] if e.get("ph") not in ("M",)}
     return {e["pid"]: e["args"]["name"] for e in data["traceEvents"]
             if e.get("ph") == "M" and e.get("name") == "process_name" and e["pid"] in active}
 
 
-def thread_names(data: Dict, pid: int) -> List[str]:
+def thread_names(data: dict, pid: int) -> list[str]:
     return [e["args"]["name"] for e in data["traceEvents"]
             if e.get("ph") == "M" and e.get("name") == "thread_name" and e["pid"] == pid]
 

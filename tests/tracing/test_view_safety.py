@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Set
 
 import psutil
 import pytest
@@ -39,7 +38,7 @@ def _ip(hex_address: str) -> str:
     return socket.inet_ntop(socket.AF_INET6, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
 
 
-def listening_on(port: int) -> Set[str]:
+def listening_on(port: int) -> set[str]:
     """Local addresses with a listening TCP socket on ``port`` (from /proc/net/tcp*)."""
     found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):

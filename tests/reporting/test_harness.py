@@ -82,7 +82,8 @@ def test_the_reference_runs_first_in_odd_passes_and_second_in_even_ones():
 
 
 def test_a_reference_missing_from_the_results_gives_no_check():
-    found = by_name(entry("sync.contended[nprocs=2]", 1e-7, reference="sync.lock_minimal[nprocs=2]"))
+    found = by_name(entry("sync.contended[nprocs=2]", 1e-7,
+                          reference="sync.lock_minimal[nprocs=2]"))
     assert harness.checks(found) == []
     line = harness.group_summary("sync", [])
     assert line.startswith("Harness check, sync: no harness check in this file")

@@ -15,7 +15,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 from conftest import ROOT
@@ -67,7 +66,7 @@ print(json.dumps({"added": added,
 """
 
 
-def workload_modules() -> List[str]:
+def workload_modules() -> list[str]:
     """Every module of the workloads packages, the packages themselves included."""
     names = ["mpbench.workloads"]
     for path in sorted(p for folder in WORKLOADS for p in folder.rglob("*.py")):
@@ -102,7 +101,8 @@ def test_a_workload_imports_only_the_standard_library(module):
     assert found["foreign"] == [], f"{module} imports {found['foreign']} at module level"
 
 
-@pytest.mark.parametrize("module", ["mpbench.groups.channels.workloads.runs", "mpbench.groups.pool.workloads.pools"])
+@pytest.mark.parametrize("module", ["mpbench.groups.channels.workloads.runs",
+                                    "mpbench.groups.pool.workloads.pools"])
 def test_the_3_9_path_check_agrees(module):
     assert imported_by(module, by_path=True)["foreign"] == []
 

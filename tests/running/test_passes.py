@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -107,7 +106,8 @@ def test_report_shows_the_spread_of_a_two_pass_file(two_pass_run, tmp_path):
 
 
 def test_report_of_a_single_pass_file_says_the_spread_is_unknown(fixture_report):
-    assert "Run-to-run spread: unknown (one pass per benchmark)." in (fixture_report / "summary.md").read_text()
+    summary = (fixture_report / "summary.md").read_text()
+    assert "Run-to-run spread: unknown (one pass per benchmark)." in summary
 
 
 def test_selftest_refuses_a_folder_that_holds_files(tmp_path):

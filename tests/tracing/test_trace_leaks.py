@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Set
 
 import psutil
 import pytest
@@ -26,9 +25,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180),
                                  reason="reads /proc/PID/maps and /dev/shm")]
 
 
-def mapped_semaphores(pid: int) -> Set[str]:
+def mapped_semaphores(pid: int) -> set[str]:
     """``sem.mp-*`` files under /dev/shm mapped by ``pid``'s descendants."""
-    found: Set[str] = set()
+    found: set[str] = set()
     try:
         children = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
@@ -51,7 +50,7 @@ def start_long_spawn_trace(scenario: str, tmp_path: Path) -> subprocess.Popen:
                             env={**os.environ, "TMPDIR": str(scratch)})
 
 
-def wait_for_semaphores(proc: subprocess.Popen, timeout: float = 90) -> Set[str]:
+def wait_for_semaphores(proc: subprocess.Popen, timeout: float = 90) -> set[str]:
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
         found = mapped_semaphores(proc.pid)
@@ -84,7 +83,7 @@ def test_timed_out_spawn_trace_leaves_no_semaphore(tmp_path):
                              str(tmp_path / "traces")],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env={**os.environ, "TMPDIR": str(scratch)})
-    semaphores: Set[str] = set()
+    semaphores: set[str] = set()
     while proc.poll() is None:  # every semaphore its processes map, until it ends
         semaphores |= mapped_semaphores(proc.pid)
         time.sleep(0.05)

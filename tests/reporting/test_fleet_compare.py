@@ -1,11 +1,11 @@
-"""Comparing a fleet: twenty results files made by perturbing one fixture, not by running twenty suites."""
+"""Comparing a fleet: twenty results files made by perturbing one fixture, not by running
+twenty suites."""
 
 from __future__ import annotations
 
 import json
 import random
 from pathlib import Path
-from typing import List
 
 import pytest
 from conftest import ROOT
@@ -20,7 +20,7 @@ FILES = 20
 SLOW_HOST = 7  # this machine is 40 % slower at everything
 
 
-def perturbed_copies(folder: Path, count: int = FILES) -> List[Path]:
+def perturbed_copies(folder: Path, count: int = FILES) -> list[Path]:
     """``count`` copies of the fixture as other machines: each with its own host name,
     every value scaled by a machine factor (one of them 1.4x) and a little noise per
     value; a few have forkserver as their default start method (as on 3.14)."""
