@@ -34,7 +34,6 @@ from typing import Any
 import pyperf
 
 from mpbench import interpreters, passes, workdirs
-from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
 from mpbench.modes import DESIGNS, Mode
 from mpbench.reporting import gate
@@ -42,6 +41,7 @@ from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.verdict import AB_KEY, CONFIRM_KEY, Comparison, Verdict
 from mpbench.results import bench_metadata
 from mpbench.runner import RunPlan, RunSide, SuiteRun
+from mpbench.spec import BenchSpec
 
 AB_PREFIX = "mpbench-ab-"
 SIDE_KEY = "mpbench_ab_side"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
+from mpbench.spec import BenchSpec
 
 WORKER_OVERHEAD = 0.2  # seconds to start one pyperf worker (python + pyperf import)
 MANAGER_OVERHEAD = 0.2  # seconds to start one pyperf manager (one per benchmark and pass)

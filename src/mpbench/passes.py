@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
+from mpbench.spec import BenchSpec
 
 if TYPE_CHECKING:  # the command line imports this module; pyperf stays out of it
     import pyperf

@@ -27,7 +27,6 @@ import pyperf
 
 import mpbench
 from mpbench import harness, passes, publish, samples, workdirs
-from mpbench.catalogue import BenchSpec
 from mpbench.machine import machine_metadata
 from mpbench.memory_check import spec_shortfall
 from mpbench.modes import Mode
@@ -36,6 +35,7 @@ from mpbench.output_watch import OutputWatch, open_log
 from mpbench.passes import Job
 from mpbench.procgroup import live_members, start_session, stop_group
 from mpbench.progress import ProgressStream
+from mpbench.spec import BenchSpec
 from mpbench.suite import CONFIG_FLAG, FAILED_PREFIX
 from mpbench.units import format_clock, format_seconds, format_size
 

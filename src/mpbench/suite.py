@@ -57,8 +57,8 @@ def main(argv: Sequence[str] | None = None, only: str | None = None) -> None:
     from mpbench import catalogue, samples
     from mpbench import options as opt
     from mpbench.arguments import add_selection_arguments, fail, options_from_args, pyperf_mode
-    from mpbench.catalogue import WorkerEnv
     from mpbench.errors import BenchmarkFailed, UsageError
+    from mpbench.spec import WorkerEnv
 
     parser = argparse.ArgumentParser()
     parser.add_argument(CONFIG_FLAG, dest="mpbench_config", help=argparse.SUPPRESS)

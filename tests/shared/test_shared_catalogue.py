@@ -10,11 +10,11 @@ import pytest
 from conftest import ROOT, run_mpbench
 
 from mpbench import catalogue, memory_check, runner
-from mpbench.catalogue import BenchSpec
 from mpbench.errors import UsageError
 from mpbench.groups.shared import catalogue as shared
 from mpbench.groups.shared import grid as shared_grid
 from mpbench.modes import MODES
+from mpbench.spec import BenchSpec
 
 KiB, MiB = 2**10, 2**20
 

@@ -16,12 +16,12 @@ import pytest
 from conftest import shm_entries
 
 from mpbench import catalogue
-from mpbench.catalogue import WorkerEnv
 from mpbench.errors import BenchmarkFailed
 from mpbench.groups.sync import catalogue as sync_group
 from mpbench.groups.sync.workloads import contention
 from mpbench.groups.sync.workloads import primitives as work
 from mpbench.options import available_start_methods
+from mpbench.spec import WorkerEnv
 from mpbench.workloads.crew import Crew
 
 FAST_METHOD = "fork" if "fork" in available_start_methods() else available_start_methods()[0]

@@ -10,8 +10,8 @@ import pytest
 
 from mpbench import catalogue
 from mpbench import options as opt
-from mpbench.catalogue import WorkerEnv
 from mpbench.groups.sync import catalogue as sync_group
+from mpbench.spec import WorkerEnv
 from mpbench.workloads import placement
 from mpbench.workloads.crew import Crew
 

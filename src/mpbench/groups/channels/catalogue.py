@@ -33,12 +33,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from mpbench import options as opt
-from mpbench.catalogue import BenchSpec, MetadataValue, bench_name
 from mpbench.groups.channels import grid as channels_grid
 from mpbench.groups.channels import setups as setups
 from mpbench.groups.channels.grid import MINIMAL, KiB, MiB, grid_for, rough_cost
 from mpbench.groups.channels.workloads import floors as floors
 from mpbench.groups.channels.workloads import messages as work
+from mpbench.spec import BenchSpec, MetadataValue, bench_name
 from mpbench.units import format_size
 
 GROUP = "channels"

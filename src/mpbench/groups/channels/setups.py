@@ -4,7 +4,7 @@
 Each is a context manager run inside a pyperf worker: it starts the channel's
 processes (or builds the in-process floor) outside the timed region, primes it,
 records the memory the processes held and the CPUs they ran on, and yields the
-:class:`~mpbench.catalogue.Prepared` time function; children are stopped on the way out.
+:class:`~mpbench.spec.Prepared` time function; children are stopped on the way out.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from mpbench import options as opt
-from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.groups.channels.grid import MiB
 from mpbench.groups.channels.workloads import floors as floors
 from mpbench.groups.channels.workloads import messages as work
 from mpbench.groups.channels.workloads.runs import PingPongRun, StreamRun
+from mpbench.spec import MetadataValue, Prepared, WorkerEnv
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.placement import cpus_for, end_cpus, pinned
 

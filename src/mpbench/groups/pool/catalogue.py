@@ -21,7 +21,6 @@ import functools
 from typing import Any
 
 from mpbench import options as opt
-from mpbench.catalogue import BenchSpec, bench_name
 from mpbench.groups.pool import grid as pool_grid
 from mpbench.groups.pool import setups as setup
 from mpbench.groups.pool.grid import (
@@ -46,6 +45,7 @@ from mpbench.groups.pool.grid import (
 )
 from mpbench.groups.pool.workloads import pools
 from mpbench.groups.process.workloads import lifecycle
+from mpbench.spec import BenchSpec, bench_name
 from mpbench.units import format_size
 
 GROUP = "pool"

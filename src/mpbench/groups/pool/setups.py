@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 from mpbench import options as opt
 from mpbench.atomic import atomic_write_text
-from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.groups.channels.workloads import messages as channel_work
 from mpbench.groups.channels.workloads.runs import PingPongRun, StreamRun
 from mpbench.groups.pool.workloads import dispatch as dispatch
@@ -22,6 +21,7 @@ from mpbench.groups.pool.workloads import pools
 from mpbench.groups.pool.workloads import tasks as pool_tasks
 from mpbench.groups.process.workloads import lifecycle
 from mpbench.machine import usable_cpu_count
+from mpbench.spec import MetadataValue, Prepared, WorkerEnv
 from mpbench.workloads import busywork
 from mpbench.workloads.guard import deadline
 

@@ -21,10 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from mpbench import options as opt
-from mpbench.catalogue import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
 from mpbench.errors import UsageError
 from mpbench.groups.process.workloads import lifecycle
 from mpbench.groups.process.workloads import start_join as work
+from mpbench.spec import BenchSpec, MetadataValue, Prepared, WorkerEnv, bench_name
 from mpbench.units import format_size, parse_list, parse_size
 from mpbench.workloads import faults
 from mpbench.workloads.memory import rss, touch_memory

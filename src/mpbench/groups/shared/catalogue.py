@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from mpbench import options as opt
-from mpbench.catalogue import BenchSpec, MetadataValue, bench_name
 from mpbench.groups.shared import grid as shared_grid
 from mpbench.groups.shared import setups as setups
 from mpbench.groups.shared.grid import (
@@ -47,6 +46,7 @@ from mpbench.groups.shared.workloads.handover import FAULT_RECEIVER_DIES, FAULT_
 from mpbench.groups.shared.workloads.segments import supports_track
 from mpbench.groups.shared.workloads.transfer import FLOOR, TRANSFERS, receivers_of
 from mpbench.machine import chosen_start_method as start_method
+from mpbench.spec import BenchSpec, MetadataValue, bench_name
 from mpbench.units import format_size
 
 GROUP = "shared"

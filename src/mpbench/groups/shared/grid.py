@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mpbench import options as opt
-from mpbench.catalogue import MetadataValue
 from mpbench.groups.shared.workloads.transfer import ALL_TRANSFERS, FLOOR, TRANSFERS, receivers_of
 from mpbench.memory_check import NEEDED_KEY
+from mpbench.spec import MetadataValue
 from mpbench.units import format_size, one_of, parse_list, parse_size_within
 
 KiB, MiB = 2**10, 2**20

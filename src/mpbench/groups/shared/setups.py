@@ -3,7 +3,7 @@
 Each is a context manager run inside a pyperf worker: it starts what the
 benchmark needs (processes, segments, a Manager) outside the timed region,
 runs the instrumented passes (contents checked whole, memory held), yields
-the :class:`~mpbench.catalogue.Prepared` time function, and on the way out
+the :class:`~mpbench.spec.Prepared` time function, and on the way out
 stops every child and unlinks every segment, SIGTERM included.
 """
 
@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from mpbench import options as opt
-from mpbench.catalogue import MetadataValue, Prepared, WorkerEnv
 from mpbench.errors import BenchmarkFailed
 from mpbench.groups.channels.workloads import floors as channel_floors
 from mpbench.groups.channels.workloads.runs import PingPongRun
@@ -33,6 +32,7 @@ from mpbench.groups.shared.workloads.transfer import make_payload, time_copy_int
 from mpbench.machine import chosen_start_method as start_method
 from mpbench.machine import usable_cpu_count
 from mpbench.memory_check import shortfall
+from mpbench.spec import MetadataValue, Prepared, WorkerEnv
 from mpbench.workloads.memory import peak_rss, reset_peak_rss, rss
 from mpbench.workloads.placement import cpus_for, pinned
 

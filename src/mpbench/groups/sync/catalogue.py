@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 
 from mpbench import options as opt
-from mpbench.catalogue import BenchSpec, bench_name
 from mpbench.groups.sync import grid as sync_grid
 from mpbench.groups.sync import setups as setups
 from mpbench.groups.sync.grid import (
@@ -49,6 +48,7 @@ from mpbench.groups.sync.grid import (
 from mpbench.groups.sync.workloads import contention, wakeup
 from mpbench.groups.sync.workloads import primitives as work
 from mpbench.machine import chosen_start_method as start_method
+from mpbench.spec import BenchSpec, bench_name
 
 GROUP = "sync"
 FAULTS = (contention.FAULT_DIE_HOLDING, contention.FAULT_SLOW_START)

@@ -3,7 +3,7 @@
 Each is a context manager run inside a pyperf worker: it starts the contenders,
 waiters or echo child outside the timed region (each contender calibrating its own
 busy work), probes a contention run once with an instrumented pass, and yields the
-:class:`~mpbench.catalogue.Prepared` time function; the crew is stopped on the way out.
+:class:`~mpbench.spec.Prepared` time function; the crew is stopped on the way out.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mpbench.catalogue import Prepared, WorkerEnv
 from mpbench.groups.sync.workloads import contention, minimal, wakeup
 from mpbench.groups.sync.workloads import primitives as work
 from mpbench.machine import usable_cpu_count
+from mpbench.spec import Prepared, WorkerEnv
 from mpbench.workloads.crew import Crew
 from mpbench.workloads.placement import cpus_for, end_cpus, pinned, spread_cpus
 
