@@ -122,7 +122,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write a results file for Bencher, github-action-benchmark or a spreadsheet."""
     from mpbench.export import export
 
-    return export(args.results, args.format, args.output, args.force)
+    return export(args.results, args.format, args.output, args.force, args.name_prefix)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -250,11 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
              "(default: results/aa-<UTC time>/ or ab-...)")
     selftest.set_defaults(func=cmd_selftest)
 
-    from mpbench.export import FORMATS
+    from mpbench.export import FORMATS, parse_name_prefix
 
     export = commands.add_parser("export", help="results for Bencher, github-action-benchmark, CSV")
-    export.add_argument("results", metavar="RESULTS.json",
-                        help="a results file of 'mpbench run'")
+    export.add_argument("results", metavar="RESULTS.json", nargs="+",
+                        help="results files written by mpbench run (several: one export, "
+                             "names prefixed per machine; samples files beside them skipped)")
     export.add_argument("--format", required=True, choices=FORMATS,
                         help="bencher (Bencher Metric Format JSON), github-action-benchmark "
                              "(customSmallerIsBetter JSON) or csv")
@@ -262,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a new file to write (default: standard output)")
     export.add_argument("--force", action="store_true",
                         help="replace FILE if it exists (a regular file only)")
+    export.add_argument("--name-prefix", metavar="TEXT", type=argparse_type(parse_name_prefix),
+                        help="put TEXT before every benchmark name (default: with several "
+                             "files, each machine's name and a '/', or each file's label)")
     export.set_defaults(func=cmd_export)
 
     from mpbench.tracing.command import add_trace_arguments, add_view_arguments

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mpbench.atomic import atomic_write_text
+from mpbench.errors import UsageError
 
 FORMAT = "mpbench-samples"
 VERSION = 1
@@ -74,6 +75,34 @@ def samples_path(results_path: str) -> str:
     """``results/x.json`` -> ``results/x.samples.json``."""
     root, _ = os.path.splitext(results_path)
     return root + ".samples.json"
+
+
+def is_samples_path(path: str) -> bool:
+    return path.endswith(".samples.json")
+
+
+def results_only(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``paths`` without the samples files given beside their results file (a shell glob
+    like ``results/*.json`` picks up both), and those skipped; a samples file given
+    alone is refused, naming the results file to give instead."""
+    given = {os.path.realpath(path) for path in paths}
+    kept, skipped = [], []
+    for path in paths:
+        if not is_samples_path(path):
+            kept.append(path)
+            continue
+        results = path[: -len(".samples.json")] + ".json"
+        if os.path.realpath(results) not in given:
+            raise UsageError(f"{path} is a samples file: give its results file, {results}")
+        skipped.append(path)
+    return kept, skipped
+
+
+def skipped_line(skipped: Sequence[str]) -> str:
+    """One line saying which samples files were left to their results files."""
+    names = ", ".join(os.path.basename(path) for path in skipped)
+    return (f"skipped {len(skipped)} samples file{'s' if len(skipped) != 1 else ''} "
+            f"(read with their results files): {names}")
 
 
 def load(path: str) -> dict[str, Any]:
