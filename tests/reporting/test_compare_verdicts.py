@@ -64,7 +64,7 @@ def test_comparison_json_holds_ratio_interval_verdict_detectable_and_files(files
     proc = compare(str(files["a"]), str(files["slow"]), out=tmp_path)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "comparison.json").read_text())
-    assert doc["format"] == "mpbench-comparison" and doc["version"] == 2
+    assert doc["format"] == "mpbench-comparison" and doc["version"] == 3
     assert doc["verdicts"] == ["slower", "faster", "no change", "inconclusive"]
     assert doc["min_effect"] == 0.05 and doc["confidence"] == 0.95 and doc["unit"] == "second"
     assert doc["reference"] == {"label": "a", "files": [str(files["a"])]}
@@ -88,10 +88,12 @@ def test_comparison_json_holds_ratio_interval_verdict_detectable_and_files(files
     assert doc["candidates"][0]["median_detectable"] > 0.05
     assert results(tmp_path)[STABLE]["verdict"] == "slower"
     assert results(tmp_path)[STABLE]["ratio"] == pytest.approx(1.3)
-    assert f"slower: {STABLE} 1.30x slower" in proc.stdout
-    first = proc.stdout.splitlines()[0]
-    assert "1 slower" in first and "would have been seen" in first
-    assert "run-level drift unknown" in first and doc["gate"] is None
+    row = next(line.split() for line in proc.stdout.splitlines()
+               if line.startswith(f"  {STABLE} "))
+    assert row[-5:] == ["1.30x", "slower", row[-3], row[-2], "slower"] and row[3] == "->"
+    summary = next(line for line in proc.stdout.splitlines() if "would have been seen" in line)
+    assert summary.startswith("slow against a: ") and "1 slower" in summary
+    assert "run-level drift unknown" in summary and doc["gate"] is None
 
 
 def test_identical_files_compare_as_no_change_or_inconclusive_never_changed(files, tmp_path):
@@ -99,7 +101,7 @@ def test_identical_files_compare_as_no_change_or_inconclusive_never_changed(file
     assert proc.returncode == 0
     found = {r["verdict"] for r in results(tmp_path).values()}
     assert found <= {"no change", "inconclusive"}
-    assert "slower" not in proc.stdout.splitlines()[0]
+    assert "no benchmark called slower or faster" in proc.stdout.splitlines()[0]
 
 
 @pytest.mark.parametrize("name, verdicts", [("fast", {"faster"}),

@@ -3,6 +3,8 @@ twenty suites."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import random
 from pathlib import Path
@@ -48,12 +50,14 @@ def fleet_report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fleet")
     paths = perturbed_copies(folder)
     outdir = folder / "report"
-    assert build_comparison([str(p) for p in paths], str(outdir)) == 0
-    return paths, outdir
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert build_comparison([str(p) for p in paths], str(outdir)) == 0
+    return paths, outdir, printed.getvalue().splitlines()
 
 
 def test_heatmap_per_group_replaces_one_line_per_file(fleet_report):
-    _, outdir = fleet_report
+    _, outdir, _ = fleet_report
     figures = {p.stem for p in (outdir / "figures").glob("*.png")}
     assert {"fleet_heatmap_process", "fleet_heatmap_channels", "fleet_heatmap_sync"} <= figures
     assert not any(stem.startswith("compare_ratio_") for stem in figures)
@@ -62,7 +66,7 @@ def test_heatmap_per_group_replaces_one_line_per_file(fleet_report):
 
 
 def test_the_slow_machine_is_called_slower_everywhere_and_the_others_are_not(fleet_report):
-    _, outdir = fleet_report
+    _, outdir, _ = fleet_report
     doc = json.loads((outdir / "comparison.json").read_text())
     by_candidate = {c["label"]: c["counts"] for c in doc["candidates"]}
     slow = next(label for label in by_candidate if "machine-07" in label)
@@ -73,7 +77,7 @@ def test_the_slow_machine_is_called_slower_everywhere_and_the_others_are_not(fle
 
 
 def test_floor_table_has_every_file_and_the_start_method_headline(fleet_report):
-    paths, outdir = fleet_report
+    paths, outdir, _ = fleet_report
     summary = (outdir / "summary.md").read_text()
     assert "Each file against its own floors" in summary
     header = next(line for line in summary.splitlines() if line.startswith("| benchmark | floor"))
@@ -81,6 +85,30 @@ def test_floor_table_has_every_file_and_the_start_method_headline(fleet_report):
     assert "process.start_join[method=fork]" in summary
     assert "The default start method differs between these files (fork on" in summary
     assert "forkserver on machine-04" in summary
+
+
+def test_in_short_and_the_terminal_name_every_file(fleet_report):
+    """Not only the first candidate: each file's geometric mean and verdicts, a line each
+    in the terminal (no table per file), all of them in the first line of "In short"."""
+    paths, outdir, printed = fleet_report
+    doc = json.loads((outdir / "comparison.json").read_text())
+    labels = [c["label"] for c in doc["candidates"]]
+    first = (outdir / "summary.md").read_text().split("## In short\n\n")[1].splitlines()[0]
+    assert first.startswith(f"- Against {doc['reference']['label']}, each file's geometric "
+                            "mean over the 119 common benchmarks and its verdicts: ")
+    slow = next(c for c in doc["candidates"] if "machine-07" in c["label"])
+    assert slow["geometric_mean"]["ratio"] == pytest.approx(1.4, rel=0.01)
+    for cand in doc["candidates"]:
+        mean = cand["geometric_mean"]["ratio"]
+        words = f"{mean:.2f}x slower" if mean >= 1 else f"{1 / mean:.2f}x faster"
+        assert f"{cand['label']} {words} (" in first
+    assert "machine-07 py3.11.7 1.40x slower (" in first
+    assert printed[0].startswith(f"Against {doc['reference']['label']}, each file's")
+    assert len(labels) == len(paths) - 1
+    for label, line in zip(labels, printed[1:len(paths)]):
+        assert line.startswith(f"  {label} ") and line[len(label) + 2:] in first
+    assert len(printed) == len(paths) + 2  # the drift note, the files written
+    assert not any(" -> " in line for line in printed)
 
 
 def test_floor_rows_are_the_figures_machines_are_compared_by():

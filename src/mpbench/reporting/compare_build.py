@@ -4,10 +4,11 @@ The reference is the first file (or every file before ``--vs``, pooled); each
 other file (or every ``--vs`` file, pooled) is a candidate. Each common
 benchmark gets a verdict, slower, faster, no change or inconclusive, from an
 interval computed at the level the files allow (:mod:`mpbench.reporting.verdict`:
-interleaved pairs for ``mpbench ab``'s files, else runs or passes); figures are overlaid
-per file, and a table lists what differs between the machines. The verdicts
-also go to ``comparison.json``. Benchmarks missing from some files are listed
-and left out; files that share nothing are refused.
+interleaved pairs for ``mpbench ab``'s files, else runs, passes or worker processes);
+figures are overlaid per file, and a table lists what differs between the machines.
+The verdicts also go to ``comparison.json``, the terminal's rows are
+:mod:`compare_console`'s. Benchmarks missing from some files are listed and left
+out; files that share nothing are refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mpbench.groups import GROUPS
 from mpbench.reporting import data, fleet, output, page
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.build import METHOD_NOTES, machine_table
+from mpbench.reporting.compare_console import console_lines
 from mpbench.reporting.gate import GateResult, gate
 from mpbench.reporting.tables import Headline, Section, Table, build_section
 from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_names
@@ -30,9 +32,10 @@ from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_nam
 CompareBuilder = Callable[[Comparison, str], Optional[Section]]
 COMPARE_NOTES = METHOD_NOTES + (
     "Verdicts: a change is called slower or faster only when its 95 % interval, computed "
-    "over interleaved pairs, runs or passes (never over values, as pyperf's t-test does), "
-    "lies wholly beyond the minimum effect, and no change only when it lies wholly within "
-    "it; see docs/comparing.md for why it may differ from 'pyperf compare_to'.",)
+    "over interleaved pairs, runs, passes or (single-pass files) worker processes, never "
+    "over values as pyperf's t-test does, lies wholly beyond the minimum effect, and no "
+    "change only when it lies wholly within it; docs/comparing.md says how, and why a "
+    "verdict may differ from 'pyperf compare_to'.",)
 
 
 def compare_builders() -> list[CompareBuilder]:
@@ -41,9 +44,10 @@ def compare_builders() -> list[CompareBuilder]:
 
 
 def overview_headlines(comparison: Comparison) -> list[Headline]:
-    """The start methods' line when the files' defaults differ, then the verdicts'."""
+    """The verdicts' lines (the first, on "In short", names every candidate), then the
+    start methods' line when the files' defaults differ."""
     method_line = fleet.start_method_headline(comparison)
-    return ([method_line] if method_line else []) + vs.headlines(comparison)
+    return vs.headlines(comparison) + ([method_line] if method_line else [])
 
 
 def left_out_table(comparison: Comparison) -> Table | None:
@@ -61,7 +65,8 @@ def overview(comparison: Comparison, outdir: str) -> Section:
     many = fleet.is_fleet(comparison)
     draw = fleet.heatmap if many else vs.ratio_figure
     figures = [functools.partial(draw, group=group) for group in comparison.sets[0].groups()]
-    tables = ([fleet.floor_table] if many else []) + [vs.verdict_table, left_out_table]
+    tables = ([fleet.floor_table] if many else []) + [vs.mean_table, vs.verdict_table,
+                                                       left_out_table]
     return build_section("changes", "Changes against the reference",
                          f"Reference: {ref.label} "
                          f"({', '.join(os.path.basename(p) for p in ref.paths)}).",
@@ -120,7 +125,7 @@ def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] 
                                          COMPARE_NOTES))
         vs.write_json(os.path.join(tmp, "comparison.json"),
                       vs.document(comparison, None if judged is None else judged.document()))
-    for line in vs.console_lines(comparison):
+    for line in console_lines(comparison):
         print(line)
     print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))}, summary.md and "
           f"comparison.json ({len(comparison.names)} common benchmarks) in "

@@ -38,9 +38,9 @@ SLOWER, FASTER, NO_CHANGE, INCONCLUSIVE = "slower", "faster", "no change", "inco
 VERDICTS = (SLOWER, FASTER, NO_CHANGE, INCONCLUSIVE)
 PAIR_LEVEL, RUN_LEVEL, PASS_LEVEL, WORKER_LEVEL = "pair", "run", "pass", "worker"
 DRIFT_KNOWN = (PAIR_LEVEL, RUN_LEVEL)
-LEVEL_TEXT = {PAIR_LEVEL: "interleaved pairs (drift cancelled)",
-              RUN_LEVEL: "runs (run-to-run drift measured)",
-              PASS_LEVEL: "passes (run-level drift unknown)",
+LEVEL_TEXT = {PAIR_LEVEL: "interval over interleaved pairs, drift cancelled",
+              RUN_LEVEL: "interval over runs, run-to-run drift measured",
+              PASS_LEVEL: "interval over passes, run-level drift unknown",
               WORKER_LEVEL: "worker-level interval, drift unknown"}
 AB_KEY = "mpbench_ab"            # the id of the ``mpbench ab`` run both files come from
 CONFIRM_KEY = "mpbench_confirm"  # a run of a confirmation pair (the gate's second stage)
@@ -171,6 +171,32 @@ class Verdict:
         if self.verdict == FASTER:
             return f"{1 / self.ratio:.2f}x faster {interval}"
         return f"{self.verdict} ({self.ratio:.2f}x {interval})"
+
+
+    def ratio_text(self) -> str:
+        """``1.06x slower [1.01, 1.12]``, ``1.25x faster [1.03, 1.54]``: the ratio in
+        words with its interval in the same direction, whatever the verdict."""
+        return ratio_words(self.ratio, self.low, self.high)
+
+
+def ratio_words(ratio: float, low: float | None = None, high: float | None = None) -> str:
+    """``1.06x slower``, or ``1.25x faster`` for a ratio of 0.80 (``1.00x``: exactly
+    the same); with ``low`` and ``high``, the interval follows in the same direction (a
+    speed-up's inverted)."""
+    faster = ratio < 1
+    text = f"{1 / ratio:.2f}x faster" if faster else f"{ratio:.2f}x slower" if ratio > 1 \
+        else f"{ratio:.2f}x"
+    if low is None or high is None:
+        return text
+    if not math.isfinite(high) or low <= 0:
+        return f"{text} [no interval]"
+    low, high = (1 / high, 1 / low) if faster else (low, high)
+    return f"{text} [{low:.2f}, {high:.2f}]"
+
+
+def geometric_mean(ratios: Sequence[float]) -> float:
+    """The geometric mean of candidate/reference ratios (nan: none)."""
+    return math.exp(statistics.fmean(math.log(r) for r in ratios)) if ratios else math.nan
 
 
 def judge(low: float, high: float, min_effect: float) -> str:
@@ -331,6 +357,10 @@ class Comparison:
         found = {v.level for verdicts in self.verdicts for v in verdicts.values()}
         return [level for level in (PAIR_LEVEL, RUN_LEVEL, PASS_LEVEL, WORKER_LEVEL)
                 if level in found]
+
+    def interval_words(self) -> str:
+        """``95% worker-level interval, drift unknown``: how the intervals were computed."""
+        return f"{CONFIDENCE:.0%} " + " and ".join(LEVEL_TEXT[level] for level in self.levels())
 
     @classmethod
     def of(cls, sets: Sequence[ResultSet], vs_count: int = 0,

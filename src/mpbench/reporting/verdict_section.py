@@ -1,10 +1,11 @@
 """The verdicts of ``mpbench compare`` as a person and a CI job read them.
 
 Headlines (how many benchmarks are slower, faster, unchanged or
-inconclusive, and the smallest change the comparison could have seen), the
-ratio figure per group (interval bars, marker per verdict, the band of the
-minimum effect), the table of every common benchmark, the console lines and
-``comparison.json``. The ``--fail-on-slower`` gate is :mod:`gate`.
+inconclusive, the geometric mean, and the smallest change the comparison
+could have seen), the ratio figure per group (interval bars, marker per
+verdict, the band of the minimum effect), the geometric mean per group, the
+table of every common benchmark and ``comparison.json``. What the terminal
+shows is :mod:`compare_console`; the ``--fail-on-slower`` gate is :mod:`gate`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from mpbench.reporting.verdict import (
     Side,
     Verdict,
     counts,
+    geometric_mean,
     median_detectable,
+    ratio_words,
 )
 from mpbench.units import format_seconds
 
 FORMAT = "mpbench-comparison"
-VERSION = 2  # 2: four verdicts, detectable, levels pair/run/pass/worker, gate
+VERSION = 3  # 2: four verdicts, detectable, levels pair/run/pass/worker, gate; 3: geometric means
 Found = dict[str, Verdict]  # one candidate's verdicts by benchmark name
 STYLE = {SLOWER: ("#d62728", ">", "slower"), FASTER: ("#2ca02c", "<", "faster"),
          NO_CHANGE: ("#1f77b4", "o", "no change"), INCONCLUSIVE: ("#7f7f7f", "D", "inconclusive")}
@@ -44,7 +47,8 @@ METHOD = ("95 % t interval of the candidate/reference ratio on a log scale, at t
           "runs (several files a side: run-to-run variance measured), passes or worker "
           "processes (one file a side: run-level drift unknown); unpaired variances moderated "
           "across the compared benchmarks (Smyth 2004, robust prior), never below the "
-          "benchmark's own")
+          "benchmark's own; docs/comparing.md")
+ALL = "all"  # the geometric mean over every common benchmark, beside the groups'
 
 
 def drift_unknown(comparison: Comparison) -> list[str]:
@@ -69,28 +73,51 @@ def format_detectable(value: float) -> str:
     return "no change" if not math.isfinite(value) else f"{value:.0%}"
 
 
+def group_means(comparison: Comparison, found: Found) -> dict[str, tuple[float, int]]:
+    """Per group, in page order, then over :data:`ALL` (when there are several groups):
+    the geometric mean of the candidate/reference ratios and how many benchmarks."""
+    ref = comparison.reference.sets[0]
+    by_group: dict[str, list[float]] = {}
+    for name in comparison.names:
+        by_group.setdefault(ref.results[name].group, []).append(found[name].ratio)
+    means = {group: (geometric_mean(ratios), len(ratios)) for group, ratios in by_group.items()}
+    if len(means) > 1:
+        every = [found[name].ratio for name in comparison.names]
+        means[ALL] = (geometric_mean(every), len(every))
+    return means
+
+
+def overall_mean(comparison: Comparison, found: Found) -> str:
+    """``geometric mean 1.03x slower``: over every common benchmark."""
+    return f"geometric mean {ratio_words(geometric_mean([v.ratio for v in found.values()]))}"
+
+
+def level_phrase(verdicts: Sequence[Verdict]) -> str:
+    """``95% worker-level interval, drift unknown``: how these intervals were computed."""
+    levels = sorted({v.level for v in verdicts}, key=list(LEVEL_TEXT).index)
+    return f"{CONFIDENCE:.0%} " + " and ".join(LEVEL_TEXT[level] for level in levels)
+
+
 def summary_line(comparison: Comparison, cand: Side, found: Found) -> str:
-    """``B against A: 36 no change, 3 inconclusive, 1 slower of 40 benchmarks; changes
-    above 8% would have been seen (median; ...)``: the first line of a comparison, for
-    one candidate and its verdicts."""
+    """``B against A: 36 no change, 3 inconclusive, 1 slower of 40 benchmarks, geometric
+    mean 1.02x slower; changes above 8% would have been seen (median; ...)``: the first
+    line of a comparison, for one candidate and its verdicts."""
     ref, min_effect = comparison.reference, comparison.min_effect
     verdicts = list(found.values())
     n = counts(verdicts)
     parts = [f"{n[kind]} {kind}" for kind in (NO_CHANGE, INCONCLUSIVE, SLOWER, FASTER)
              if n[kind]] or ["nothing"]
-    levels = sorted({v.level for v in verdicts}, key=list(LEVEL_TEXT).index)
     seen = median_detectable(verdicts)
     sight = (f"changes above {seen:.0%} would have been seen (median over benchmarks)"
              if math.isfinite(seen) else "no interval could be sized (one value a side)")
     drift = ""
-    if levels and levels[0] not in ("pair", "run"):
+    if verdicts and not any(v.drift_known for v in verdicts):
         drift = ("; run-level drift unknown: one results file a side, so the drift between "
                  "the two runs is not in these intervals (use 'mpbench ab', or several runs a "
                  "side with --vs)")
     return (f"{cand.label} against {ref.label}: {', '.join(parts)} of {len(found)} "
-            f"benchmarks; {sight}; {CONFIDENCE:.0%} intervals over "
-            f"{' and '.join(LEVEL_TEXT[level] for level in levels)}, min effect "
-            f"{min_effect:.0%}{drift}")
+            f"benchmarks, {overall_mean(comparison, found)}; {sight}; "
+            f"{level_phrase(verdicts)}, min effect {min_effect:.0%}{drift}")
 
 
 def called(found: Found) -> list[Verdict]:
@@ -99,30 +126,45 @@ def called(found: Found) -> list[Verdict]:
                   key=lambda v: -abs(math.log(v.ratio)))
 
 
+def file_line(cand: Side, found: Found) -> str:
+    """One candidate in a few words: ``B 1.40x slower (100 slower, 19 inconclusive;
+    most changed: x 1.52x slower [1.40, 1.65])``, its ratio the geometric mean."""
+    n = counts(list(found.values()))
+    parts = ", ".join(f"{n[kind]} {kind}" for kind in (SLOWER, FASTER, NO_CHANGE, INCONCLUSIVE)
+                      if n[kind])
+    changed = called(found)
+    most = f"; most changed: {changed[0].name} {changed[0].ratio_text()}" if changed else ""
+    mean = ratio_words(geometric_mean([v.ratio for v in found.values()]))
+    return f"{cand.label} {mean} ({parts}{most})"
+
+
+def fleet_intro(comparison: Comparison) -> str:
+    return (f"Against {comparison.reference.label}, each file's geometric mean over the "
+            f"{len(comparison.names)} common benchmarks and its verdicts")
+
+
+def fleet_line(comparison: Comparison) -> str:
+    """Every candidate's headline in one sentence: what "In short" shows for several."""
+    return (fleet_intro(comparison) + ": "
+            + "; ".join(file_line(cand, found)
+                        for cand, found in zip(comparison.candidates, comparison.verdicts)))
+
+
 def headlines(comparison: Comparison) -> list[Headline]:
-    """A line per candidate (its most changed benchmarks), then the drift note if any."""
-    lines = []
+    """Several candidates: first a line naming each; then a line per candidate (its most
+    changed benchmarks), then the drift note if any."""
+    lines = [Headline(fleet_line(comparison) + ".")] if len(comparison.candidates) > 1 else []
     for cand, verdicts in zip(comparison.candidates, comparison.verdicts):
         text = summary_line(comparison, cand, verdicts)
         changed = called(verdicts)
         if changed:
-            text += "; most changed: " + ", ".join(f"{v.name} {v.describe()}" for v in changed[:3])
+            text += "; most changed: " + ", ".join(f"{v.name} {v.ratio_text()}"
+                                                   for v in changed[:3])
         lines.append(Headline(text + "."))
     note = drift_note(comparison)
     if note:
         lines.append(Headline(note[0].upper() + note[1:] + "."))
     return lines
-
-
-def console_lines(comparison: Comparison) -> list[str]:
-    """What ``compare`` prints: each candidate's summary line and its largest changes,
-    then the drift note if any."""
-    lines = []
-    for cand, verdicts in zip(comparison.candidates, comparison.verdicts):
-        lines.append(summary_line(comparison, cand, verdicts))
-        lines += [f"  {v.verdict}: {v.name} {v.describe()}" for v in called(verdicts)[:10]]
-    note = drift_note(comparison)
-    return lines + ([note] if note else [])
 
 
 def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure | None:
@@ -170,43 +212,101 @@ def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure
 
 
 def level_words(comparison: Comparison) -> str:
-    """How the intervals were computed, in words (``interleaved pairs (drift cancelled)``)."""
+    """How the intervals were computed, in words (``interval over interleaved pairs, drift
+    cancelled``; ``worker-level interval, drift unknown`` for single-pass files)."""
     return " and ".join(LEVEL_TEXT[level] for level in comparison.levels())
 
 
-def _spreads(sides: Sequence[Side], name: str) -> str:
-    return ", ".join(f"{side.label} {passes.format_spread(side.spread(name))}" for side in sides)
+def format_time(seconds: float) -> str:
+    """Three significant digits, trailing zeros kept (``8.60 ms``), as pyperf prints."""
+    text = format_seconds(seconds)
+    number, _, unit = text.partition(" ")
+    try:
+        kept = f"{float(number):#.3g}".rstrip(".")
+    except ValueError:
+        return text
+    return f"{kept} {unit}" if unit else kept
+
+
+def spread_cell(sides: Sequence[Side], name: str) -> str:
+    """The sides' run-to-run spreads that are known (``a 3.1%, b 2.0%``), or ``-``."""
+    known = [(side.label, side.spread(name)) for side in sides]
+    return ", ".join(f"{label} {passes.format_spread(value)}" for label, value in known
+                     if value is not None) or "-"
+
+
+def mean_table(comparison: Comparison) -> Table:
+    """The geometric mean per group, a row per candidate."""
+    means = [group_means(comparison, found) for found in comparison.verdicts]
+    groups = list(means[0])
+    return Table("Geometric mean per group (candidate / reference over the common benchmarks)",
+                 ["file"] + [f"{group} ({means[0][group][1]})" for group in groups],
+                 [[cand.label] + [ratio_words(found[group][0]) for group in groups]
+                  for cand, found in zip(comparison.candidates, means)],
+                 "Each benchmark's ratio (the centre of its interval, as in the table below) "
+                 "multiplied together, to the power one over their count; in brackets, how "
+                 "many benchmarks. Floors and harness references count like the others.")
 
 
 def verdict_table(comparison: Comparison) -> Table:
-    """Every common benchmark: its mean on each side, verdict, ratio and interval."""
+    """Every common benchmark, as ``pyperf compare_to --table`` shows it: the means
+    (reference -> candidate), the ratio with its interval, the verdict."""
     ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
-    min_effect = comparison.min_effect
+    one = len(cands) == 1
     paired = all(v.level == PAIR_LEVEL for verdicts in found for v in verdicts.values())
-    columns = (["benchmark", ref.label] + [c.label for c in cands] + ["detectable"]
-               + ([] if paired else ["run-to-run spread"]))
+    spreads = not paired and any(side.spread(name) is not None for side in comparison.sides
+                                 for name in comparison.names)
+    if one:
+        columns = ["benchmark", f"{ref.label} -> {cands[0].label}",
+                   f"ratio [{CONFIDENCE:.0%} interval]", "verdict"]
+    else:
+        columns = ["benchmark", ref.label] + [c.label for c in cands]
+    columns += ["detectable"] + (["run-to-run spread"] if spreads else [])
     rows: list[Sequence[str]] = []
     for name in comparison.names:
-        row = [name, format_seconds(ref.mean(name))]
-        row += [f"{format_seconds(cand.mean(name))} ({verdicts[name].describe()})"
-                for cand, verdicts in zip(cands, found)]
-        row.append(", ".join(format_detectable(verdicts[name].detectable) for verdicts in found))
-        rows.append(row + ([] if paired else [_spreads([ref, *cands], name)]))
-    return Table("Every common benchmark (mean; verdict, ratio and interval against the reference)",
-                 columns, rows,
-                 f"Verdict: {METHOD}. Slower or faster only when the interval lies beyond the "
-                 f"minimum effect ({min_effect:.0%}), no change when it lies within it, "
-                 "inconclusive otherwise. Detectable: the smallest change the interval could "
-                 "have called. Run-to-run spread: (largest - smallest pass mean) / mean, "
-                 "'unknown' for single-pass files.")
+        if one:
+            v = found[0][name]
+            row = [name, f"{format_time(v.ref_mean)} -> {format_time(v.cand_mean)}",
+                   v.ratio_text(), v.verdict]
+        else:
+            row = [name, format_time(ref.mean(name))]
+            row += [f"{format_time(f[name].cand_mean)}: {f[name].ratio_text()} ({f[name].verdict})"
+                    for f in found]
+        row.append(", ".join(format_detectable(f[name].detectable) for f in found))
+        rows.append(row + ([spread_cell(comparison.sides, name)] if spreads else []))
+    spread_note = (" Run-to-run spread: (largest - smallest pass mean) / mean, '-' where "
+                   "neither side has two passes." if spreads else "" if paired else
+                   " No run-to-run spread: every file holds a single pass.")
+    return Table("Every common benchmark (mean; ratio and interval against the reference; "
+                 "verdict)", columns, rows,
+                 f"Intervals: {comparison.interval_words()}. Ratio: candidate / "
+                 "reference, the geometric mean over the units the interval is computed on "
+                 "(it may differ a little from the ratio of the two means), with its interval "
+                 f"in the same direction. Verdict: {METHOD}. Slower or faster only when the "
+                 f"interval lies beyond the minimum effect ({comparison.min_effect:.0%}), no "
+                 "change when it lies within it, inconclusive otherwise. Detectable: the "
+                 "smallest change the interval could have called." + spread_note)
 
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def means_document(comparison: Comparison, found: Found) -> dict:
+    """A candidate's geometric means in ``comparison.json``: per group, and overall."""
+    def entry(ratio: float, count: int) -> dict:
+        return {"ratio": _finite(ratio), "benchmarks": count,
+                "direction": "slower" if ratio > 1 else "faster" if ratio < 1 else "same"}
+
+    means = group_means(comparison, found)
+    every = [v.ratio for v in found.values()]
+    return {"geometric_mean": entry(geometric_mean(every), len(every)),
+            "geometric_means": {group: entry(*value) for group, value in means.items()
+                                if group != ALL}}
+
+
 def document(comparison: Comparison, gate: dict | None = None) -> dict:
-    """What ``comparison.json`` holds (see docs/results-format.md); ``gate``: the
+    """What ``comparison.json`` holds (see docs/comparing.md); ``gate``: the
     ``--fail-on-slower`` gate's own part, if it was asked for."""
     ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
     min_effect = comparison.min_effect
@@ -229,7 +329,8 @@ def document(comparison: Comparison, gate: dict | None = None) -> dict:
             "verdicts": list(VERDICTS),
             "reference": {"label": ref.label, "files": ref.paths},
             "candidates": [{"label": c.label, "files": c.paths, "counts": counts(list(f.values())),
-                            "median_detectable": _finite(median_detectable(list(f.values())))}
+                            "median_detectable": _finite(median_detectable(list(f.values()))),
+                            **means_document(comparison, f)}
                            for c, f in zip(cands, found)],
             "results": results, "left_out": comparison.left_out(), "gate": gate}
 

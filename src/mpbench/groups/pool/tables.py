@@ -209,6 +209,6 @@ def delta_table(comparison: Comparison) -> Table | None:
     return Table("Per-task dispatch and pool lifetime against the reference",
                  ["figure", comparison.reference.label]
                  + [side.label for side in comparison.candidates], rows,
-                 "The overview's verdicts: a 95 % interval of the ratio over passes, slower "
-                 "or faster only when it lies wholly beyond the minimum effect "
+                 f"The overview's verdicts: the ratio's {comparison.interval_words()}; "
+                 "slower or faster only when it lies wholly beyond the minimum effect "
                  f"({comparison.min_effect:.0%}).")

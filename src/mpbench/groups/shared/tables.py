@@ -177,7 +177,7 @@ def handover_verdicts(comparison: Comparison, candidate: int = 0) -> Table | Non
                  f"{comparison.reference.label}",
                  ["method, payload, placement"] + [format_size(s) for s in ordered],
                  [[name] + [_short(cells.get(s)) for s in ordered] for name, cells in rows],
-                 f"The overview's verdicts (95 % interval over passes, minimum effect "
+                 f"The overview's verdicts ({comparison.interval_words()}, minimum effect "
                  f"{comparison.min_effect:.0%}).")
 
 
