@@ -194,9 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     report = commands.add_parser("report", help="figures and tables from a results file")
-    report.add_argument("results", metavar="RESULTS.json",
+    report.add_argument("results", metavar="RESULTS.json", nargs="+",
                         help="a results file of 'mpbench run' (its samples file, "
-                             "RESULTS.samples.json, is read when it is there)")
+                             "RESULTS.samples.json, is read when it is there; given too, "
+                             "as a glob gives it, it is skipped)")
     report.add_argument("-o", "--output", metavar="DIR", default="reports",
                         help="where index.html, summary.md and figures/ go (default: reports/)")
     report.set_defaults(func=cmd_report)
@@ -204,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare results files (first = reference)")
     compare.add_argument("results", metavar="RESULTS", nargs="+",
                          help="results files (the first is the reference), or folders of "
-                              "repeated runs, each folder one side")
+                              "repeated runs, each folder one side; samples files given "
+                              "beside their results files are skipped")
     compare.add_argument("-o", "--output", metavar="DIR",
                          default=os.path.join("reports", "compare"),
                          help="where the comparison goes (default: reports/compare/)")

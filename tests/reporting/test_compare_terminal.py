@@ -10,12 +10,13 @@ import re
 import statistics
 
 import pytest
-from conftest import FIXTURE_RESULTS, run_mpbench
+from conftest import FIXTURE_RESULTS, ROOT, run_mpbench
 
 from mpbench.reporting.compare_console import ROWS
 from mpbench.reporting.verdict import VERDICTS
 
 pytestmark = pytest.mark.slow  # mpbench compare of 119 benchmarks in a subprocess
+GLOB = sorted(str(p) for p in (ROOT / "tests" / "data").glob("suite-py31*.json"))
 WORKER = "worker-level interval, drift unknown"
 RATIO = re.compile(r"^(\d+\.\d\d)x (slower|faster) \[(\d+\.\d\d), (\d+\.\d\d)\]$")
 TIME = r"\d[\d.]* (?:s|ms|us|ns)"
@@ -23,9 +24,10 @@ TIME = r"\d[\d.]* (?:s|ms|us|ns)"
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    """``mpbench compare`` of the two committed fixtures."""
+    """``mpbench compare tests/data/suite-py31*.json``: both results files and, as a shell
+    glob gives them, their samples files."""
     out = tmp_path_factory.mktemp("compare") / "out"
-    proc = run_mpbench("compare", *map(str, FIXTURE_RESULTS), "-o", str(out), timeout=200)
+    proc = run_mpbench("compare", *GLOB, "-o", str(out), timeout=200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((out / "comparison.json").read_text())
     return proc.stdout.splitlines(), out, doc, {r["benchmark"]: r for r in doc["results"]}
@@ -47,6 +49,13 @@ def check_ratio(text: str, record: dict) -> str:
     assert (shown, low, high) == pytest.approx((ratio, r_low, r_high), abs=0.006), text
     assert low <= shown <= high, text
     return direction
+
+
+def test_samples_files_beside_their_results_files_are_skipped_in_one_line(compared):
+    lines, *_ = compared
+    assert lines[0] == ("skipped 2 samples files (read with their results files): "
+                        "suite-py311.samples.json, suite-py312.samples.json")
+    assert not any("samples" in line for line in lines[1:])
 
 
 def test_terminal_rows_read_as_pyperf_table_rows(compared):

@@ -59,9 +59,26 @@ def machine_table(sets: Sequence[data.ResultSet], only_differences: bool = False
     return Table(title, columns, rows, note)
 
 
-def build_report(path: str, outdir: str) -> str:
-    """Write ``index.html``, ``summary.md`` and figures for ``path`` into ``outdir``."""
+def one_results_file(paths: str | Sequence[str]) -> str:
+    """The results file a report is built from: a samples file given beside it (as a glob
+    gives it) skipped in one line; a samples file alone, or several results files, refused."""
+    from mpbench.errors import UsageError
+    from mpbench.samples import results_only, skipped_line
+
+    kept, skipped = results_only([paths] if isinstance(paths, str) else list(paths))
+    if len(kept) != 1:
+        raise UsageError(f"report reads one results file, not {len(kept)}: compare several "
+                         "with 'mpbench compare'")
+    if skipped:
+        print(skipped_line(skipped))
+    return kept[0]
+
+
+def build_report(path: str | Sequence[str], outdir: str) -> str:
+    """Write ``index.html``, ``summary.md`` and figures for ``path`` (a results file, or
+    one with its samples file beside it) into ``outdir``."""
     started = time.monotonic()
+    path = one_results_file(path)
     rs = data.load(path)
     outdir = output.prepare_outdir(outdir)
     data.label_sets([rs])

@@ -8,7 +8,8 @@ interleaved pairs for ``mpbench ab``'s files, else runs, passes or worker proces
 figures are overlaid per file, and a table lists what differs between the machines.
 The verdicts also go to ``comparison.json``, the terminal's rows are
 :mod:`compare_console`'s. Benchmarks missing from some files are listed and left
-out; files that share nothing are refused.
+out; files that share nothing are refused; samples files given beside their
+results files (``results/*.json``) are skipped, in one line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mpbench.reporting.compare_console import console_lines
 from mpbench.reporting.gate import GateResult, gate
 from mpbench.reporting.tables import Headline, Section, Table, build_section
 from mpbench.reporting.verdict import DEFAULT_MIN_EFFECT, Comparison, common_names
+from mpbench.samples import results_only, skipped_line
 
 CompareBuilder = Callable[[Comparison, str], Optional[Section]]
 COMPARE_NOTES = METHOD_NOTES + (
@@ -86,12 +88,26 @@ def expand(path: str) -> list[str]:
     return found
 
 
+def without_samples(paths: Sequence[str], vs_paths: Sequence[str]
+                    ) -> tuple[list[str], list[str], list[str]]:
+    """Both sides without the samples files given beside their results files (a glob such
+    as ``results/*.json`` picks up both), and those skipped; a samples file alone is
+    refused (:func:`mpbench.samples.results_only`)."""
+    _, skipped = results_only([*paths, *vs_paths])
+    left = set(skipped)
+    return ([p for p in paths if p not in left], [p for p in vs_paths if p not in left],
+            skipped)
+
+
 def build_comparison(paths: Sequence[str], outdir: str, vs_paths: Sequence[str] = (),
                      min_effect: float = DEFAULT_MIN_EFFECT,
                      fail_on_slower: float | None = None) -> int:
     """Write a comparison report into ``outdir``; the exit status (1: the
     ``fail_on_slower`` gate tripped)."""
     started = time.monotonic()
+    paths, vs_paths, skipped = without_samples(paths, vs_paths)
+    if skipped:
+        print(skipped_line(skipped))
     grouped = [expand(path) for path in paths]
     files = [path for group in grouped for path in group]
     vs_files = [path for path in vs_paths for path in expand(path)]
