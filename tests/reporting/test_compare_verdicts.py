@@ -94,6 +94,11 @@ def test_comparison_json_holds_ratio_interval_verdict_detectable_and_files(files
     summary = next(line for line in proc.stdout.splitlines() if "would have been seen" in line)
     assert summary.startswith("slow against a: ") and "1 slower" in summary
     assert "run-level drift unknown" in summary and doc["gate"] is None
+    record, page = results(tmp_path)[STABLE], (tmp_path / "summary.md").read_text()
+    assert "| verdict | detectable | run-to-run spread |" in page  # two passes: spreads known
+    row = next(line for line in page.splitlines() if line.startswith(f"| {STABLE} |"))
+    assert row.endswith(f"| a {100 * record['reference_spread']:.1f}%, "
+                        f"slow {100 * record['candidate_spread']:.1f}% |")
 
 
 def test_identical_files_compare_as_no_change_or_inconclusive_never_changed(files, tmp_path):
