@@ -76,7 +76,16 @@ CASES = _cases()
 # are issue-22-figs2's part of issue 22, made at the same time as this test: those still
 # failing here are expected to fail (strictly: one that passes fails the run, so the entry
 # goes). The lead removes this list when both parts are merged.
-ISSUE_22_FIGS2_PENDING: set[str] = set()
+ISSUE_22_FIGS2_PENDING = {
+    "report-pool-fig_dispatch", "report-pool-fig_startup", "report-pool-fig_break_even",
+    "compare-pool-fig_compare_dispatch", "fleet-pool-fig_compare_dispatch",
+    "report-shared-fig_handover", "report-shared-fig_crossover", "report-shared-fig_operations",
+    "compare-shared-fig_compare_handover", "fleet-shared-fig_compare_handover",
+    *(f"compare-overview-ratio-{group}" for group in
+      ("process", "channels", "sync", "pool", "shared")),
+    *(f"fleet-overview-heatmap-{group}" for group in
+      ("process", "channels", "sync", "pool", "shared")),
+}
 
 
 def _copy(source: Path, target: Path, host: str, factor: float, seed: int) -> Path:
@@ -175,6 +184,22 @@ def test_the_reports_draw_no_figure_this_test_misses(rendered, fixture_report,
     written = {p.stem for folder in (fixture_report, fixture_comparison)
                for p in (folder / "figures").glob("*.png")}
     assert written and written <= checked, sorted(written - checked)
+
+
+@pytest.mark.browser
+def test_the_page_shows_every_figure_at_its_own_size(fixture_report):
+    """The text sizes hold at the PNG's size: at 1400x900 the page shrinks no figure."""
+    from browser import browser_page, require_browser, wait_for_text
+
+    require_browser()
+    with browser_page(viewport={"width": 1400, "height": 900}) as page:
+        page.goto((fixture_report / "index.html").as_uri())
+        wait_for_text(page, "Method")
+        shown = page.evaluate("() => Array.from(document.images).map("
+                              "i => [i.alt, i.naturalWidth, i.getBoundingClientRect().width])")
+    assert shown and all(natural <= plotting.SHOWN_PX for _, natural, _ in shown), shown
+    assert [(alt, natural, width) for alt, natural, width in shown
+            if abs(width - natural) > 0.5] == []
 
 
 # -- the checker itself, on figures made to break one rule each --------------------------
