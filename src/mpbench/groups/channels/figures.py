@@ -165,7 +165,7 @@ def round_trip_placement(rs: ResultSet, outdir: str) -> plot.Figure | None:
                      "Round trip per placement",
                      "Mean round trip of the smallest message measured, per transport and "
                      "placement. " + PLACEMENT_TEXT + " A wake-up on another CPU costs more "
-                     "on a VM. Leftmost: perf bench sched pipe (C) and minimal hand-written "
+                     "on a VM. Top rows: perf bench sched pipe (C) and minimal hand-written "
                      "Python loops (os.pipe, Pipe()), the references of the harness checks.")
 
 
