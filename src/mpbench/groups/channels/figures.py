@@ -5,6 +5,7 @@ latency overlaid across results files."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from mpbench.groups.channels.results import (
     CHANNELS,
@@ -41,7 +42,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
     channels = present(rs, CHANNELS, placement=place)
     if not channels:
         return None
-    fig, (ax_bytes, ax_msgs), legend_ax = plot.panels_over_legend(2, 13, 6.2)
+    fig, (ax_bytes, ax_msgs) = plot.grid(2, 4.2)
     sizes: list[int] = []
     for transport in channels + list(RAW + IN_PROCESS):
         points = series(rs, transport, placement=place)
@@ -61,8 +62,9 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
         plot.size_axis(ax, sizes)
         ax.set_yscale("log")
         plot.rate_axis(ax, unit)
-        ax.set_title(f"Throughput, {title} (placement: {place})")
-    plot.legend([ax_bytes], below=legend_ax, ncol=5)
+        ax.set_title(title.capitalize(), fontsize=10)
+    fig.suptitle(f"Throughput against message size (placement: {place})", fontsize=11)
+    plot.legend_below(fig, [ax_bytes], most_columns=3)
     return plot.save(fig, outdir, "channels_throughput", "Throughput against message size",
                      f"One producer process streaming to one consumer process, placement "
                      f"{place}; bytes payload (send_bytes for Pipe, a bytes object for the "
@@ -78,7 +80,7 @@ def latency(rs: ResultSet, outdir: str) -> plot.Figure | None:
     if not transports or not any(one_way(rs, r) for t in transports for p in places
                                  for r in series(rs, t, "round_trip", placement=p).values()):
         return None
-    fig, axes, legend_ax = plot.panels_over_legend(len(places), 6.5 * len(places), 6.2)
+    fig, axes = plot.grid(len(places), 4.2)
     sizes: list[int] = []
     lows, highs = [], []
     measured = sorted({size_of(r) for t in transports for p in places
@@ -106,11 +108,12 @@ def latency(rs: ResultSet, outdir: str) -> plot.Figure | None:
         plot.size_axis(ax, sizes)
         ax.set_yscale("log")
         plot.seconds_axis(ax)
-        ax.set_title(f"One-way latency (placement: {place})")
+        ax.set_title(f"placement: {place}", fontsize=10)
     for ax in axes:
         ax.set_ylim(min(lows) / 1.5, max(highs) * 1.5)
     axes[0].set_ylabel("p50 (marker) to p99 (bar top)")
-    plot.legend(axes[:1], below=legend_ax, ncol=4)
+    fig.suptitle("One-way latency against message size", fontsize=11)
+    plot.legend_below(fig, axes)
     return plot.save(fig, outdir, "channels_latency", "One-way latency against message size",
                      "From the ping-pong benchmarks: each side stamps its sends and receives "
                      "with CLOCK_MONOTONIC (system-wide); a one-way latency is the receiver's "
@@ -132,36 +135,37 @@ def round_trip_placement(rs: ResultSet, outdir: str) -> plot.Figure | None:
             rows.append((transport, found))
     if not rows or not places:
         return None
-    fig, ax = plot.new_figure(12, 5)
-    width = 0.8 / len(places)
+    fig, ax = plot.new_figure(8.5, 1.2 + 0.32 * len(places) * len(rows))
+    height = 0.8 / len(places)
+    ends = []
     for j, place in enumerate(places):
-        xs, ys, errs = [], [], []
+        ys, xs, errs = [], [], []
         for i, (_, found) in enumerate(rows):
             if place in found:
-                xs.append(i + (j - (len(places) - 1) / 2) * width)
-                ys.append(found[place].mean)
+                ys.append(i + (j - (len(places) - 1) / 2) * height)
+                xs.append(found[place].mean)
                 errs.append(found[place].stdev)
-        ax.bar(xs, ys, width, color=plot.colour(j + 7), label=f"placement: {place}", yerr=errs,
-               capsize=2, error_kw={"elinewidth": 1, "ecolor": "#333333"})
-        for x, y, err in zip(xs, ys, errs):
-            ax.annotate(format_seconds(y), (x, y + err), xytext=(0, 2), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=6.5, rotation=90)
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([f"{label(t).replace(' ', chr(10), 1) if len(label(t)) > 12 else label(t)}"
-                        f"\n{format_size(min(size_of(r) for r in found.values()))}"
-                        for t, found in rows], fontsize=7)
-    ax.margins(y=0.25)
-    ax.set_yscale("log")
-    plot.seconds_axis(ax)
-    ax.set_ylabel("round trip (two messages)")
-    ax.legend(fontsize=8)
-    ax.set_title("Round trip of the smallest message, per placement: "
-                 + ", ".join(places))
+        ax.barh(ys, xs, height, color=plot.colour(j + 7), label=f"placement: {place}",
+                xerr=errs, capsize=2, error_kw={"elinewidth": 1, "ecolor": "#333333"})
+        plot.label_values(ax, [x + e for x, e in zip(xs, errs)], ys,
+                          [format_seconds(x) for x in xs], right=True)
+        ends += [x + e for x, e in zip(xs, errs)]
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{label(t)}, {format_size(min(size_of(r) for r in found.values()))}"
+                        for t, found in rows])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(right=max(ends) * 3)  # room for the last value label
+    plot.seconds_axis(ax, "x")
+    plot.tidy_log(ax, "x")
+    ax.set_xlabel("round trip (two messages), log scale")
+    ax.set_title("Round trip of the smallest message, per placement")
+    plot.legend_below(fig, [ax])
     return plot.save(fig, outdir, "channels_round_trip_placement",
                      "Round trip per placement",
                      "Mean round trip of the smallest message measured, per transport and "
                      "placement. " + PLACEMENT_TEXT + " A wake-up on another CPU costs more "
-                     "on a VM. Leftmost: perf bench sched pipe (C) and minimal hand-written "
+                     "on a VM. Top rows: perf bench sched pipe (C) and minimal hand-written "
                      "Python loops (os.pipe, Pipe()), the references of the harness checks.")
 
 
@@ -170,7 +174,7 @@ def objects(rs: ResultSet, outdir: str) -> plot.Figure | None:
     channels = present(rs, CHANNELS, payload="object", placement=place)
     if not channels:
         return None
-    fig, ax = plot.new_figure(9, 5)
+    fig, ax = plot.new_figure(8.5, 4.8)
     sizes: list[int] = []
     for transport in channels:
         objects = series(rs, transport, payload="object", placement=place)
@@ -191,8 +195,9 @@ def objects(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_yscale("log")
     plot.seconds_axis(ax)
     ax.set_ylabel("time per message")
-    ax.legend(fontsize=7)
-    ax.set_title(f"A Python object against bytes of the same size (placement: {place})")
+    ax.set_title(f"A Python object against bytes of the same size (placement: {place})",
+                 fontsize=11)
+    plot.legend_below(fig, [ax], most_columns=2)
     return plot.save(fig, outdir, "channels_objects", "Objects against bytes",
                      "Solid: a list of ints whose pickle has the message size; dotted, same "
                      "colour: bytes of that size through the same channel. Dashed: pickling "
@@ -216,7 +221,7 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
     sizes = sorted({size for _, size, _ in lines})
     for transport, size, points in lines:
         ax.plot(list(points), [messages_per_second(r) for r in points.values()],
-                color=colour(transport), ls=plot.linestyle(sizes.index(size)), marker="o",
+                color=colour(transport), **plot.series_style(sizes.index(size)),
                 label=f"{label(transport)}, {format_size(size)}")
     ns = sorted({n for _, _, points in lines for n in points})
     plot.count_axis(ax, ns, "producer processes N (one consumer)")
@@ -229,12 +234,11 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
     cpus = rs.machine.get("mpbench_usable_cpus")
     if cpus and max(ns) + 1 > cpus:
         edge = max(cpus - 0.5, min(ns) * 1.2)  # first N whose processes outnumber the CPUs
-        ax.axvline(edge, color="grey", lw=1, ls=":")
-        ax.annotate(f"right: producers + consumer > {cpus} usable CPUs", (edge, ax.get_ylim()[0]),
-                    xytext=(3, 5), textcoords="offset points", fontsize=8, color="grey")
+        ax.axvline(edge, color="#d62728", lw=1, ls=":",
+                   label=f"right: producers + consumer > {cpus} usable CPUs")
     ax.set_ylabel("messages per second, all producers")
-    ax.legend(fontsize=8)
     ax.set_title(f"N producers into one queue (placement: {place})")
+    plot.legend_below(fig, [ax], most_columns=3)
     return plot.save(fig, outdir, "channels_producers", "N producers into one queue",
                      "N producer processes put into one queue read by one consumer process. "
                      "Right of the dotted line the processes outnumber the usable CPUs: "
@@ -243,41 +247,52 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
 
 # -- a comparison: one line per transport and results file ---------------------------
 
+def _file_legend(fig: Any, ax: Any, transports: list[str], files: dict[str, int],
+                 title: str) -> None:
+    """Colour: transport; line style and marker: results file (with its placement)."""
+    plot.factored_legend(fig, [(label(t), "black" if t == "os_pipe" else colour(t))
+                               for t in transports],
+                         [(text, plot.series_style(j)) for text, j in files.items()])
+    ax.set_title(title, fontsize=11)
+
+
 def compare_throughput(comparison: Comparison, outdir: str) -> plot.Figure | None:
     """Throughput per results file, each at its own placement, over each one's os.pipe."""
-    fig, ax = plot.new_figure(10, 5.6)
+    fig, ax = plot.new_figure(8.5, 4.8)
     sizes: list[int] = []
-    drew = False
+    transports: list[str] = []
+    files: dict[str, int] = {}
     for j, rs in enumerate(comparison.sets):
         place = throughput_placement(rs)
         for transport in CHANNELS + ("os_pipe",):
             points = series(rs, transport, placement=place)
             if not points:
                 continue
-            drew = True
+            files[f"{rs.label} ({place})"] = j
+            transports += [] if transport in transports else [transport]
             sizes += list(points)
             ax.plot(list(points), [bytes_per_second(r) for r in points.values()],
                     color="black" if transport == "os_pipe" else colour(transport),
-                    ls=plot.linestyle(j), marker="o", ms=3,
-                    label=f"{label(transport)}, {rs.label} ({place})")
-    if not drew:
+                    ms=4, **plot.series_style(j))
+    if not files:
         plot.plt.close(fig)
         return None
     plot.size_axis(ax, sizes)
     ax.set_yscale("log")
     plot.rate_axis(ax, "B")
-    ax.legend(fontsize=7, ncol=2)
-    ax.set_title("Throughput per results file (colour: transport; line style: file)")
+    _file_legend(fig, ax, transports, files, "Throughput per results file")
     return plot.save(fig, outdir, "compare_channels_throughput", "Throughput per results file",
                      "Bytes per second of one producer streaming to one consumer, each file's "
-                     "own placement in the legend; black: each file's raw os.pipe floor.")
+                     "own placement in the legend; colour: transport (black: each file's raw "
+                     "os.pipe floor); line style and marker: results file.")
 
 
 def compare_latency(comparison: Comparison, outdir: str) -> plot.Figure | None:
     """Median one-way latency per results file."""
-    fig, ax = plot.new_figure(10, 5.2)
+    fig, ax = plot.new_figure(8.5, 4.8)
     sizes: list[int] = []
-    drew = False
+    transports: list[str] = []
+    files: dict[str, int] = {}
     for j, rs in enumerate(comparison.sets):
         found = placements(rs)
         place = "same-cpu" if "same-cpu" in found else (found[0] if found else None)
@@ -287,20 +302,21 @@ def compare_latency(comparison: Comparison, outdir: str) -> plot.Figure | None:
             points = [(s, v) for s, v in points if v]
             if not points:
                 continue
-            drew = True
+            files[f"{rs.label} ({place})"] = j
+            transports += [] if transport in transports else [transport]
             sizes += [s for s, _ in points]
             ax.plot([s for s, _ in points], [percentile(v, 50) for _, v in points],
                     color="black" if transport == "os_pipe" else colour(transport),
-                    ls=plot.linestyle(j), marker="o", ms=3,
-                    label=f"{label(transport)}, {rs.label} ({place})")
-    if not drew:
+                    ms=4, **plot.series_style(j))
+    if not files:
         plot.plt.close(fig)
         return None
     plot.size_axis(ax, sizes)
     ax.set_yscale("log")
     plot.seconds_axis(ax)
-    ax.legend(fontsize=7, ncol=2)
-    ax.set_title("Median one-way latency per results file (placement in the legend)")
+    ax.set_ylabel("median one-way latency")
+    _file_legend(fig, ax, transports, files, "Median one-way latency per results file")
     return plot.save(fig, outdir, "compare_channels_latency", "Latency per results file",
                      "Median one-way latency from each file's samples; same-cpu placement "
-                     "where measured (the steadier one), else the first measured.")
+                     "where measured (the steadier one), else the first measured; colour: "
+                     "transport; line style and marker: results file (placement beside it).")

@@ -4,6 +4,10 @@ files of a comparison, start+join per method and N processes."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from matplotlib.patches import Patch
+
 from mpbench.groups.process.results import (
     METHOD_ORDER,
     PARTS,
@@ -19,6 +23,8 @@ from mpbench.reporting.data import ResultSet
 from mpbench.reporting.verdict import Comparison
 from mpbench.units import format_seconds
 
+CPUS_COLOUR = "#d62728"  # the usable-CPUs line, as in the sync figures
+
 
 def start_join(rs: ResultSet, outdir: str) -> plot.Figure | None:
     rows = [(m, r) for m in methods(rs) if (r := plain(rs, "start_join", m))]
@@ -26,22 +32,29 @@ def start_join(rs: ResultSet, outdir: str) -> plot.Figure | None:
         return None
     fig, ax = plot.new_figure(7.5, 4.6)
     width = 0.38
+    floor_look: dict[str, Any] = {"facecolor": "white", "edgecolor": plot.FLOOR_COLOUR,
+                                  "hatch": "//"}
     for i, (method, result) in enumerate(rows):
-        bars = ax.bar(i - width / 2, result.mean, width, yerr=result.stdev, capsize=3,
-                      color=plot.colour(METHOD_ORDER.index(method)), label=None)
-        plot.label_bars(ax, bars, [format_seconds(result.mean)])
+        ax.bar(i - width / 2, result.mean, width, yerr=result.stdev, capsize=3,
+               color=plot.colour(METHOD_ORDER.index(method)))
+        plot.label_values(ax, [i - width / 2], [result.mean + result.stdev],
+                          [format_seconds(result.mean)])
         floor = rs.floor(result)
         if floor:
-            fbars = ax.bar(i + width / 2, floor.mean, width, yerr=floor.stdev, capsize=3,
-                           color="white", edgecolor=plot.FLOOR_COLOUR, hatch="//")
-            plot.label_bars(ax, fbars, [f"floor\n{format_seconds(floor.mean)}"])
+            ax.bar(i + width / 2, floor.mean, width, yerr=floor.stdev, capsize=3, **floor_look)
+            plot.label_values(ax, [i + width / 2], [floor.mean + floor.stdev],
+                              [format_seconds(floor.mean)])
+    ax.margins(y=0.12)
     ax.set_xticks(range(len(rows)))
     ax.set_xticklabels([f"{m}\n({ratio_text(rs, r)} floor)" for m, r in rows])
     if plot.spans_decades([r.mean for _, r in rows], 1):
         ax.set_yscale("log")
     plot.seconds_axis(ax)
     ax.set_ylabel("start + join of one process")
-    ax.set_title("Process start+join per start method (hatched: its floor)")
+    ax.set_title("Process start+join per start method, beside its floor")
+    plot.legend_below(fig, handles=[Patch(**floor_look)],
+                      labels=["floor, same run: bare os.fork (fork, forkserver), "
+                              "posix_spawn of python (spawn)"])
     return plot.save(fig, outdir, "process_start_join", "Start+join per start method",
                      "Mean and standard deviation of Process(target=noop).start(); join(), "
                      "beside the floor measured in the same run: bare os.fork for fork and "
@@ -69,8 +82,8 @@ def split(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_xticklabels(list(found))
     ax.set_yscale("log")
     plot.seconds_axis(ax)
-    ax.legend(fontsize=8)
     ax.set_title("Where a start+join goes (log scale)")
+    plot.legend_below(fig, [ax])
     return plot.save(fig, outdir, "process_split", "start(), time to target, join()",
                      "start(): the call alone. Time to target: from just before start() to "
                      "the child's first line, stamped in the child with CLOCK_MONOTONIC. "
@@ -82,37 +95,38 @@ def nprocs(rs: ResultSet, outdir: str) -> plot.Figure | None:
     series = {m: s for m, s in series.items() if len(s) > 1}
     if not series:
         return None
-    fig, (ax, ax2) = plot.new_figure(11, 4.6, ncols=2)
-    drawn_floors: set[str] = set()
+    fig, (ax, ax2) = plot.grid(2, 3.8)
+    floors: dict[str, tuple[list[str], dict]] = {}  # fork and forkserver share os.fork's
     for method, points in series.items():
         c = plot.colour(METHOD_ORDER.index(method))
         ns = list(points)
         ax.errorbar(ns, [p.mean for p in points.values()], [p.stdev for p in points.values()],
                     marker="o", color=c, label=method, capsize=3)
         ax2.plot(ns, [p.mean / n for n, p in points.items()], marker="o", color=c, label=method)
-        floors = [(n, f) for n, p in points.items() if (f := rs.floor(p))]
-        kind = str(floors[0][1].get("operation")) if floors else ""
-        if floors and kind not in drawn_floors:  # fork and forkserver share os.fork's
-            drawn_floors.add(kind)
-            ax.plot([n for n, _ in floors], [f.mean for _, f in floors], ls="--",
-                    color=plot.FLOOR_COLOUR, alpha=0.8, label=f"floor: {kind} x N")
+        found = {n: f for n, p in points.items() if (f := rs.floor(p))}
+        if found:
+            kind = str(next(iter(found.values())).get("operation"))
+            floors.setdefault(kind, ([], found))[0].append(method)
+    for k, (kind, (users, found)) in enumerate(floors.items()):
+        look = {"color": plot.FLOOR_COLOUR, "ls": ("--", ":", "-.")[k % 3], "lw": 1.4,
+                "label": f"floor of {', '.join(users)}: {kind}"}
+        ax.plot(list(found), [f.mean for f in found.values()], **look)
+        ax2.plot(list(found), [f.mean / n for n, f in found.items()], **look)
     cpus = rs.machine.get("mpbench_usable_cpus")
     for axis in (ax, ax2):
-        axis.set_xscale("log", base=2)
-        axis.set_xticks(sorted({n for s in series.values() for n in s}))
-        axis.get_xaxis().set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}"))
-        axis.set_xlabel("processes started together, then joined (N)")
+        plot.count_axis(axis, sorted({n for s in series.values() for n in s}),
+                        "processes started together, then joined (N)")
         axis.set_yscale("log")
         plot.seconds_axis(axis)
         if cpus:
-            axis.axvline(cpus, color="grey", lw=1, ls=":")
-            axis.annotate(f"usable CPUs = {cpus}", (cpus, axis.get_ylim()[0]),
-                          xytext=(3, 5), textcoords="offset points", fontsize=8, color="grey")
+            axis.axvline(cpus, color=CPUS_COLOUR, lw=1, ls=":",
+                         label=f"usable CPUs = {cpus} (right: oversubscribed)")
     ax.set_ylabel("start N + join N")
-    ax2.set_ylabel("per process")
-    ax.legend(fontsize=8)
-    ax.set_title("N processes: total (dashed: floors at the same N)")
-    ax2.set_title("N processes: cost per process")
+    ax2.set_ylabel("(start N + join N) / N")
+    ax.set_title("All N together", fontsize=10)
+    ax2.set_title("Per process", fontsize=10)
+    fig.suptitle("N processes, beside the floors at the same N", fontsize=11)
+    plot.legend_below(fig, [ax2])  # its lines in order: methods, floors, CPUs
     return plot.save(fig, outdir, "process_nprocs", "N processes started together",
                      "N processes started one after the other, then all joined. Right of the "
                      "dotted line there are more processes than usable CPUs: the figures "
@@ -135,8 +149,8 @@ def memory(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_xlabel("memory the parent touched before forking (MiB)")
     ax.set_ylabel("start + join of one process")
     plot.seconds_axis(ax)
-    ax.legend(fontsize=8)
     ax.set_title("fork copies the parent's page tables")
+    plot.legend_below(fig, [ax])
     return plot.save(fig, outdir, "process_fork_memory", "fork against the parent's memory",
                      "Start+join with the parent holding touched memory: fork copies page "
                      "tables (and the kernel must later tear them down), so the cost grows "
@@ -157,8 +171,8 @@ def spawn(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_yticks([])
     plot.seconds_axis(ax, "x")
     ax.set_xlabel("cumulative time of one spawn start+join")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2)
     ax.set_title("Where spawn's time goes")
+    plot.legend_below(fig, [ax], most_columns=2)
     return plot.save(fig, outdir, "process_spawn_breakdown", "Where spawn's time goes",
                      "Differences between interpreter start-up references measured in the "
                      "same run: python -I -S -c pass, python -c pass (site), python importing "
@@ -185,15 +199,15 @@ def compare_start_join(comparison: Comparison, outdir: str) -> plot.Figure | Non
             floor = rs.floor(result)
             if floor:
                 ax.hlines(floor.mean, x - width / 2, x + width / 2, colors="black", lw=2,
-                          label="its floor" if (i == 0 and j == 0) else None)
+                          label="each file's floor" if (i == 0 and j == 0) else None)
     ax.set_xticks(range(len(all_methods)))
     ax.set_xticklabels(all_methods)
     if plot.spans_decades(means, 1):
         ax.set_yscale("log")
     plot.seconds_axis(ax)
     ax.set_ylabel("start + join of one process")
-    ax.legend(fontsize=8)
-    ax.set_title("Start+join per start method, per results file (black: floor)")
+    ax.set_title("Start+join per start method, per results file")
+    plot.legend_below(fig, [ax])
     return plot.save(fig, outdir, "compare_process_start_join", "Start+join per results file",
                      "The same benchmark in each results file, with each file's own floor "
                      "(black line): a machine that is slower at fork is also slower at its "
@@ -202,27 +216,29 @@ def compare_start_join(comparison: Comparison, outdir: str) -> plot.Figure | Non
 
 def compare_nprocs(comparison: Comparison, outdir: str) -> plot.Figure | None:
     fig, ax = plot.new_figure(8, 4.8)
-    drew = False
+    drew: dict[str, int] = {}  # results file label -> its index (its line style)
+    shown: set[str] = set()
     for j, rs in enumerate(comparison.sets):
         for method in methods(rs):
             points = nprocs_series(rs, method)
             if len(points) < 2:
                 continue
-            drew = True
+            drew[rs.label] = j
+            shown.add(method)
             ax.errorbar(list(points), [p.mean for p in points.values()],
-                        [p.stdev for p in points.values()], marker="o", capsize=2,
-                        color=plot.colour(METHOD_ORDER.index(method)),
-                        ls=plot.linestyle(j), label=f"{method}, {rs.label}")
+                        [p.stdev for p in points.values()], capsize=2,
+                        color=plot.colour(METHOD_ORDER.index(method)), **plot.series_style(j))
     if not drew:
         plot.plt.close(fig)
         return None
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(plot.FuncFormatter(lambda v, _: f"{v:g}"))
+    plot.count_axis(ax, sorted({n for line in ax.lines for n in line.get_xdata()}),
+                    "processes started together, then joined (N)")
     ax.set_yscale("log")
     plot.seconds_axis(ax)
-    ax.set_xlabel("processes started together, then joined (N)")
     ax.set_ylabel("start N + join N")
-    ax.legend(fontsize=7, ncol=2)
-    ax.set_title("N processes, per results file (line style: file)")
+    ax.set_title("N processes, per results file")
+    plot.factored_legend(fig, [(m, plot.colour(METHOD_ORDER.index(m)))
+                               for m in METHOD_ORDER if m in shown],
+                         [(text, plot.series_style(j)) for text, j in drew.items()])
     return plot.save(fig, outdir, "compare_process_nprocs", "N processes per results file",
-                     "Colour: start method; line style: results file.")
+                     "Colour: start method; line style and marker: results file.")

@@ -35,6 +35,25 @@ from mpbench.reporting.data import ResultSet
 from mpbench.units import format_seconds
 
 SLOT_MARKERS = ("o", "s", "^", "D", "v")
+REFERENCE = "black"  # the floors drawn as lines across a panel: ping-pongs, uncontended
+THREADS_LOOK: dict[str, Any] = {"color": "#8a8a8a", "ls": "--", "marker": "s"}
+
+
+def look(primitive: str) -> dict[str, Any]:
+    """Colour, line style and marker of a primitive's series; the threads floor grey and
+    dashed, apart from the black reference lines."""
+    if primitive == THREADS:
+        return dict(THREADS_LOOK)
+    return {"color": colour_of(primitive), "ls": "-", "marker": "o"}
+
+
+def pingpong_line(ax: Any, place: str | None, floor: Any, vertical: bool = False,
+                  short: bool = False) -> None:
+    """A ping-pong floor (one hand-off) across the panel, its placement in its line style."""
+    text = (f"{'ping-pong' if short else 'one hand-off (semaphore ping-pong)'}, "
+            f"{PLACEMENT_TEXT[place]}: {format_seconds(floor.mean)}")
+    draw = ax.axvline if vertical else ax.axhline
+    draw(floor.mean, color=REFERENCE, lw=1.1, ls=PLACEMENT_STYLE[place], label=text)
 
 
 def n_axis(ax: Any, ns: Sequence[int], cpus: int | None, label: str) -> None:
@@ -46,6 +65,12 @@ def n_axis(ax: Any, ns: Sequence[int], cpus: int | None, label: str) -> None:
                    label=f"usable CPUs = {cpus} (shaded: oversubscribed)")
 
 
+def finish(fig: Any, axes: Sequence[Any], title: str, most_columns: int = 2) -> None:
+    """The figure's title, and one legend for all its panels, under them."""
+    fig.suptitle(title, fontsize=11)
+    plot.legend_below(fig, axes, most_columns=most_columns)
+
+
 
 def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
     points = work_points(rs)
@@ -53,7 +78,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
     if not points or not prims:
         return None
     cpus = worker_cpus(rs)
-    fig, axes = plot.panels(len(points))
+    fig, axes = plot.grid(len(points), 3.6)
     for ax, point in zip(axes, points):
         ns: list[int] = []
         values: list[float] = []
@@ -65,8 +90,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
             ys = [rate(r) for r in points_n.values()]
             errs = [rate(r) * r.stdev / r.mean for r in points_n.values()]
             floor = primitive == THREADS
-            ax.errorbar(xs, ys, errs, marker="s" if floor else "o", capsize=2,
-                        color=colour_of(primitive), ls="--" if floor else "-",
+            ax.errorbar(xs, ys, errs, capsize=2, **look(primitive),
                         label=label(rs, primitive) + (" (floor)" if floor else ""))
             ns += xs
             values += ys
@@ -74,7 +98,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
             base = uncontended(rs, "lock")
             if base:
                 plot.hline(ax, rate(base), f"uncontended Lock, one process, no stamps: "
-                       f"{rate(base) / 1e6:.3g} M/s")
+                           f"{rate(base) / 1e6:.3g} M/s", colour=REFERENCE)
                 values.append(rate(base))
         if plot.spans_decades(values, 1):
             ax.set_yscale("log")
@@ -82,9 +106,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
         n_axis(ax, ns, cpus, "contending processes (threads for the floor), N")
         ax.set_title(point_label(point), fontsize=10)
     axes[0].set_ylabel("acquisitions per second, all N together")
-    plot.legend(axes)
-    fig.suptitle("Lock throughput against the number of contenders (higher is better)",
-                 fontsize=11)
+    finish(fig, axes, "Lock throughput against the number of contenders (higher is better)")
     return plot.save(fig, outdir, "sync_throughput", "Acquisitions per second against N",
                      "1 / pyperf's mean time per acquisition: the contention window over the "
                      "acquisitions all N processes made (error bars: +-1 std dev). Grey dashed: "
@@ -100,7 +122,7 @@ def wait(rs: ResultSet, outdir: str) -> plot.Figure | None:
     if not points or not prims:
         return None
     cpus = worker_cpus(rs)
-    fig, axes = plot.panels(len(points))
+    fig, axes = plot.grid(len(points), 3.6)
     base = uncontended(rs, "lock")
     for ax, point in zip(axes, points):
         ns: list[int] = []
@@ -110,28 +132,25 @@ def wait(rs: ResultSet, outdir: str) -> plot.Figure | None:
             if not found:
                 continue
             xs = [n for n, _ in found]
-            c = colour_of(primitive)
-            ax.plot(xs, [info_median(rs, r, "wait_p99") for _, r in found], marker="o",
-                    color=c, ls="--" if primitive == THREADS else "-",
+            series_look = look(primitive)
+            ax.plot(xs, [info_median(rs, r, "wait_p99") for _, r in found], **series_look,
                     label=f"{label(rs, primitive)}: p99")
             ax.plot(xs, [info_max(rs, r, "wait_max") for _, r in found], marker="x", ls="none",
-                    color=c, alpha=0.55, label=f"{label(rs, primitive)}: longest")
+                    color=series_look["color"], alpha=0.55,
+                    label=f"{label(rs, primitive)}: longest")
             ns += xs
         ax.set_yscale("log")
         for place, floor in pingpongs(rs):
-            plot.hline(ax, floor.mean, f"one hand-off (semaphore ping-pong), "
-                   f"{PLACEMENT_TEXT[place]}: {format_seconds(floor.mean)}",
-                   ls=PLACEMENT_STYLE[place])
+            pingpong_line(ax, place, floor)
         if base:
             plot.hline(ax, base.mean, f"uncontended acquire+release: {format_seconds(base.mean)}",
-                   colour="#2ca02c", ls=":")
+                       colour=REFERENCE, ls="-")
         plot.seconds_axis(ax)
         plot.tidy_log(ax)
         n_axis(ax, ns, cpus, "contending processes, N")
         ax.set_title(point_label(point), fontsize=10)
     axes[0].set_ylabel("wait for the lock (acquire() call)")
-    plot.legend(axes)
-    fig.suptitle("How long an acquire() waits: p99 (lines) and the longest (x)", fontsize=11)
+    finish(fig, axes, "How long an acquire() waits: p99 (lines) and the longest (x)")
     return plot.save(fig, outdir, "sync_wait", "Wait p99 against N",
                      "Each timed call's exact 99th percentile of the acquire() call over every "
                      "acquisition, median over calls; x: the longest wait seen in any call. A "
@@ -146,7 +165,7 @@ def fairness(rs: ResultSet, outdir: str) -> plot.Figure | None:
     if not points or not prims:
         return None
     cpus = worker_cpus(rs)
-    fig, axes = plot.panels(len(points), 4.0)
+    fig, axes = plot.grid(len(points), 3.4)
     drew = False
     for ax, point in zip(axes, points):
         ns: list[int] = []
@@ -157,13 +176,12 @@ def fairness(rs: ResultSet, outdir: str) -> plot.Figure | None:
                 continue
             drew = True
             xs = [n for n, _ in found]
-            ax.plot(xs, [info_median(rs, r, "jain") for _, r in found], marker="o",
-                    color=colour_of(primitive), ls="--" if primitive == THREADS else "-",
+            ax.plot(xs, [info_median(rs, r, "jain") for _, r in found], **look(primitive),
                     label=label(rs, primitive))
             ns += xs
         if ns:
             grid = sorted(set(ns))
-            ax.plot(grid, [1 / n for n in grid], color="black", lw=0.8, ls=":",
+            ax.plot(grid, [1 / n for n in grid], color=REFERENCE, lw=1, ls=":",
                     label="1/N: one contender got everything")
         ax.set_ylim(0, 1.05)
         n_axis(ax, ns, cpus, "contending processes, N")
@@ -172,8 +190,7 @@ def fairness(rs: ResultSet, outdir: str) -> plot.Figure | None:
         plot.plt.close(fig)
         return None
     axes[0].set_ylabel("Jain's fairness index (1 = equal shares)")
-    plot.legend(axes)
-    fig.suptitle("Fairness: how evenly the acquisitions were shared", fontsize=11)
+    finish(fig, axes, "Fairness: how evenly the acquisitions were shared")
     return plot.save(fig, outdir, "sync_fairness", "Fairness against N",
                      "Jain's index of the acquisitions each contender made in a timed call, "
                      "(sum x)^2 / (N sum x^2), median over calls: 1 when all got the same share, "
@@ -198,28 +215,24 @@ def handoff(rs: ResultSet, outdir: str) -> plot.Figure | None:
             panels.append((point, curves))
     if not panels:
         return None
-    fig, axes = plot.panels(len(panels), 4.2)
-    floors = [(floor, f"ping-pong, {PLACEMENT_TEXT[place]}", PLACEMENT_STYLE[place])
-              for place, floor in pingpongs(rs)]
+    fig, axes = plot.grid(len(panels), 3.6)
     for ax, (point, curves) in zip(axes, panels):
         for primitive, n, _, values in curves:
             ys = [(i + 1) / len(values) for i in range(len(values))]
-            ax.step(values, ys, where="post", color=colour_of(primitive),
-                    ls="--" if primitive == THREADS else "-",
+            series_look = look(primitive)
+            ax.step(values, ys, where="post", color=series_look["color"], ls=series_look["ls"],
+                    lw=2.0 if primitive == THREADS else 1.5,
                     label=f"{label(rs, primitive)}, N={n}")
-        for floor, text, ls in floors:
-            if floor:
-                ax.axvline(floor.mean, color=plot.FLOOR_COLOUR, ls=ls, lw=1.1,
-                           label=f"{text}: {format_seconds(floor.mean)}")
+        for place, floor in pingpongs(rs):
+            pingpong_line(ax, place, floor, vertical=True, short=True)
         ax.set_xscale("log")
         plot.seconds_axis(ax, "x")
         plot.tidy_log(ax, "x")
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel("release in one process -> acquire() returns in another")
+        ax.set_xlabel("release -> acquire() returns in another process")
         ax.set_title(point_label(point), fontsize=10)
     axes[0].set_ylabel("fraction of hand-offs at most this long")
-    plot.legend(axes)
-    fig.suptitle("Hand-off latency at the largest N (cumulative distribution)", fontsize=11)
+    finish(fig, axes, "Hand-off latency at the largest N (cumulative distribution)")
     return plot.save(fig, outdir, "sync_handoff", "Hand-off latency",
                      "From the releasing process's stamp just before release() to the next "
                      "holder's stamp as acquire() returned, when that holder was another "
@@ -234,7 +247,7 @@ def slots(rs: ResultSet, outdir: str) -> plot.Figure | None:
     if not ks or not points:
         return None
     cpus = worker_cpus(rs)
-    fig, axes = plot.panels(len(points), 4.2)
+    fig, axes = plot.grid(len(points), 3.6)
     for ax, point in zip(axes, points):
         ns: list[int] = []
         values: list[float] = []
@@ -255,8 +268,7 @@ def slots(rs: ResultSet, outdir: str) -> plot.Figure | None:
         n_axis(ax, ns, cpus, "processes sharing the semaphore, N")
         ax.set_title(point_label(point), fontsize=10)
     axes[0].set_ylabel("acquisitions per second, all N together")
-    plot.legend(axes)
-    fig.suptitle("A pool of k slots: Semaphore(k) shared by N processes", fontsize=11)
+    finish(fig, axes, "A pool of k slots: Semaphore(k) shared by N processes", 3)
     return plot.save(fig, outdir, "sync_slots", "Semaphore(k)",
                      "N processes each acquire a slot, work, release, think, the same number of "
                      "times each; k holders at once at most (checked from the stamps on every "
@@ -270,7 +282,7 @@ def wakeup(rs: ResultSet, outdir: str) -> plot.Figure | None:
     found = [(p, n, s) for p, n, s in found if s]
     if not found:
         return None
-    fig, axes = plot.panels(len(places), 4.8)
+    fig, axes = plot.grid(len(places), 4.0)
     for ax, place in zip(axes, places):
         ns: list[int] = []
         for i, (primitive, notify) in enumerate(variants):
@@ -292,17 +304,14 @@ def wakeup(rs: ResultSet, outdir: str) -> plot.Figure | None:
             ns += xs
         for floor_place, floor in pingpongs(rs):
             if floor_place == place or place is None:
-                plot.hline(ax, floor.mean, f"one hand-off (semaphore ping-pong), "
-                       f"{PLACEMENT_TEXT[floor_place]}: {format_seconds(floor.mean)}",
-                       ls=PLACEMENT_STYLE[floor_place])
+                pingpong_line(ax, floor_place, floor)
         ax.set_yscale("log")
         plot.seconds_axis(ax)
         n_axis(ax, ns, worker_cpus(rs), "waiting processes, W")
         ax.set_title(f"placement {place}" if place else "placed by the scheduler",
                      fontsize=10)
     axes[0].set_ylabel("set()/notify() -> wait() returns")
-    plot.legend(axes)
-    fig.suptitle("Wake-up latency (lower is better)", fontsize=11)
+    finish(fig, axes, "Wake-up latency (lower is better)")
     return plot.save(fig, outdir, "sync_wakeup", "Wake-up latency",
                      "From the waker's stamp just before set() / notify*() to each waiter's "
                      "stamp as wait() returns, with every waiter asleep beforehand. Mean: "

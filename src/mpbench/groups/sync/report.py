@@ -144,7 +144,8 @@ def compare_throughput(comparison: Comparison, outdir: str) -> plot.Figure | Non
                                        for rs in sets)]
     if not points:
         return None
-    fig, axes = plot.panels(len(points))
+    fig, axes = plot.grid(len(points), 3.6)
+    kinds: dict[str, set[str]] = {"-": set(), "--": set()}  # the names each line style had
     for ax, point in zip(axes, points):
         ns: list[int] = []
         values: list[float] = []
@@ -159,8 +160,8 @@ def compare_throughput(comparison: Comparison, outdir: str) -> plot.Figure | Non
                 xs, ys = list(found), [rate(r) for r in found.values()]
                 ax.errorbar(xs, ys, [rate(r) * r.stdev / r.mean for r in found.values()],
                             marker="o" if ls == "-" else "s", capsize=2, ls=ls,
-                            color=plot.colour(j), alpha=1.0 if ls == "-" else 0.6,
-                            label=f"{label(rs, prim)}, {rs.label}")
+                            color=plot.colour(j), alpha=1.0 if ls == "-" else 0.6)
+                kinds[ls].add(label(rs, prim))
                 ns += xs
                 values += ys
         if plot.spans_decades(values, 1):
@@ -169,12 +170,14 @@ def compare_throughput(comparison: Comparison, outdir: str) -> plot.Figure | Non
         figures.n_axis(ax, ns, worker_cpus(sets[0]), "contending processes (threads), N")
         ax.set_title(point_label(point), fontsize=10)
     axes[0].set_ylabel("acquisitions per second, all N together")
-    plot.legend(axes)
-    fig.suptitle("Lock throughput per results file (colour: file; dashed: threads floor)",
-                 fontsize=11)
+    fig.suptitle("Lock throughput per results file", fontsize=11)
+    plot.factored_legend(fig, [(rs.label, plot.colour(j)) for j, rs in enumerate(sets)],
+                         [(" / ".join(sorted(names)), {"ls": ls, "marker": marker})
+                          for (ls, names), marker in zip(kinds.items(), "os") if names],
+                         axes[:1])
     return plot.save(fig, outdir, "compare_sync_throughput", "Lock throughput per results file",
-                     "The same benchmarks in each results file; dashed, each file's own "
-                     "threading.Lock floor.")
+                     "The same benchmarks in each results file (colour); dashed, each file's "
+                     "own threading.Lock floor.")
 
 
 def compare_wakeup(comparison: Comparison, outdir: str) -> plot.Figure | None:
@@ -182,29 +185,33 @@ def compare_wakeup(comparison: Comparison, outdir: str) -> plot.Figure | None:
     sets = comparison.sets
     if not any(wakeups(rs, "event", "set") or wakeups(rs, "condition", "all") for rs in sets):
         return None
-    fig, ax = plot.new_figure(10.5, 4.8)
+    fig, ax = plot.new_figure(8.5, 4.6)
     ns: list[int] = []
+    kinds: dict[str, dict[str, str]] = {}
     for j, rs in enumerate(sets):
         for (primitive, notify), ls in ((("event", "set"), "-"), (("condition", "all"), "--")):
             found = wakeups(rs, primitive, notify)
             if found:
                 ax.errorbar(list(found), [r.mean for r in found.values()],
                             [r.stdev for r in found.values()], marker="o", capsize=2, ls=ls,
-                            color=plot.colour(j),
-                            label=f"{'Event.set()' if notify == 'set' else 'notify_all()'}, "
-                                  f"{rs.label}")
+                            color=plot.colour(j))
+                kinds["Event.set()" if notify == "set" else "Condition.notify_all()"] = \
+                    {"ls": ls, "marker": "o"}
                 ns += list(found)
         floor = pingpong(rs)
         if floor:
             ax.axhline(floor.mean, color=plot.colour(j), lw=1, ls=":", alpha=0.8)
+            kinds["each file's ping-pong floor (one hand-off)"] = {"ls": ":"}
     ax.set_yscale("log")
     plot.seconds_axis(ax)
     figures.n_axis(ax, ns, worker_cpus(sets[0]), "waiting processes, W")
     ax.set_ylabel("mean wake-up latency")
-    plot.legend([ax])
-    ax.set_title("Wake-up latency per results file (dotted: each file's ping-pong floor)")
+    ax.set_title("Wake-up latency per results file", fontsize=11)
+    plot.factored_legend(fig, [(rs.label, plot.colour(j)) for j, rs in enumerate(sets)],
+                         list(kinds.items()), [ax])
     return plot.save(fig, outdir, "compare_sync_wakeup", "Wake-ups per results file",
-                     "Colour: results file; solid: Event.set(), dashed: Condition.notify_all().")
+                     "Colour: results file; solid: Event.set(), dashed: Condition.notify_all(); "
+                     "dotted: each file's semaphore ping-pong floor, placed by the scheduler.")
 
 
 def compare_table(comparison: Comparison) -> Table | None:
