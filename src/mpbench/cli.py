@@ -34,7 +34,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     for spec in specs:
         print(_describe(spec))
+    sys.stdout.flush()  # the count comes after the catalogue in a terminal
+    print(count_line(specs), file=sys.stderr)
     return 0
+
+
+def count_line(specs: Sequence) -> str:
+    """``717 benchmarks: process 38, channels 250, ...``, groups in catalogue order. On
+    standard error, as the notes: standard output stays one benchmark a line for pipes."""
+    from mpbench.groups import GROUPS
+
+    found = [spec.metadata.get("mpbench_group") for spec in specs]
+    counts = [f"{group.name} {found.count(group.name)}" for group in GROUPS
+              if group.name in found]
+    return f"{len(specs)} benchmark{'s' * (len(specs) != 1)}: " + ", ".join(counts)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -337,6 +350,11 @@ def _main(argv: Sequence[str]) -> int:
     from mpbench.errors import UsageError
 
     parser = build_parser()
+    if not argv:
+        # a usage error, as argparse's missing COMMAND (status 2), but with the commands
+        # listed: the help a person running 'mpbench' to find out needs
+        print(parser.format_help(), file=sys.stderr)
+        fail("no COMMAND given")
     args = parser.parse_args(argv)
     args.argv = argv[1:]
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import textwrap
 import time
 from collections.abc import Sequence
 from typing import Callable, Optional
@@ -94,7 +96,23 @@ def build_report(path: str | Sequence[str], outdir: str) -> str:
             md.write(page.render_markdown(title, subtitle, sections, machine, METHOD_NOTES))
         with open(os.path.join(tmp, "index.html"), "w") as index:
             index.write(page.render_html(tmp, title, subtitle, sections, machine, METHOD_NOTES))
+    print(in_short_text(sections), end="")
     print(f"wrote {os.path.relpath(os.path.join(outdir, 'index.html'))} and summary.md "
           f"({sum(len(s.figures) for s in sections)} figures) in "
           f"{time.monotonic() - started:.1f} s")
     return outdir
+
+
+def in_short_text(sections: Sequence[Section], width: int | None = None) -> str:
+    """The page's "In short" lines for the terminal, each wrapped to its width; empty
+    when no section has a headline."""
+    leads = page.first_screen(sections)
+    if not leads:
+        return ""
+    width = width or min(max(shutil.get_terminal_size().columns, 60), 120)
+    lines = ["In short:"]
+    for section in leads:
+        lines += textwrap.wrap(section.headlines[0].text, width,
+                               initial_indent="- ", subsequent_indent="  ",
+                               break_on_hyphens=False)
+    return "\n".join(lines) + "\n"

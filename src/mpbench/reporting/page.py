@@ -2,7 +2,9 @@
 
 The page is self-contained: figures are embedded as PNG data URIs (with a link
 to each SVG beside the page), the style is inline, there is no script and no
-network access, so it opens from disk anywhere.
+network access, so it opens from disk anywhere. Tables take the window's width (a
+sideways scroll only on windows too narrow for them); prose and figures keep a readable
+width of at most 1100 px; numeric columns are right-aligned (:func:`tables.numeric_columns`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ FIRST_SCREEN = 8  # at most this many lines before the first figure: one per sec
 STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d1d1f;
 background:#fafafa}
-main{max-width:1100px;margin:0 auto;padding:1.5em 2em 4em}
+main{padding:1.5em 2em 4em}
+main>p,main>ul,main>nav,main>h1,figure,p.note{max-width:1100px}
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .sub{color:#555;margin-top:0}
 ul.headlines li{margin:.35em 0}.src{color:#777;font-size:.85em}
@@ -37,8 +40,11 @@ figure{margin:1.5em 0;background:#fff;border:1px solid #e3e3e3;border-radius:6px
 figure img{max-width:100%;height:auto}figcaption{color:#444;font-size:.9em;margin:.5em 0}
 figcaption.title{font-weight:600;color:#1d1d1f;font-size:1em;margin:0 0 .5em}
 table{border-collapse:collapse;margin:.5em 0;background:#fff;font-size:.9em}
-th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
+th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
+td:not(.num){min-width:7em}
 th{background:#f0f0f0}tr:nth-child(even) td{background:#fbfbfb}
+th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.nowrap{white-space:nowrap}
 .scroll{overflow-x:auto}code{font-size:.88em;background:#f0f0f0;padding:0 .2em;border-radius:3px}
 .note{color:#555;font-size:.88em}nav a{margin-right:1em}
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -63,9 +64,10 @@ def _md_cell(text: str) -> str:
 
 
 def table_markdown(table: Table) -> str:
+    numeric = numeric_columns(table)
     lines = [f"**{table.title}**", "",
              "| " + " | ".join(_md_cell(c) for c in table.columns) + " |",
-             "|" + "|".join("---" for _ in table.columns) + "|"]
+             "|" + "|".join("---:" if num else "---" for num in numeric) + "|"]
     lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
     if table.note:
         lines += ["", table.note]
@@ -78,12 +80,68 @@ def headline_markdown(headline: Headline) -> str:
 
 
 def table_html(table: Table) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-                   for row in table.rows)
+    """The table in a box as wide as the window; numeric columns right-aligned."""
+    numeric = numeric_columns(table)
+
+    def cell(tag: str, text: object, right: bool) -> str:
+        # a number never wraps; a sentence in a numeric column ("equal by design") may
+        if right and reads_as_number(str(text)):
+            return f"<{tag} class='num nowrap'>{html.escape(str(text))}</{tag}>"
+        return (f"<{tag} class='num'>" if right else f"<{tag}>") + \
+            f"{_breakable(str(text))}</{tag}>"
+
+    head = "".join(cell("th", c, num) for c, num in zip(table.columns, numeric))
+    body = "".join("<tr>" + "".join(cell("td", c, num) for c, num in zip(row, numeric))
+                   + "</tr>" for row in table.rows)
     note = f"<p class='note'>{html.escape(table.note)}</p>" if table.note else ""
     return (f"<h3>{html.escape(table.title)}</h3><div class='scroll'><table><thead><tr>{head}"
             f"</tr></thead><tbody>{body}</tbody></table></div>{note}")
+
+
+# What may follow a number in a cell that reads as one: units, "x" of a ratio, "k" of k/s.
+UNITS = frozenset("ns us µs ms s min h B KB MB GB TB KiB MiB GiB TiB k K M G x ops".split())
+PLACEHOLDERS = frozenset({"", "-", "–", "—", "?", "n/a", "unknown", "none"})
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:e[+-]?\d+)?")
+_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # innermost (...) or [...]
+
+
+def reads_as_number(text: str) -> bool:
+    """Whether a cell is a number with its unit: ``1.23 ms``, ``1.05x``, ``+12%``,
+    ``8.42 us +- 1.09 us``, ``40.4 us (101 MB/s, 2.19x floor)`` (an aside in brackets is
+    not read); not ``1 us inside, 10 us between`` nor ``6.18.44-fc-v669``."""
+    text = text.strip()
+    while _ASIDE.search(text):
+        text = _ASIDE.sub("", text)
+    if not re.match(r"[~<>≈±+\-−]?\s*\d", text):
+        return False
+    return all(word in UNITS for word in re.findall(r"[^\W\d_]+", _NUMBER.sub(" ", text)))
+
+
+def numeric_columns(table: Table) -> list[bool]:
+    """Per column: whether most of its cells (placeholders such as "-" left aside) read as
+    numbers; such a column is right-aligned."""
+    found = []
+    for index in range(len(table.columns)):
+        cells = [str(row[index]).strip() for row in table.rows if index < len(row)]
+        cells = [c for c in cells if c.lower() not in PLACEHOLDERS]
+        found.append(bool(cells) and 2 * sum(map(reads_as_number, cells)) > len(cells))
+    return found
+
+
+_UNIT_AFTER = re.compile(r"(?<=\d) (?=(?:%|(?:" + "|".join(UNITS) + r")\b))")
+
+
+def _breakable(text: str) -> str:
+    """Escaped text where a long name (``group.bench[key=value,...]``) may wrap: before
+    ``[``, after ``,``, ``/`` and a ``.`` between names; a number keeps its unit."""
+    words = []
+    for word in text.split(" "):
+        escaped = html.escape(word)
+        if len(word) > 16:
+            escaped = re.sub(r"(?<=[,/])|(?=\[)|(?<=[A-Za-z_]\.)(?=[A-Za-z_])", "<wbr>",
+                             escaped)
+        words.append(escaped)
+    return _UNIT_AFTER.sub("&nbsp;", " ".join(words))
 
 
 def anchor_markdown(title: str) -> str:

@@ -45,6 +45,7 @@ def contention_table(rs: ResultSet) -> Table | None:
                     rows.append([
                         point_label(point) if point != (0.0, 0.0) else "empty loop",
                         label(rs, primitive) if k == 1 else f"Semaphore({k})", str(n),
+                        "yes" if r.get("oversubscribed") else "no",
                         f"{format_seconds(r.mean)} +- {format_seconds(r.stdev)}",
                         rate_text(r, unit=""),
                         f"{r.mean / floor.mean:.2f}x" if floor else "-",
@@ -57,14 +58,14 @@ def contention_table(rs: ResultSet) -> Table | None:
                         ((f"{max_min:.2f}" if max_min else "-")
                          + (f" ({int(starved)} starved)" if starved else "")) if k == 1
                         else "equal by design",
-                        busy_text(rs, r),
-                        "yes" if r.get("oversubscribed") else "no"])
+                        busy_text(rs, r)])
     if not rows:
         return None
     return Table("Contention: every point",
-                 ["work", "primitive", "N", "per acquisition", "acquisitions", "x threads",
-                  "wait p50", "wait p99", "wait max", "hand-off p50", "hand-off p99", "Jain",
-                  "max/min share", "busy work measured", "oversubscribed"], rows,
+                 ["work", "primitive", "N", "oversubscribed", "per acquisition",
+                  "acquisitions", "x threads", "wait p50", "wait p99", "wait max",
+                  "hand-off p50", "hand-off p99", "Jain", "max/min share",
+                  "busy work measured"], rows,
                  "Per acquisition: pyperf's mean and std dev (the contention window of the clean "
                  "pass over its acquisitions). x threads: over the same loop in N threads of one "
                  "process. Waits, hand-offs, shares and busy work come from the instrumented pass "
