@@ -72,22 +72,6 @@ def _cases() -> list[Case]:
 
 CASES = _cases()
 
-# The pool and shared figures and the comparison overview (ratio figures, fleet heatmaps)
-# are issue-22-figs2's part of issue 22, made at the same time as this test: those still
-# failing here are expected to fail (strictly: one that passes fails the run, so the entry
-# goes). The lead removes this list when both parts are merged.
-ISSUE_22_FIGS2_PENDING = {
-    "report-pool-fig_dispatch", "report-pool-fig_startup", "report-pool-fig_break_even",
-    "compare-pool-fig_compare_dispatch", "fleet-pool-fig_compare_dispatch",
-    "report-shared-fig_handover", "report-shared-fig_crossover", "report-shared-fig_operations",
-    "compare-shared-fig_compare_handover", "fleet-shared-fig_compare_handover",
-    *(f"compare-overview-ratio-{group}" for group in
-      ("process", "channels", "sync", "pool", "shared")),
-    *(f"fleet-overview-heatmap-{group}" for group in
-      ("process", "channels", "sync", "pool", "shared")),
-}
-
-
 def _copy(source: Path, target: Path, host: str, factor: float, seed: int) -> Path:
     """``source`` as if run on ``host``: every value scaled by ``factor`` and a little noise;
     its samples file beside it, when it has one."""
@@ -157,11 +141,7 @@ def rendered(tmp_path_factory) -> Callable[[Case], tuple[str, list[str]]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", [
-    pytest.param(case, id=case.id, marks=[pytest.mark.xfail(
-        strict=True, reason="issue-22-figs2 (pool, shared, overview figures)")]
-        if case.id in ISSUE_22_FIGS2_PENDING else [])
-    for case in CASES])
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_figure_meets_the_legend_and_text_rules(case, rendered):
     stem, found = rendered(case)
     assert found == [], f"{stem}:\n  " + "\n  ".join(found)

@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from typing import Callable
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.font_manager import FontProperties
 
 from mpbench.groups import get
 from mpbench.reporting import plotting as plot
@@ -27,7 +30,11 @@ FLEET_FILES = 4       # from this many files on, the fleet views replace one lin
 OVERLAY_MAX_FILES = 6  # per-group overlays (one line per file) up to this many files
 HEATMAP_ROWS = 60     # a group's heatmap shows at most this many benchmarks
 CLIP = math.log2(2.0)  # colours saturate at 0.5x and 2x
-MARKS = {SLOWER: "+", FASTER: "-", INCONCLUSIVE: "?"}
+MARKS = {SLOWER: "\u25b2", FASTER: "\u25bc", INCONCLUSIVE: "?"}  # after the cell's ratio
+HEATMAP_WIDTH = 9.0   # inches at most: at plotting.DPI the PNG fits the page's figure width
+CELL_IN = (0.66, 0.27)  # inches a cell takes (width, height): its 9 pt ratio and mark fit
+BAR_IN = 1.3          # inches the colour bar and its labels take
+HEATMAP_PT = 9.0      # the smallest text of the heatmap
 OTHER_GROUP_ROWS = 6  # groups without a choice above: their first benchmarks with a floor
 
 
@@ -101,42 +108,102 @@ def _rows_for(comparison: Comparison, group: str) -> list[str]:
     return [n for n in rows if n in keep]
 
 
+def ratio_text(ratio: float) -> str:
+    """A cell's ratio: ``0.61x``, ``1.38x``, ``12x``."""
+    if ratio >= 9.995:
+        return f"{ratio:.0f}x"
+    return f"{ratio:.2f}x" if ratio >= 0.005 else "<0.01x"
+
+
+def _luminance(rgba: Sequence[float]) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+    return float(sum(weight * (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+                     for weight, c in zip((0.2126, 0.7152, 0.0722), rgba[:3])))
+
+
+def ink(rgba: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with a cell of colour ``rgba``."""
+    lum = _luminance(rgba)
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
+
+def _width_in(texts: Sequence[str]) -> float:
+    """The widest line of ``texts`` at the heatmap's size, in inches."""
+    renderer = FigureCanvasAgg(MplFigure()).get_renderer()
+    font = FontProperties(size=HEATMAP_PT)
+    return max(renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+               for t in texts for line in t.split("\n")) / renderer.dpi
+
+
+def _wrap(name: str, width: int = 40) -> str:
+    """A long name over two lines, broken after a comma or bracket."""
+    cut = max(name.rfind(",", 0, width), name.rfind("[", 0, width))
+    return name if len(name) <= width or cut < 1 else f"{name[:cut + 1]}\n{name[cut + 1:]}"
+
+
+def _layout(names: list[str], files: int) -> tuple[list[str], float, list[list[int]]]:
+    """The row names (long ones over two lines, in taller rows, where they would take half
+    the width), the row height and the files of each panel: as many as the width holds,
+    the panels evenly filled."""
+    row_in = CELL_IN[1]
+    if _width_in(names) > HEATMAP_WIDTH / 2.5:
+        names, row_in = [_wrap(n) for n in names], 1.6 * CELL_IN[1]
+    fits = max(2, int((HEATMAP_WIDTH - _width_in(names) - BAR_IN) // CELL_IN[0]))
+    per_panel = -(-files // -(-files // fits))
+    return names, row_in, [list(range(k, min(k + per_panel, files)))
+                           for k in range(0, files, per_panel)]
+
+
 def heatmap(comparison: Comparison, outdir: str, group: str) -> plot.Figure | None:
-    """Benchmarks x files: colour = ratio to the reference, mark = verdict."""
+    """Benchmarks x files: colour = ratio to the reference, text = the ratio and the
+    verdict's mark; past the files :data:`HEATMAP_WIDTH` holds, the next in a panel below."""
     ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
     rows = _rows_for(comparison, group)
     if not rows:
         return None
-    ratios = np.array([[f[n].ratio for f in found] for n in rows])
-    colours = np.clip(np.log2(ratios), -CLIP, CLIP)
-    width = min(24.0, 4.5 + 0.42 * len(cands))
-    fig, ax = plot.new_figure(width, 1.6 + 0.17 * len(rows))
-    ax.grid(False)
-    image = ax.imshow(colours, cmap="RdBu_r", vmin=-CLIP, vmax=CLIP, aspect="auto",
-                      interpolation="nearest")
-    for i, name in enumerate(rows):
-        for j, verdicts in enumerate(found):
-            mark = MARKS.get(verdicts[name].verdict)
-            if mark:
-                ax.text(j, i, mark, ha="center", va="center", fontsize=7, fontweight="bold",
-                        color="black")
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([n[len(group) + 1:] if n.startswith(group + ".") else n for n in rows],
-                       fontsize=6)
-    ax.set_xticks(range(len(cands)))
-    ax.set_xticklabels([c.label for c in cands], fontsize=7, rotation=45, ha="right")
+    names, row_in, parts = _layout([n[len(group) + 1:] if n.startswith(group + ".") else n
+                                    for n in rows], len(cands))
+    height = row_in * len(rows) + 1.9  # the cells, the files' names below, a title
+    names_in = _width_in(names)
+    fig, axes = plot.new_figure(names_in + CELL_IN[0] * len(parts[0]) + BAR_IN,
+                                height * len(parts), nrows=len(parts), squeeze=False)
     ticks = plot.ratio_ticks(2 ** -CLIP, 2 ** CLIP)
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=[math.log2(t) for t in ticks])
-    bar.ax.set_yticklabels([plot.ratio_label(t) for t in ticks], fontsize=7)
-    bar.set_label(f"ratio to {ref.label} (red: slower)", fontsize=8)
+    for k, (ax, columns) in enumerate(zip(axes[:, 0], parts)):
+        ax.grid(False)
+        ratios = np.array([[found[j][n].ratio for j in columns] for n in rows])
+        image = ax.imshow(np.clip(np.log2(ratios), -CLIP, CLIP), cmap="RdBu_r", vmin=-CLIP,
+                          vmax=CLIP, aspect="auto", interpolation="nearest")
+        for i, name in enumerate(rows):
+            for c, j in enumerate(columns):
+                verdict = found[j][name]
+                mark = MARKS.get(verdict.verdict)
+                ax.text(c, i, ratio_text(verdict.ratio) + (f" {mark}" if mark else ""),
+                        ha="center", va="center", fontsize=HEATMAP_PT,
+                        color=ink(image.to_rgba(image.get_array()[i, c])))
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(names, fontsize=HEATMAP_PT)
+        ax.set_xticks(range(len(columns)))
+        ax.set_xticklabels([cands[j].label for j in columns], fontsize=HEATMAP_PT, rotation=30,
+                           ha="right", rotation_mode="anchor")
+        # every panel keeps a colour bar's room, so the columns line up; the first shows it
+        bar = fig.colorbar(image, ax=ax, fraction=0.2 / (CELL_IN[0] * len(parts[0])),
+                           pad=0.2 / (CELL_IN[0] * len(parts[0])),
+                           aspect=max(8.0, row_in * len(rows) / 0.2),
+                           ticks=[math.log2(t) for t in ticks])
+        bar.ax.set_yticklabels([plot.ratio_label(t) for t in ticks], fontsize=HEATMAP_PT)
+        bar.set_label(f"ratio to {ref.label} (red: slower)", fontsize=HEATMAP_PT)
+        bar.ax.set_visible(k == 0)
+        ax.set_xlim(-0.5, len(parts[0]) - 0.5)
     shown = "" if len(rows) == len(_group_rows(comparison, group)) else \
         f", the {len(rows)} that move most"
-    ax.set_title(f"{group}: every file against {ref.label}{shown}", fontsize=9)
+    axes[0, 0].set_title(f"{group}: every file against {ref.label}{shown}", fontsize=11)
     return plot.save(fig, outdir, f"fleet_heatmap_{group}", f"{group}: the fleet at a glance",
                      "Each cell: a benchmark's mean in a file over its mean in the reference "
-                     "file (colour saturates at 0.5x and 2x); '+' called slower, '-' called "
-                     "faster, '?' inconclusive, no mark: no change (the verdicts of the table "
-                     "above). Floors are in the floor table, not here.")
+                     "file, written in the cell and coloured (the colour saturates at 0.5x and "
+                     f"2x); {MARKS[SLOWER]} called slower, {MARKS[FASTER]} called faster, "
+                     f"{MARKS[INCONCLUSIVE]} inconclusive, no mark: no change (the verdicts of "
+                     "the table above). Floors are in the floor table, not here."
+                     + (f" {len(parts[0])} files a panel." if len(parts) > 1 else ""))
 
 
 def start_method_headline(comparison: Comparison) -> Headline | None:

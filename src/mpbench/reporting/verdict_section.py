@@ -15,6 +15,11 @@ import math
 import os
 from collections.abc import Sequence
 
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator
+
 from mpbench import passes
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.tables import Headline, Table
@@ -42,6 +47,9 @@ VERSION = 3  # 2: four verdicts, detectable, levels pair/run/pass/worker, gate; 
 Found = dict[str, Verdict]  # one candidate's verdicts by benchmark name
 STYLE = {SLOWER: ("#d62728", ">", "slower"), FASTER: ("#2ca02c", "<", "faster"),
          NO_CHANGE: ("#1f77b4", "o", "no change"), INCONCLUSIVE: ("#7f7f7f", "D", "inconclusive")}
+CANDIDATE_MARKERS = ("o", "s", "^", "D", "v")  # several candidates: the marker names the file
+FIGURE_WIDTH = 9.0  # inches: at plotting.DPI the PNG fits the page's figure width unshrunk
+FIGURE_PT = 9.0     # the smallest text of the ratio figure
 METHOD = ("95 % t interval of the candidate/reference ratio on a log scale, at the level the "
           "files allow: interleaved pairs (mpbench ab: each pair's log ratio, drift cancelled), "
           "runs (several files a side: run-to-run variance measured), passes or worker "
@@ -167,24 +175,46 @@ def headlines(comparison: Comparison) -> list[Headline]:
     return lines
 
 
+def _text_width(fig, texts: Sequence[str], points: float) -> float:
+    """The widest of ``texts`` at ``points``, in pixels."""
+    renderer = fig.canvas.get_renderer()
+    font = FontProperties(size=points)
+    return max(renderer.get_text_width_height_descent(t, font, ismath=False)[0] for t in texts)
+
+
+def _legend_above(ax, handles: list, labels: list[str], title: str, width_in: float) -> None:
+    """The key above the plot, under its title (the legend's own): outside the data, as
+    many entries a row as the plot's width (``width_in`` once laid out) holds."""
+    fig = ax.figure
+    column = _text_width(fig, labels, FIGURE_PT) + 5 * FIGURE_PT * fig.dpi / 72  # handle, gaps
+    ncol = max(1, min(len(labels), int(width_in * fig.dpi // column)))
+    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
+              fontsize=FIGURE_PT, frameon=False, borderaxespad=0.3, title=title,
+              title_fontsize=FIGURE_PT + 3)
+
+
 def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure | None:
-    """Each benchmark's ratio to the reference with its interval, marked by verdict."""
+    """Each benchmark's ratio to the reference with its interval, marked by verdict
+    (colour; the marker too for one candidate, else the marker names the candidate)."""
     ref, cands, found = comparison.reference, comparison.candidates, comparison.verdicts
     min_effect = comparison.min_effect
     names = [n for n in comparison.names if ref.sets[0].results[n].group == group]
     if not names:
         return None
-    fig, ax = plot.new_figure(10, max(2.5, 0.22 * len(names) + 1.4))
-    ax.axvspan(1 / (1 + min_effect), 1 + min_effect, color="#dddddd", alpha=0.6, lw=0,
-               label=f"min effect +-{min_effect:.0%}")
+    row = 0.27 if len(cands) == 1 else 0.22 * len(cands)  # inches per benchmark
+    fig, ax = plot.new_figure(FIGURE_WIDTH, row * len(names) + 2.2)
+    band = ax.axvspan(1 / (1 + min_effect), 1 + min_effect, color="#dddddd", alpha=0.6, lw=0)
     offsets = [(i - (len(cands) - 1) / 2) * 0.3 for i in range(len(cands))]
     finite = [1.0]
-    for j, (cand, verdicts) in enumerate(zip(cands, found)):
+    kinds: dict[str, None] = {}
+    for j, verdicts in enumerate(found):
         for kind in VERDICTS:
             shown = [(k, verdicts[n]) for k, n in enumerate(names) if verdicts[n].verdict == kind]
             if not shown:
                 continue
-            colour, marker, text = STYLE[kind]
+            kinds[kind] = None
+            colour, marker, _ = STYLE[kind]
+            marker = marker if len(cands) == 1 else CANDIDATE_MARKERS[j % len(CANDIDATE_MARKERS)]
             ys = [k + offsets[j] for k, _ in shown]
             xs = [v.ratio for _, v in shown]
             bars = [(v.ratio - v.low, v.high - v.ratio) if math.isfinite(v.high) else (0, 0)
@@ -192,18 +222,36 @@ def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure
             finite += [b for _, v in shown for b in (v.low, v.high) if 0 < b < math.inf]
             ax.errorbar(xs, ys, xerr=list(zip(*bars)), fmt="none", ecolor=colour, alpha=0.7,
                         capsize=2)
-            ax.scatter(xs, ys, marker=marker,
+            ax.scatter(xs, ys, marker=marker, s=42,
                        color=colour if kind in (SLOWER, FASTER) else "white",
-                       edgecolors=colour, zorder=3,
-                       label=f"{text}" + (f" ({cand.label})" if len(cands) > 1 else ""))
+                       edgecolors=colour, zorder=3)
     ax.axvline(1.0, color="black", lw=1)
+    shown_names = [n[len(group) + 1:] if n.startswith(group + ".") else n for n in names]
     ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names, fontsize=7)
-    ax.invert_yaxis()
-    plot.ratio_axis(ax, min(finite) / 1.05, max(finite) * 1.05, "x")
-    ax.set_xlabel(f"ratio to {ref.label} (right: slower; bars: {CONFIDENCE:.0%} interval)")
-    ax.legend(fontsize=7, loc="best")
-    ax.set_title(f"{group}: verdicts against the reference")
+    ax.set_yticklabels(shown_names, fontsize=FIGURE_PT)
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    low, high = min(finite) / 1.05, max(finite) * 1.05
+    plot.ratio_axis(ax, low, high, "x")
+    # as many ticks as the plot's width (the figure's, less the names) holds uncrowded
+    plot_in = FIGURE_WIDTH - 0.3 - _text_width(fig, shown_names, FIGURE_PT) / fig.dpi
+    ax.xaxis.set_major_locator(FixedLocator(
+        plot.ratio_ticks(low, high, max(3, min(plot.RATIO_TICKS_MAX, int(plot_in / 0.5))))))
+    ax.set_xlabel(f"ratio to {ref.label}\n(right: slower; bars: {CONFIDENCE:.0%} interval)")
+    handles: list = [band]
+    labels = [f"min effect +-{min_effect:.0%}"]
+    for kind in kinds:  # one entry per verdict shown, then one per candidate if several
+        colour, marker, text = STYLE[kind]
+        filled = colour if kind in (SLOWER, FASTER) else "white"
+        handles.append(Line2D([], [], ls="none", ms=7, mec=colour, mfc=filled, color=colour,
+                              marker=marker) if len(cands) == 1 else
+                       Patch(facecolor=filled, edgecolor=colour))
+        labels.append(text)
+    if len(cands) > 1:
+        handles += [Line2D([], [], ls="none", ms=7, color="#444444",
+                           marker=CANDIDATE_MARKERS[j % len(CANDIDATE_MARKERS)])
+                    for j in range(len(cands))]
+        labels += [c.label for c in cands]
+    _legend_above(ax, handles, labels, f"{group}: verdicts against the reference", plot_in)
     return plot.save(fig, outdir, f"compare_ratio_{group}", f"{group}: verdicts",
                      f"Each benchmark's ratio to the reference with its {CONFIDENCE:.0%} "
                      f"interval ({level_words(comparison)}); slower/faster only where the whole "
