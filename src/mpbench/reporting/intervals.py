@@ -29,7 +29,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import optimize, special, stats
+from scipy import special
 
 MIN_BENCHMARKS = 8   # fewer variances than this say too little about a prior
 MAX_PRIOR_DF = 20.0  # a prior never weighs more than 20 units of a benchmark's own
@@ -69,8 +69,8 @@ def t_quantile(confidence: float, df: float, one_sided: bool = False) -> float:
     """The t with P(|T| <= t) = ``confidence`` (one-sided: P(T <= t)); normal for df=inf."""
     p = confidence if one_sided else 0.5 + confidence / 2
     if math.isinf(df):
-        return float(stats.norm.ppf(p))
-    return float(stats.t.ppf(p, df))
+        return float(special.ndtri(p))
+    return float(special.stdtrit(df, p))  # what scipy.stats.t.ppf computes
 
 
 def logs(values: Sequence[float]) -> list[float]:
@@ -135,6 +135,7 @@ def _trigamma(x: float) -> float:
 
 def _trigamma_inverse(y: float) -> float:
     """x with trigamma(x) = y (trigamma falls monotonically from +inf to 0)."""
+    from scipy import optimize  # only a prior that needs it pays for the import
     return float(optimize.brentq(lambda x: _trigamma(x) - y, 1e-8, 1e8, xtol=1e-12))
 
 
