@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +36,20 @@ def _become_subreaper() -> bool:
 
 
 SUBREAPER = _become_subreaper()
+
+
+def _take_back_ignored_signals() -> None:
+    """A shell without job control starts a background command with SIGINT ignored
+    (nohup: SIGHUP), and ignored signals stay ignored in every child it starts: the
+    Ctrl-C and hang-up tests would then see their signal vanish. A handler is reset
+    at exec, so the children get the default back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+_take_back_ignored_signals()
 
 CLONE_NEWNS, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x20000, 0x2, 0x4, 0x4000, 0x40000
 
