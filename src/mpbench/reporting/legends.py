@@ -11,7 +11,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from mpbench.reporting.plotting import LEGEND_PT, new_figure
+from mpbench.reporting.plotting import LEGEND_PT
 
 
 def text_width(fig: Any, texts: Sequence[str], points: float = LEGEND_PT) -> float:
@@ -96,39 +96,6 @@ def factored_legend(fig: Any, colours: Sequence[tuple[str, str]],
     found.remove()
     return legend_below(fig, handles=[h for h, t in zip(handles, labels) if t.strip()],
                         labels=[t for t in labels if t.strip()])
-
-
-def panels_over_legend(count: int, width: float, height: float,
-                       legend_rows: float = 0.16) -> tuple[Any, list[Any], Any]:
-    """A row of ``count`` panels and, below them, a row holding one shared legend
-    (:func:`legend`)."""
-    fig, axes = new_figure(width, height, ncols=count, nrows=2,
-                           gridspec_kw={"height_ratios": [1, legend_rows]})
-    cells = list(axes.flat)
-    top, bottom = cells[:count], cells[count:]
-    grid = top[0].get_gridspec()
-    for ax in bottom:
-        ax.remove()
-    legend_ax = fig.add_subplot(grid[1, :])
-    legend_ax.axis("off")
-    return fig, top, legend_ax
-
-
-def legend(axes: Sequence[Any], below: Any = None, ncol: int = 1) -> None:
-    """One legend for every panel (labels gathered and deduplicated): centred in the
-    ``below`` axes of :func:`panels_over_legend`, else right of the last panel."""
-    handles: dict[str, Any] = {}
-    for ax in axes:
-        for handle, text in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(text, handle)
-    if not handles:
-        return
-    if below is not None:
-        below.legend(list(handles.values()), list(handles), loc="center", ncol=ncol,
-                     fontsize=LEGEND_PT, frameon=False)
-    else:
-        axes[-1].legend(list(handles.values()), list(handles), loc="upper left",
-                        bbox_to_anchor=(1.03, 1.0), borderaxespad=0, fontsize=LEGEND_PT)
 
 
 # -- a legend of one axes, outside it ----------------------------------------------------
