@@ -24,7 +24,7 @@ import pytest
 from conftest import ROOT
 
 from mpbench.groups import GROUPS
-from mpbench.reporting import data, fleet, plotting
+from mpbench.reporting import data, fleet, legends, plotting
 from mpbench.reporting import verdict_section as vs
 from mpbench.reporting.verdict import Comparison
 
@@ -229,14 +229,14 @@ def _legend_of_six_inside(fig: Any, ax: Any) -> None:
 
 def _small_legend(fig: Any, ax: Any) -> None:
     _lines(ax, 2)
-    plotting.legend_below(fig, [ax])
+    legends.legend_below(fig, [ax])
     fig.legends[0].get_texts()[0].set_fontsize(7)
 
 
 def _twin_styles(fig: Any, ax: Any) -> None:
     ax.plot([1, 2], [1, 2], color="grey", ls="--", label="threads")
     ax.plot([1, 2], [2, 3], color="grey", ls="--", label="ping-pong")
-    plotting.legend_below(fig, [ax])
+    legends.legend_below(fig, [ax])
 
 
 def _turned_label(fig: Any, ax: Any) -> None:
@@ -268,7 +268,7 @@ def test_the_checker_holds_a_wide_png_to_its_shown_size():
     """A figure wider than the page shows it is shrunk, its 10 pt ticks with it."""
     def draw(fig: Any, ax: Any) -> None:
         _lines(ax, 2)
-        plotting.legend_below(fig, [ax])
+        legends.legend_below(fig, [ax])
 
     assert _problems_of(draw, width=8.5) == []
     found = _problems_of(draw, width=14.0)
@@ -278,6 +278,6 @@ def test_the_checker_holds_a_wide_png_to_its_shown_size():
 def test_the_checker_passes_a_legend_below_the_panels():
     def draw(fig: Any, ax: Any) -> None:
         _lines(ax, 7)
-        plotting.legend_below(fig, [ax])
+        legends.legend_below(fig, [ax])
 
     assert _problems_of(draw) == []

@@ -13,9 +13,6 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display, no GUI toolkit
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.container import Container  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import EngFormatter, FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 from mpbench.units import format_size  # noqa: E402
@@ -224,7 +221,7 @@ def series_style(index: int) -> dict[str, str]:
 
 def panels(count: int, height: float = 4.4) -> tuple[Any, list[Any]]:
     """``count`` panels, two a row, as wide as the page shows a figure
-    (:func:`grid`); their legend goes under them (:func:`legend_below`)."""
+    (:func:`grid`); their legend goes under them (:func:`legends.legend_below`)."""
     return grid(count, panel_height=min(height, 3.8))
 
 
@@ -240,113 +237,6 @@ def grid(count: int, panel_height: float = 3.6, width: float = FIGURE_WIDTH,
     for ax in cells[count:]:
         ax.remove()
     return fig, cells[:count]
-
-
-def drawn_order(ax: Any) -> list[tuple[Any, str]]:
-    """The axes' legend handles and texts in the order they were drawn (matplotlib lists
-    error bars and bars after every line)."""
-    children = ax.get_children()
-
-    def rank(handle: Any) -> int:
-        parts = handle.get_children() if isinstance(handle, Container) else [handle]
-        found = [children.index(p) for p in parts if p is not None and p in children]
-        return min(found) if found else len(children)
-
-    pairs = list(zip(*ax.get_legend_handles_labels()))
-    return sorted(pairs, key=lambda pair: rank(pair[0]))
-
-
-def legend_below(fig: Any, axes: Sequence[Any] = (), handles: Sequence[Any] = (),
-                 labels: Sequence[str] = (), most_columns: int = 4) -> Any:
-    """One legend for the whole figure, under its panels, where it covers nothing: the
-    entries of ``axes`` (deduplicated by text) after the ``handles``/``labels`` given
-    (proxies of a factored legend), in as many columns (up to ``most_columns``) as fit
-    the figure's width, rows balanced. None when there is nothing to name."""
-    entries: dict[str, Any] = dict(zip(labels, handles))
-    for ax in axes:
-        for handle, text in drawn_order(ax):
-            entries.setdefault(text, handle)
-    if not entries:
-        return None
-    renderer = fig.canvas.get_renderer()
-    ncol = min(most_columns, len(entries))
-    while True:
-        rows = -(-len(entries) // ncol)
-        ncol = -(-len(entries) // rows)  # balanced: 5 entries in 3+2, not 4+1
-        found = fig.legend(list(entries.values()), list(entries), loc="upper center",
-                           bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=LEGEND_PT,
-                           frameon=False, borderaxespad=0.2)
-        if ncol == 1 or found.get_window_extent(renderer).width <= fig.bbox.width:
-            return found
-        found.remove()
-        ncol -= 1
-
-
-def factored_legend(fig: Any, colours: Sequence[tuple[str, str]],
-                    styles: Sequence[tuple[str, dict[str, Any]]], axes: Sequence[Any] = (),
-                    style_colour: str = "#666666") -> Any:
-    """The legend of an overlay whose colour says one thing (a start method, a results
-    file) and whose line style and marker another (a results file, a kind of series):
-    colour patches, then ``style_colour`` lines, then the labelled lines of ``axes``
-    (reference lines), each group in whole columns, under the figure (:func:`legend_below`
-    when the columns do not fit its width)."""
-    extra: dict[str, Any] = {}
-    for ax in axes:
-        for handle, text in drawn_order(ax):
-            extra.setdefault(text, handle)
-    groups: list[list[tuple[str, Any]]] = [
-        [(text, Patch(color=c)) for text, c in colours],
-        [(text, Line2D([], [], color=style_colour, **look)) for text, look in styles],
-        list(extra.items())]
-    groups = [group for group in groups if group]
-    rows = max(len(colours), min(max(len(g) for g in groups), 3))
-    handles: list[Any] = []
-    labels: list[str] = []
-    for group in groups:
-        blanks = -len(group) % rows  # each group fills whole columns
-        group += [(" " * (len(labels) + k + 1), Line2D([], [], alpha=0)) for k in range(blanks)]
-        labels += [text for text, _ in group]
-        handles += [handle for _, handle in group]
-    found = fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                       ncol=len(handles) // rows, fontsize=LEGEND_PT, frameon=False,
-                       borderaxespad=0.2)
-    if found.get_window_extent(fig.canvas.get_renderer()).width <= fig.bbox.width:
-        return found
-    found.remove()
-    return legend_below(fig, handles=[h for h, t in zip(handles, labels) if t.strip()],
-                        labels=[t for t in labels if t.strip()])
-
-
-def panels_over_legend(count: int, width: float, height: float,
-                       legend_rows: float = 0.16) -> tuple[Any, list[Any], Any]:
-    """A row of ``count`` panels and, below them, a row holding one shared legend."""
-    fig, axes = new_figure(width, height, ncols=count, nrows=2,
-                           gridspec_kw={"height_ratios": [1, legend_rows]})
-    cells = list(axes.flat)
-    top, bottom = cells[:count], cells[count:]
-    grid = top[0].get_gridspec()
-    for ax in bottom:
-        ax.remove()
-    legend_ax = fig.add_subplot(grid[1, :])
-    legend_ax.axis("off")
-    return fig, top, legend_ax
-
-
-def legend(axes: Sequence[Any], below: Any = None, ncol: int = 1) -> None:
-    """One legend for every panel (labels gathered and deduplicated): centred in the
-    ``below`` axes of :func:`panels_over_legend`, else right of the last panel."""
-    handles: dict[str, Any] = {}
-    for ax in axes:
-        for handle, text in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(text, handle)
-    if not handles:
-        return
-    if below is not None:
-        below.legend(list(handles.values()), list(handles), loc="center", ncol=ncol,
-                     fontsize=LEGEND_PT, frameon=False)
-    else:
-        axes[-1].legend(list(handles.values()), list(handles), loc="upper left",
-                        bbox_to_anchor=(1.03, 1.0), borderaxespad=0, fontsize=LEGEND_PT)
 
 
 def hline(ax: Any, y: float, text: str, colour: str = FLOOR_COLOUR, ls: str = "-.") -> None:

@@ -15,12 +15,12 @@ import math
 import os
 from collections.abc import Sequence
 
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator
 
 from mpbench import passes
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.tables import Headline, Table
 from mpbench.reporting.verdict import (
@@ -175,24 +175,6 @@ def headlines(comparison: Comparison) -> list[Headline]:
     return lines
 
 
-def _text_width(fig, texts: Sequence[str], points: float) -> float:
-    """The widest of ``texts`` at ``points``, in pixels."""
-    renderer = fig.canvas.get_renderer()
-    font = FontProperties(size=points)
-    return max(renderer.get_text_width_height_descent(t, font, ismath=False)[0] for t in texts)
-
-
-def _legend_above(ax, handles: list, labels: list[str], title: str, width_in: float) -> None:
-    """The key above the plot, under its title (the legend's own): outside the data, as
-    many entries a row as the plot's width (``width_in`` once laid out) holds."""
-    fig = ax.figure
-    column = _text_width(fig, labels, FIGURE_PT) + 5 * FIGURE_PT * fig.dpi / 72  # handle, gaps
-    ncol = max(1, min(len(labels), int(width_in * fig.dpi // column)))
-    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
-              fontsize=FIGURE_PT, frameon=False, borderaxespad=0.3, title=title,
-              title_fontsize=FIGURE_PT + 3)
-
-
 def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure | None:
     """Each benchmark's ratio to the reference with its interval, marked by verdict
     (colour; the marker too for one candidate, else the marker names the candidate)."""
@@ -233,7 +215,7 @@ def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure
     low, high = min(finite) / 1.05, max(finite) * 1.05
     plot.ratio_axis(ax, low, high, "x")
     # as many ticks as the plot's width (the figure's, less the names) holds uncrowded
-    plot_in = FIGURE_WIDTH - 0.3 - _text_width(fig, shown_names, FIGURE_PT) / fig.dpi
+    plot_in = FIGURE_WIDTH - 0.3 - legends.text_width(fig, shown_names, FIGURE_PT) / fig.dpi
     ax.xaxis.set_major_locator(FixedLocator(
         plot.ratio_ticks(low, high, max(3, min(plot.RATIO_TICKS_MAX, int(plot_in / 0.5))))))
     ax.set_xlabel(f"ratio to {ref.label}\n(right: slower; bars: {CONFIDENCE:.0%} interval)")
@@ -251,7 +233,7 @@ def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure
                            marker=CANDIDATE_MARKERS[j % len(CANDIDATE_MARKERS)])
                     for j in range(len(cands))]
         labels += [c.label for c in cands]
-    _legend_above(ax, handles, labels, f"{group}: verdicts against the reference", plot_in)
+    legends.legend_above(ax, handles, labels, f"{group}: verdicts against the reference", plot_in)
     return plot.save(fig, outdir, f"compare_ratio_{group}", f"{group}: verdicts",
                      f"Each benchmark's ratio to the reference with its {CONFIDENCE:.0%} "
                      f"interval ({level_words(comparison)}); slower/faster only where the whole "

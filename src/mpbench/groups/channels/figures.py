@@ -25,6 +25,7 @@ from mpbench.groups.channels.results import (
     size_of,
     throughput_placement,
 )
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.verdict import Comparison
@@ -64,7 +65,7 @@ def throughput(rs: ResultSet, outdir: str) -> plot.Figure | None:
         plot.rate_axis(ax, unit)
         ax.set_title(title.capitalize(), fontsize=10)
     fig.suptitle(f"Throughput against message size (placement: {place})", fontsize=11)
-    plot.legend_below(fig, [ax_bytes], most_columns=3)
+    legends.legend_below(fig, [ax_bytes], most_columns=3)
     return plot.save(fig, outdir, "channels_throughput", "Throughput against message size",
                      f"One producer process streaming to one consumer process, placement "
                      f"{place}; bytes payload (send_bytes for Pipe, a bytes object for the "
@@ -113,7 +114,7 @@ def latency(rs: ResultSet, outdir: str) -> plot.Figure | None:
         ax.set_ylim(min(lows) / 1.5, max(highs) * 1.5)
     axes[0].set_ylabel("p50 (marker) to p99 (bar top)")
     fig.suptitle("One-way latency against message size", fontsize=11)
-    plot.legend_below(fig, axes)
+    legends.legend_below(fig, axes)
     return plot.save(fig, outdir, "channels_latency", "One-way latency against message size",
                      "From the ping-pong benchmarks: each side stamps its sends and receives "
                      "with CLOCK_MONOTONIC (system-wide); a one-way latency is the receiver's "
@@ -160,7 +161,7 @@ def round_trip_placement(rs: ResultSet, outdir: str) -> plot.Figure | None:
     plot.tidy_log(ax, "x")
     ax.set_xlabel("round trip (two messages), log scale")
     ax.set_title("Round trip of the smallest message, per placement")
-    plot.legend_below(fig, [ax])
+    legends.legend_below(fig, [ax])
     return plot.save(fig, outdir, "channels_round_trip_placement",
                      "Round trip per placement",
                      "Mean round trip of the smallest message measured, per transport and "
@@ -197,7 +198,7 @@ def objects(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_ylabel("time per message")
     ax.set_title(f"A Python object against bytes of the same size (placement: {place})",
                  fontsize=11)
-    plot.legend_below(fig, [ax], most_columns=2)
+    legends.legend_below(fig, [ax], most_columns=2)
     return plot.save(fig, outdir, "channels_objects", "Objects against bytes",
                      "Solid: a list of ints whose pickle has the message size; dotted, same "
                      "colour: bytes of that size through the same channel. Dashed: pickling "
@@ -238,7 +239,7 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
                    label=f"right: producers + consumer > {cpus} usable CPUs")
     ax.set_ylabel("messages per second, all producers")
     ax.set_title(f"N producers into one queue (placement: {place})")
-    plot.legend_below(fig, [ax], most_columns=3)
+    legends.legend_below(fig, [ax], most_columns=3)
     return plot.save(fig, outdir, "channels_producers", "N producers into one queue",
                      "N producer processes put into one queue read by one consumer process. "
                      "Right of the dotted line the processes outnumber the usable CPUs: "
@@ -250,9 +251,9 @@ def producers(rs: ResultSet, outdir: str) -> plot.Figure | None:
 def _file_legend(fig: Any, ax: Any, transports: list[str], files: dict[str, int],
                  title: str) -> None:
     """Colour: transport; line style and marker: results file (with its placement)."""
-    plot.factored_legend(fig, [(label(t), "black" if t == "os_pipe" else colour(t))
-                               for t in transports],
-                         [(text, plot.series_style(j)) for text, j in files.items()])
+    legends.factored_legend(fig, [(label(t), "black" if t == "os_pipe" else colour(t))
+                                  for t in transports],
+                            [(text, plot.series_style(j)) for text, j in files.items()])
     ax.set_title(title, fontsize=11)
 
 

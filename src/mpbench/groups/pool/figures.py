@@ -8,12 +8,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from matplotlib import transforms
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.typing import FillStyleType
 
 from mpbench.groups.pool import results as pd
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.verdict import Comparison
@@ -27,37 +26,6 @@ WIDTH = 9.0       # inches: at plotting.DPI the PNG fits the page's figure width
 LEGEND_PT = 9.0   # the smallest text a figure shows
 ROW_IN = 0.34     # inches per row of the other-settings panel
 LEGEND_IN = 0.8   # inches a legend below a plot takes
-
-
-def legend_right(ax: Any, handles: Sequence[Any] | None = None,
-                 labels: Sequence[str] | None = None, **kwargs: Any) -> None:
-    """A legend right of ``ax``, outside it: it never covers data, whatever its length.
-    (A plotting helper kept here while plotting.py is elsewhere in hand.)"""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
-              fontsize=LEGEND_PT, **kwargs)
-
-
-def legend_below(ax: Any, handles: Sequence[Any] | None = None,
-                 labels: Sequence[str] | None = None) -> None:
-    """A legend under ``ax``'s axis label, outside it: never over data, and the plot
-    keeps the figure's width. Call it last: it measures the ticks and label below."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    labels = list(labels or [])
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    below = ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0
-    anchor = transforms.offset_copy(ax.transAxes, fig=fig, y=-below * 72 / fig.dpi - 4,
-                                    units="points")
-    font = FontProperties(size=LEGEND_PT)
-    column = max(renderer.get_text_width_height_descent(text, font, ismath=False)[0]
-                 for text in labels) + 4.5 * LEGEND_PT * fig.dpi / 72  # handle and gaps
-    ncol = max(1, min(len(labels), int(ax.bbox.width // column)))
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0),
-              bbox_transform=anchor, ncol=ncol, fontsize=LEGEND_PT, frameon=False,
-              borderaxespad=0, columnspacing=1.2)
 
 
 def api_colour(api: str) -> str:
@@ -132,7 +100,7 @@ def fig_dispatch(rs: ResultSet, outdir: str) -> plot.Figure | None:
     else:
         fig, ax = plot.new_figure(WIDTH, 4.8 + LEGEND_IN)
     _dispatch_axes(ax, _draw_dispatch(ax, curves, pd.minimal_curve(rs, setting[1])))
-    legend_below(ax)
+    legends.legend_under(ax)
     ax.set_title(f"Dispatch per task against chunksize ({pd.setting_text(setting)})")
     if others:
         _draw_settings(ax_other, rs, setting, others)
@@ -179,7 +147,7 @@ def _draw_settings(ax: Any, rs: ResultSet, main: pd.Setting, others: Sequence) -
     ax.set_xticks(log_ticks(low, high))
     ax.xaxis.set_minor_formatter(plot.NullFormatter())
     ax.set_xlabel("seconds per no-op task")
-    legend_below(ax)
+    legends.legend_under(ax)
     ax.set_title("Other start methods and worker counts")
 
 
@@ -231,7 +199,7 @@ def fig_startup(rs: ResultSet, outdir: str) -> plot.Figure | None:
         for handle, text in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(text, handle)
     order = sorted(handles, key=_life_rank)
-    legend_right(axes[0][-1], [handles[t] for t in order], order)
+    legends.legend_right(axes[0][-1], [handles[t] for t in order], order)
     return plot.save(fig, outdir, "pool_startup", "Start-up per start method and W",
                      "A pool's whole life (constructor until every worker has run a task, then "
                      "close(); join() or shutdown(wait=True)) per start method and worker count, "
@@ -268,7 +236,7 @@ def fig_break_even(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_xlabel("task length (busy work per task)")
     plot.ratio_axis_over(ax, ratios, margin=1.25)
     ax.set_ylabel("speed-up over a plain loop")
-    legend_right(ax, title="Pool.map,\nchunksize 1", title_fontsize=LEGEND_PT)
+    legends.legend_right(ax, title="Pool.map,\nchunksize 1", title_fontsize=LEGEND_PT)
     cpus = pd.usable_cpus(rs)
     ax.set_title("Break-even: when a pool beats a plain loop"
                  + (f" ({cpus} usable CPUs)" if cpus else ""))
@@ -303,7 +271,8 @@ def fig_compare_dispatch(comparison: Comparison, outdir: str) -> plot.Figure | N
                for a in apis]
     handles += [Line2D([], [], color="black", marker="o", ls=LINESTYLES[j % len(LINESTYLES)],
                        fillstyle=FILLS[j % len(FILLS)]) for j, _ in files]
-    legend_below(ax, handles, [pd.api_label(a) for a in apis] + [label for _, label in files])
+    legends.legend_under(ax, handles,
+                         [pd.api_label(a) for a in apis] + [label for _, label in files])
     ax.set_title("Dispatch per task against chunksize, per results file")
     return plot.save(fig, outdir, "compare_pool_dispatch", "Dispatch per task per results file",
                      "Each file's main setting (method and W of its full sweep); colour and "

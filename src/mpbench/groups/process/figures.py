@@ -18,6 +18,7 @@ from mpbench.groups.process.results import (
     ratio_text,
     spawn_breakdown,
 )
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
 from mpbench.reporting.verdict import Comparison
@@ -52,9 +53,9 @@ def start_join(rs: ResultSet, outdir: str) -> plot.Figure | None:
     plot.seconds_axis(ax)
     ax.set_ylabel("start + join of one process")
     ax.set_title("Process start+join per start method, beside its floor")
-    plot.legend_below(fig, handles=[Patch(**floor_look)],
-                      labels=["floor, same run: bare os.fork (fork, forkserver), "
-                              "posix_spawn of python (spawn)"])
+    legends.legend_below(fig, handles=[Patch(**floor_look)],
+                         labels=["floor, same run: bare os.fork (fork, forkserver), "
+                                 "posix_spawn of python (spawn)"])
     return plot.save(fig, outdir, "process_start_join", "Start+join per start method",
                      "Mean and standard deviation of Process(target=noop).start(); join(), "
                      "beside the floor measured in the same run: bare os.fork for fork and "
@@ -83,7 +84,7 @@ def split(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_yscale("log")
     plot.seconds_axis(ax)
     ax.set_title("Where a start+join goes (log scale)")
-    plot.legend_below(fig, [ax])
+    legends.legend_below(fig, [ax])
     return plot.save(fig, outdir, "process_split", "start(), time to target, join()",
                      "start(): the call alone. Time to target: from just before start() to "
                      "the child's first line, stamped in the child with CLOCK_MONOTONIC. "
@@ -126,7 +127,7 @@ def nprocs(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_title("All N together", fontsize=10)
     ax2.set_title("Per process", fontsize=10)
     fig.suptitle("N processes, beside the floors at the same N", fontsize=11)
-    plot.legend_below(fig, [ax2])  # its lines in order: methods, floors, CPUs
+    legends.legend_below(fig, [ax2])  # its lines in order: methods, floors, CPUs
     return plot.save(fig, outdir, "process_nprocs", "N processes started together",
                      "N processes started one after the other, then all joined. Right of the "
                      "dotted line there are more processes than usable CPUs: the figures "
@@ -150,7 +151,7 @@ def memory(rs: ResultSet, outdir: str) -> plot.Figure | None:
     ax.set_ylabel("start + join of one process")
     plot.seconds_axis(ax)
     ax.set_title("fork copies the parent's page tables")
-    plot.legend_below(fig, [ax])
+    legends.legend_below(fig, [ax])
     return plot.save(fig, outdir, "process_fork_memory", "fork against the parent's memory",
                      "Start+join with the parent holding touched memory: fork copies page "
                      "tables (and the kernel must later tear them down), so the cost grows "
@@ -172,7 +173,7 @@ def spawn(rs: ResultSet, outdir: str) -> plot.Figure | None:
     plot.seconds_axis(ax, "x")
     ax.set_xlabel("cumulative time of one spawn start+join")
     ax.set_title("Where spawn's time goes")
-    plot.legend_below(fig, [ax], most_columns=2)
+    legends.legend_below(fig, [ax], most_columns=2)
     return plot.save(fig, outdir, "process_spawn_breakdown", "Where spawn's time goes",
                      "Differences between interpreter start-up references measured in the "
                      "same run: python -I -S -c pass, python -c pass (site), python importing "
@@ -207,7 +208,7 @@ def compare_start_join(comparison: Comparison, outdir: str) -> plot.Figure | Non
     plot.seconds_axis(ax)
     ax.set_ylabel("start + join of one process")
     ax.set_title("Start+join per start method, per results file")
-    plot.legend_below(fig, [ax])
+    legends.legend_below(fig, [ax])
     return plot.save(fig, outdir, "compare_process_start_join", "Start+join per results file",
                      "The same benchmark in each results file, with each file's own floor "
                      "(black line): a machine that is slower at fork is also slower at its "
@@ -237,8 +238,8 @@ def compare_nprocs(comparison: Comparison, outdir: str) -> plot.Figure | None:
     plot.seconds_axis(ax)
     ax.set_ylabel("start N + join N")
     ax.set_title("N processes, per results file")
-    plot.factored_legend(fig, [(m, plot.colour(METHOD_ORDER.index(m)))
-                               for m in METHOD_ORDER if m in shown],
-                         [(text, plot.series_style(j)) for text, j in drew.items()])
+    legends.factored_legend(fig, [(m, plot.colour(METHOD_ORDER.index(m)))
+                                  for m in METHOD_ORDER if m in shown],
+                            [(text, plot.series_style(j)) for text, j in drew.items()])
     return plot.save(fig, outdir, "compare_process_nprocs", "N processes per results file",
                      "Colour: start method; line style and marker: results file.")

@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from matplotlib import transforms
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.typing import FillStyleType
 
 from mpbench.groups.shared import results as sd
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.verdict import Comparison
@@ -30,27 +29,6 @@ WIDTH = 9.0       # inches: at plotting.DPI the PNG fits the page's figure width
 LEGEND_PT = 9.0   # the smallest text a figure shows
 ROW_IN = 0.3      # inches per bar of a horizontal bar chart
 LEGEND_IN = 1.0   # inches a legend below a plot takes
-
-
-def legend_below(ax: Any, handles: Sequence[Any] | None = None,
-                 labels: Sequence[str] | None = None) -> None:
-    """A legend under ``ax``'s axis label, outside it: never over data, and the plot
-    keeps the figure's width. Call it last: it measures the ticks and label below."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    labels = list(labels or [])
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    below = ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0
-    anchor = transforms.offset_copy(ax.transAxes, fig=fig, y=-below * 72 / fig.dpi - 4,
-                                    units="points")
-    font = FontProperties(size=LEGEND_PT)
-    column = max(renderer.get_text_width_height_descent(text, font, ismath=False)[0]
-                 for text in labels) + 4.5 * LEGEND_PT * fig.dpi / 72  # handle and gaps
-    ncol = max(1, min(len(labels), int(ax.bbox.width // column)))
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0),
-              bbox_transform=anchor, ncol=ncol, fontsize=LEGEND_PT, frameon=False,
-              borderaxespad=0, columnspacing=1.2)
 
 
 def colour(method: sd.Method) -> str:
@@ -122,7 +100,7 @@ def fig_handover(rs: ResultSet, outdir: str) -> plot.Figure | None:
     plot.tidy_log(ax)
     ax.set_ylabel("one hand-over, sender's start\nto receiver holding it")
     ax.set_title("Hand-over time against size (bytes, placed freely)")
-    legend_below(ax)
+    legends.legend_under(ax)
     if ax_held is not None:
         copies = [sd.held_copies(r) or 0.0 for _, r in held]
         _hbars(ax_held, copies, [sd.method_label(m) for m, _ in held],
@@ -165,7 +143,7 @@ def fig_crossover(rs: ResultSet, outdir: str) -> plot.Figure | None:
     plot.ratio_axis_over(ax, ratios)
     ax.set_ylabel("time over the raw pipe's at the same size\n(below 1x: faster)")
     ax.set_title("Which method wins at which size (bytes, placed freely)")
-    legend_below(ax)
+    legends.legend_under(ax)
     return plot.save(fig, outdir, "shared_crossover", "Each method against the raw pipe",
                      "A hand-over's time divided by a raw os.pipe hand-over of the same size "
                      "measured in the same run (no pickling, no framing): where two lines "
@@ -218,7 +196,7 @@ def fig_operations(rs: ResultSet, outdir: str) -> plot.Figure | None:
             ax.set_title("Manager proxies: one operation")
         ax.set_xlabel("per operation, all clients together")
         if ax.get_legend_handles_labels()[0]:
-            legend_below(ax)
+            legends.legend_under(ax)
     return plot.save(fig, outdir, "shared_operations", "Per-operation costs",
                      "Seconds per operation, N clients together (a window over N x loops "
                      "operations); black ticks: the floor of each figure, a local object's "
@@ -255,8 +233,8 @@ def fig_compare_handover(comparison: Comparison, outdir: str) -> plot.Figure | N
                for m in methods]
     handles += [Line2D([], [], color="#888888", marker="o", ls=LINESTYLES[j % len(LINESTYLES)],
                        fillstyle=FILLS[j % len(FILLS)]) for j in range(len(comparison.sets))]
-    legend_below(ax, handles, [sd.method_label(m) for m in methods]
-                 + [rs.label for rs in comparison.sets])
+    legends.legend_under(ax, handles, [sd.method_label(m) for m in methods]
+                         + [rs.label for rs in comparison.sets])
     ax.set_title("Hand-overs per results file")
     return plot.save(fig, outdir, "compare_shared_handover", "Hand-overs per results file",
                      "Seconds per hand-over of bytes, placed freely, in each file; colour and "

@@ -30,6 +30,7 @@ from mpbench.groups.sync.results import (
     work_points,
     worker_cpus,
 )
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import ResultSet
 from mpbench.units import format_seconds
@@ -68,7 +69,7 @@ def n_axis(ax: Any, ns: Sequence[int], cpus: int | None, label: str) -> None:
 def finish(fig: Any, axes: Sequence[Any], title: str, most_columns: int = 2) -> None:
     """The figure's title, and one legend for all its panels, under them."""
     fig.suptitle(title, fontsize=11)
-    plot.legend_below(fig, axes, most_columns=most_columns)
+    legends.legend_below(fig, axes, most_columns=most_columns)
 
 
 

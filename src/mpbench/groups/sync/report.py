@@ -30,6 +30,7 @@ from mpbench.groups.sync.results import (
     work_points,
     worker_cpus,
 )
+from mpbench.reporting import legends
 from mpbench.reporting import plotting as plot
 from mpbench.reporting.data import Result, ResultSet
 from mpbench.reporting.tables import Headline, Section, Table, build_section
@@ -171,10 +172,10 @@ def compare_throughput(comparison: Comparison, outdir: str) -> plot.Figure | Non
         ax.set_title(point_label(point), fontsize=10)
     axes[0].set_ylabel("acquisitions per second, all N together")
     fig.suptitle("Lock throughput per results file", fontsize=11)
-    plot.factored_legend(fig, [(rs.label, plot.colour(j)) for j, rs in enumerate(sets)],
-                         [(" / ".join(sorted(names)), {"ls": ls, "marker": marker})
-                          for (ls, names), marker in zip(kinds.items(), "os") if names],
-                         axes[:1])
+    legends.factored_legend(fig, [(rs.label, plot.colour(j)) for j, rs in enumerate(sets)],
+                            [(" / ".join(sorted(names)), {"ls": ls, "marker": marker})
+                             for (ls, names), marker in zip(kinds.items(), "os") if names],
+                            axes[:1])
     return plot.save(fig, outdir, "compare_sync_throughput", "Lock throughput per results file",
                      "The same benchmarks in each results file (colour); dashed, each file's "
                      "own threading.Lock floor.")
@@ -207,8 +208,8 @@ def compare_wakeup(comparison: Comparison, outdir: str) -> plot.Figure | None:
     figures.n_axis(ax, ns, worker_cpus(sets[0]), "waiting processes, W")
     ax.set_ylabel("mean wake-up latency")
     ax.set_title("Wake-up latency per results file", fontsize=11)
-    plot.factored_legend(fig, [(rs.label, plot.colour(j)) for j, rs in enumerate(sets)],
-                         list(kinds.items()), [ax])
+    legends.factored_legend(fig, [(rs.label, plot.colour(j)) for j, rs in enumerate(sets)],
+                            list(kinds.items()), [ax])
     return plot.save(fig, outdir, "compare_sync_wakeup", "Wake-ups per results file",
                      "Colour: results file; solid: Event.set(), dashed: Condition.notify_all(); "
                      "dotted: each file's semaphore ping-pong floor, placed by the scheduler.")
