@@ -14,6 +14,8 @@ put first on the workers' ``PYTHONPATH`` (pyperf passes it on), so the two
 sides differ only by their interpreter and what its environment installs
 (a library, a ``sitecustomize``). The workloads need the standard library only.
 
+With ``--detect PCT``, pairs are added two at a time (AB BA) until the median
+benchmark's interval could call a change of PCT, or ``--pairs`` is reached.
 With ``--fail-on-slower PCT``, benchmarks called slower beyond PCT are
 measured again in as many confirmation pairs before the files are written
 (the gate's second stage, :mod:`mpbench.reporting.gate`): :class:`AbRun`.
@@ -35,10 +37,10 @@ import pyperf
 
 from mpbench import interpreters, passes, workdirs
 from mpbench.errors import UsageError
-from mpbench.modes import DESIGNS, Mode
+from mpbench.modes import DESIGNS, DETECT_MAX_PAIRS, Mode
 from mpbench.reporting import gate
 from mpbench.reporting.data import Result, ResultSet
-from mpbench.reporting.verdict import AB_KEY, CONFIRM_KEY, Comparison, Verdict
+from mpbench.reporting.verdict import AB_KEY, CONFIRM_KEY, Comparison, Verdict, median_detectable
 from mpbench.results import bench_metadata
 from mpbench.runner import RunPlan, RunSide, SuiteRun
 from mpbench.spec import BenchSpec
@@ -188,6 +190,14 @@ class AbRequest:
     min_effect: float = 0.05
     fail_on_slower: float | None = None
     seed: int | None = None
+    detect: float | None = None  # add pairs until the median detectable change is this
+
+
+def check_detect(detect: float | None, min_effect: float) -> None:
+    """``--detect`` must lie above ``--min-effect``: no interval detects less."""
+    if detect is not None and detect <= min_effect:
+        raise UsageError(f"--detect {detect:.1%} is not above --min-effect {min_effect:.1%}: "
+                         "no verdict can detect a change smaller than the minimum effect")
 
 
 def run_ab(request: AbRequest, out=sys.stdout) -> int:
@@ -245,6 +255,8 @@ def plan_for(request: AbRequest, sides: Sequence[Environment], env: dict[str, st
             f"{side.role} {side.metadata.get('mpbench_version')}" for side in sides))
     design = DESIGNS[request.mode.name]
     pairs = request.pairs or design.pairs
+    if request.detect is not None:  # --pairs is then the most it may grow to
+        pairs = min(design.pairs, request.pairs or DETECT_MAX_PAIRS)
     seed = request.seed if request.seed is not None else secrets.randbits(32)
     ab_id = new_id()
     run_sides = [RunSide(os.path.join(outdir, f"{name}.json"), label=name,
@@ -278,6 +290,8 @@ class AbRun(SuiteRun):
         self.request = request
         self.ab_id = str(plan.run_metadata[AB_KEY])
         self.first_pairs = max(job.pass_no for job in self.jobs)
+        self.most_pairs = request.pairs or DETECT_MAX_PAIRS
+        self.precise = request.detect is None
         self.confirming = False
 
     def tag(self, bench: pyperf.Benchmark, job: passes.Job) -> pyperf.Benchmark:
@@ -303,6 +317,36 @@ class AbRun(SuiteRun):
         return list(comparison.verdicts[0].values()) if comparison.names else []
 
     def more_jobs(self) -> list[passes.Job]:
+        """With ``--detect``, more pairs until the median benchmark sees it; then, once,
+        confirmation pairs for the benchmarks the gate's first stage flags."""
+        return self.precision_pairs() or self.confirmation_jobs()
+
+    def precision_pairs(self) -> list[passes.Job]:
+        """Two more pairs (AB BA) of every benchmark while the median detectable change
+        is above ``--detect`` and fewer than ``--pairs`` pairs have run."""
+        target = self.request.detect
+        if self.precise or target is None:
+            return []
+        seen = median_detectable(self.verdicts())
+        if seen <= target or self.first_pairs >= self.most_pairs:
+            self.precise = True
+            short = "" if seen <= target else ", the most --pairs allows: stopped short of it"
+            self.say(f"--detect {target * 100:g}%: the median benchmark could see {seen:.1%} "
+                     f"after {self.first_pairs} pairs{short}")
+            return []
+        start = self.first_pairs + 1
+        self.first_pairs = min(self.most_pairs, self.first_pairs + 2)
+        self.plan.run_metadata["mpbench_ab_pairs"] = self.first_pairs
+        added = f"pair {start}" if start == self.first_pairs else \
+            f"pairs {start} to {self.first_pairs}"
+        self.say(f"--detect {target * 100:g}%: the median benchmark could see {seen:.1%} "
+                 f"after {start - 1} pairs; adding {added}")
+        workers = {job.spec.name: job.processes for job in self.jobs}
+        seed = int(self.plan.run_metadata["mpbench_ab_seed"]) + start
+        return passes.schedule_pairs(self.plan.specs, range(start, self.first_pairs + 1),
+                                     lambda spec: workers[spec.name], seed)
+
+    def confirmation_jobs(self) -> list[passes.Job]:
         """Once: confirmation pairs for the benchmarks the gate's first stage flags."""
         threshold = self.request.fail_on_slower
         if threshold is None or self.confirming:

@@ -99,10 +99,11 @@ def cmd_ab(args: argparse.Namespace) -> int:
 
     options = options_from_args(args)
     specs = catalogue.select(catalogue.build(options), args.only)
+    ab.check_detect(args.detect, args.min_effect)
     request = ab.AbRequest(args.ref, args.cand, specs, options, MODES[args.mode],
                            args.output or ab.default_outdir(), argv=args.argv,
                            pairs=args.pairs, min_effect=args.min_effect,
-                           fail_on_slower=args.fail_on_slower)
+                           fail_on_slower=args.fail_on_slower, detect=args.detect)
     return ab.run_ab(request)
 
 
@@ -174,7 +175,7 @@ def add_verdict_arguments(parser: argparse.ArgumentParser) -> argparse._Argument
 
 def build_parser() -> argparse.ArgumentParser:
     from mpbench.arguments import OneLineParser, add_selection_arguments, argparse_type
-    from mpbench.modes import parse_pairs
+    from mpbench.modes import DETECT_MAX_PAIRS, parse_pairs
     from mpbench.passes import parse_passes
     from mpbench.units import parse_percent
 
@@ -236,7 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     ab_parser.add_argument("cand", metavar="CAND", help="candidate interpreter, as REF")
     ab_mode = add_selection_arguments(ab_parser, modes=True)
     ab_mode.add_argument("--pairs", metavar="K", type=argparse_type(parse_pairs),
-                         help="interleaved pairs (default: the mode's, 8 with --fast)")
+                         help="interleaved pairs (default: the mode's: 5 with --fast, 8, 12 "
+                              "with --rigorous); with --detect, the most it may run "
+                              f"(default {DETECT_MAX_PAIRS})")
+    ab_mode.add_argument("--detect", metavar="PCT",
+                         type=argparse_type(lambda t: parse_percent(t, "--detect")),
+                         help="add pairs, two at a time, until the median benchmark could "
+                              "call a change of PCT%% (above --min-effect; see "
+                              "docs/comparing.md)")
     add_verdict_arguments(ab_parser)
     ab_parser.add_argument_group("output").add_argument(
         "-o", "--output", metavar="DIR",

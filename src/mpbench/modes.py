@@ -73,6 +73,7 @@ MODES = {
 
 
 MIN_PAIRS, MAX_PAIRS = 2, 100
+DETECT_MAX_PAIRS = 40  # ab --detect without --pairs: the most pairs it may grow to
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,41 @@ def test_pairs_put_both_sides_of_a_benchmark_back_to_back_in_abba_order():
     assert orders == {(0, 1), (1, 0)}  # drawn at random
 
 
+@pytest.mark.parametrize("args", [["--detect", "3"], ["--detect", "5"], ["--detect", "x"],
+                                  ["--detect", "8", "--min-effect", "10"]])
+def test_a_detect_at_or_below_the_minimum_effect_is_refused(tmp_path, args):
+    out = tmp_path / "out"
+    proc = run_mpbench("ab", sys.executable, sys.executable, "--debug-single-value", "--only",
+                       ONE, *args, "-o", str(out))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert "--detect" in proc.stderr and not out.exists()
+
+
+@pytest.mark.slow
+def test_detect_adds_pairs_until_the_median_sees_it_or_pairs_is_reached(tmp_path):
+    short = tmp_path / "short"
+    proc = run_mpbench("ab", sys.executable, sys.executable, "--debug-single-value", "--only",
+                       ONE, "--detect", "5.5", "--pairs", "3", "-o", str(short), timeout=200)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "after 2 pairs; adding pair 3" in proc.stdout
+    assert "after 3 pairs, the most --pairs allows: stopped short of it" in proc.stdout
+    for side in ("ref", "cand"):
+        for bench in pyperf.BenchmarkSuite.load(str(short / f"{side}.json")):
+            assert bench.get_metadata()["mpbench_ab_pairs"] == 3
+            runs = [run.get_metadata() for run in bench.get_runs() if run.values]
+            assert sorted(r["mpbench_pair"] for r in runs) == [1, 2, 3]
+            assert not any(r.get("mpbench_confirm") for r in runs)
+    doc = json.loads((short / "comparison.json").read_text())
+    assert all(r["units"] == [3, 3] for r in doc["results"])
+    reached = tmp_path / "reached"
+    proc = run_mpbench("ab", sys.executable, sys.executable, "--debug-single-value", "--only",
+                       ONE, "--detect", "1000", "-o", str(reached), timeout=200)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "could see" in proc.stdout and "after 2 pairs\n" in proc.stdout
+    assert "adding" not in proc.stdout
+
+
 @pytest.fixture(scope="module")
 def ab_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ab") / "cmp"
