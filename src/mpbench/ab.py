@@ -327,7 +327,11 @@ class AbRun(SuiteRun):
         target = self.request.detect
         if self.precise or target is None:
             return []
-        seen = median_detectable(self.verdicts())
+        verdicts = self.verdicts()
+        if not verdicts:  # every benchmark failed: more pairs would not run
+            self.precise = True
+            return []
+        seen = median_detectable(verdicts)
         if seen <= target or self.first_pairs >= self.most_pairs:
             self.precise = True
             short = "" if seen <= target else ", the most --pairs allows: stopped short of it"
