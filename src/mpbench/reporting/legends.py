@@ -129,12 +129,12 @@ def legend_right(ax: Any, handles: Sequence[Any] | None = None,
 
 
 def legend_above(ax: Any, handles: Sequence[Any], labels: Sequence[str], title: str,
-                 width_in: float) -> None:
+                 width_in: float, points: float = LEGEND_PT) -> None:
     """The key above the plot, under its title (the legend's own): outside the data, as
     many entries a row as the plot's width (``width_in`` once laid out) holds."""
     fig = ax.figure
-    column = text_width(fig, labels) + 5 * LEGEND_PT * fig.dpi / 72  # handle, gaps
+    column = text_width(fig, labels, points) + 5 * points * fig.dpi / 72  # handle, gaps
     ncol = max(1, min(len(labels), int(width_in * fig.dpi // column)))
     ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
-              fontsize=LEGEND_PT, frameon=False, borderaxespad=0.3, title=title,
-              title_fontsize=LEGEND_PT + 3)
+              fontsize=points, frameon=False, borderaxespad=0.3, title=title,
+              title_fontsize=points + 3)

@@ -172,7 +172,6 @@ class Verdict:
             return f"{1 / self.ratio:.2f}x faster {interval}"
         return f"{self.verdict} ({self.ratio:.2f}x {interval})"
 
-
     def ratio_text(self) -> str:
         """``1.06x slower [1.01, 1.12]``, ``1.25x faster [1.03, 1.54]``: the ratio in
         words with its interval in the same direction, whatever the verdict."""

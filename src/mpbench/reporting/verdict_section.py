@@ -233,7 +233,8 @@ def ratio_figure(comparison: Comparison, outdir: str, group: str) -> plot.Figure
                            marker=CANDIDATE_MARKERS[j % len(CANDIDATE_MARKERS)])
                     for j in range(len(cands))]
         labels += [c.label for c in cands]
-    legends.legend_above(ax, handles, labels, f"{group}: verdicts against the reference", plot_in)
+    legends.legend_above(ax, handles, labels, f"{group}: verdicts against the reference", plot_in,
+                         FIGURE_PT)
     return plot.save(fig, outdir, f"compare_ratio_{group}", f"{group}: verdicts",
                      f"Each benchmark's ratio to the reference with its {CONFIDENCE:.0%} "
                      f"interval ({level_words(comparison)}); slower/faster only where the whole "
